@@ -1,0 +1,46 @@
+# The only entry points: `make run`, `make test` (and `make lint`).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint browser clean
+
+# The virtual environment with Tribune installed (re-done when pyproject.toml changes).
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+## run: serve Tribune on http://$(HOST):$(PORT) with SQLite in ./tribune.db and the demo story
+run: $(VENV)/.installed
+	$(BIN)/tribune serve --host $(HOST) --port $(PORT)
+
+## test: every test, on SQLite and on PostgreSQL, with the browser tests in Chromium
+test: $(VENV)/.test-installed browser
+	$(BIN)/python -m pytest
+
+## browser: Debian's Chromium for the browser tests (installed when missing and we are root)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "WARNING: chromium is not installed; browser tests will be skipped"; \
+	  fi; }
+
+## lint: formatting, lint rules and types
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,3 @@
+from tribune.cli import main
+
+main()

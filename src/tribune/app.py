@@ -1,0 +1,75 @@
+"""create_app(settings): the one FastAPI application serving pages, API and static files."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from tribune import __version__
+from tribune.comments import routes as comments
+from tribune.settings import Settings
+from tribune.storage.engine import Database
+from tribune.stories import routes as stories
+from tribune.web import errors, health
+from tribune.web.security import SecurityHeaders
+from tribune.web.templating import STATIC
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    db = Database(settings.database_url, pool_size=settings.pool_size)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await db.dispose()
+
+    app = FastAPI(
+        title="Tribune",
+        version=__version__,
+        description="News stories and the reader discussion beneath them.",
+        openapi_url="/api/openapi.json",
+        # The interactive docs load scripts from a CDN; Tribune makes no third-party requests.
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    secret = settings.resolved_secret_key().encode()
+    app.state.hash_key = hashlib.sha256(b"tribune client hash\x00" + secret).digest()
+
+    app.include_router(health.router)
+    app.include_router(stories.api)
+    app.include_router(comments.api)
+    app.include_router(stories.pages)
+    app.include_router(comments.pages)
+    app.add_api_route("/static/{digest}/{name}", static_file, include_in_schema=False)
+    errors.install(app)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+async def static_file(digest: str, name: str) -> Response:
+    """Static files under content-hash URLs: cacheable forever, a new hash on every change."""
+    found = STATIC.get(name)
+    if found is None or found.digest != digest:
+        raise HTTPException(404)
+    return Response(
+        found.body,
+        media_type=found.media_type,
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` and worker processes: settings from the environment."""
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    return create_app(settings)

@@ -1,0 +1,165 @@
+"""The ``tribune`` command: serve, migrate, import."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from tribune import __version__
+from tribune.settings import Settings
+from tribune.storage.engine import Database
+
+app = typer.Typer(
+    help="Tribune: news stories and the reader discussion beneath them.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+import_app = typer.Typer(help="Import stories and comments from other systems.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+out = Console()
+err = Console(stderr=True)
+
+DEMO = "putin-syria-story.txt"
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = "TRIBUNE_" + str(error["loc"][0]).upper()
+            err.print(f"[red]error:[/red] {field} {error['msg']}")
+        raise typer.Exit(2) from None
+
+
+def demo_bytes() -> bytes:
+    return files("tribune").joinpath("demo", DEMO).read_bytes()
+
+
+async def _prepare(settings: Settings) -> None:
+    """Migrate, then load the demo story into an empty database unless told not to."""
+    from tribune.importers import import_page
+    from tribune.storage import migrate
+    from tribune.storage.stories import story_exists
+
+    db = Database(settings.database_url, pool_size=1)
+    try:
+        await migrate.upgrade(db)
+        if settings.demo:
+            async with db.read() as conn:
+                empty = not await story_exists(conn)
+            if empty:
+                result = await import_page(db, demo_bytes())
+                out.print(
+                    f"Loaded the demo story [bold]{result.title}[/bold] "
+                    f"with {result.comments_added} comments"
+                )
+    finally:
+        await db.dispose()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
+) -> None:
+    """Apply pending migrations, load the demo story into an empty database, and serve."""
+    import uvicorn
+
+    settings = _settings()
+    asyncio.run(_prepare(settings))
+    settings.resolved_secret_key()  # create the key file once, before workers race for it
+    out.print(f"Tribune {__version__} on http://{host}:{port} ({_describe(settings)})")
+    uvicorn.run(
+        "tribune.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        proxy_headers=False,
+        server_header=False,
+    )
+
+
+def _describe(settings: Settings) -> str:
+    path = settings.sqlite_path()
+    return f"SQLite {path}" if path else settings.database_url.split("@")[-1].split("?")[0]
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    from tribune.storage import migrate as migrations
+
+    settings = _settings()
+
+    async def run() -> None:
+        db = Database(settings.database_url, pool_size=1)
+        try:
+            await migrations.upgrade(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+    out.print("Database is up to date")
+
+
+@import_app.command("page")
+def import_page_command(
+    file: Annotated[Path, typer.Argument(help="A plain-text page dump (- for standard input).")],
+    url: Annotated[
+        str | None, typer.Option(help="Where the page was published; identifies the story.")
+    ] = None,
+) -> None:
+    """Import a story and its reader comments from a plain-text page dump."""
+    from tribune.importers import ImportRefused, import_page
+    from tribune.storage import migrate as migrations
+
+    settings = _settings()
+    try:
+        data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+    except OSError as exc:
+        err.print(f"[red]error:[/red] cannot read {file}: {exc.strerror}")
+        raise typer.Exit(1) from None
+
+    async def run() -> None:
+        db = Database(settings.database_url, pool_size=1)
+        try:
+            await migrations.upgrade(db)
+            result = await import_page(db, data, url=url)
+        finally:
+            await db.dispose()
+        verb = "Imported" if result.story_created else "Already imported"
+        out.print(f"{verb} story [bold]{result.title}[/bold] at /stories/{result.slug}")
+        out.print(
+            f"{result.comments_added} new comments, "
+            f"{result.comments_seen - result.comments_added} already present"
+        )
+
+    try:
+        asyncio.run(run())
+    except ImportRefused as exc:
+        err.print(f"[red]error:[/red] {file} was not imported: {exc}")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def version() -> None:
+    """Print Tribune's version."""
+    out.print(__version__)
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    app()

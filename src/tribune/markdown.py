@@ -1,0 +1,120 @@
+"""Markdown to safe HTML: the only producer of HTML from user or editor text.
+
+Every output passes through nh3 (ammonia) with an explicit allowlist, after markdown-it has
+already been told to refuse raw HTML. The allowlist, not the Markdown parser, is what keeps
+the page safe: whatever the parser emits, only these tags, attributes and URL schemes survive.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+from urllib.parse import quote
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+URL_SCHEMES = {"http", "https", "mailto"}
+COMMENT_REL = "nofollow ugc noopener noreferrer"
+
+COMMENT_TAGS = {"p", "br", "em", "strong", "a", "blockquote", "code", "pre", "ul", "ol", "li"}
+STORY_TAGS = COMMENT_TAGS | {"h2", "h3", "h4", "hr"}
+
+# A hashtag starts with a letter (so "#1" is not one) and is not part of a word or URL.
+HASHTAG = re.compile(r"(?<![\w/#&])#([^\W\d_][\w]*(?:-\w+)*)")
+
+
+def tag_slug(name: str) -> str:
+    """The URL form of a tag: lower case, accents kept, so ``#Putin`` lives at /tags/putin."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def _link_hashtags(state: StateCore) -> None:
+    """Turn ``#Tag`` in text (outside links and code) into a link to /tags/tag."""
+    found: list[str] = state.env.setdefault("hashtags", [])
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children: list[Token] = []
+        in_link = 0
+        for token in block.children:
+            if token.type == "link_open":
+                in_link += 1
+            elif token.type == "link_close":
+                in_link -= 1
+            if token.type != "text" or in_link or not HASHTAG.search(token.content):
+                children.append(token)
+                continue
+            position = 0
+            for match in HASHTAG.finditer(token.content):
+                if match.start() > position:
+                    children.append(_text(token.content[position : match.start()]))
+                name = match.group(1)
+                found.append(name)
+                link = Token("link_open", "a", 1)
+                link.attrs = {"href": f"/tags/{quote(tag_slug(name))}", "class": "hashtag"}
+                children += [link, _text(match.group(0)), Token("link_close", "a", -1)]
+                position = match.end()
+            if position < len(token.content):
+                children.append(_text(token.content[position:]))
+        block.children = children
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def _comment_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "breaks": True})
+    md.enable("linkify")
+    md.disable(["heading", "lheading", "hr", "image", "html_block", "html_inline"])
+    return md
+
+
+def _story_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True})
+    md.enable("linkify")
+    md.disable(["image", "html_block", "html_inline"])
+    md.core.ruler.push("hashtags", _link_hashtags)
+    return md
+
+
+_COMMENT_MD = _comment_parser()
+_STORY_MD = _story_parser()
+
+
+def sanitize_comment_html(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=COMMENT_TAGS,
+        attributes={"a": {"href"}, "ol": {"start"}},
+        url_schemes=URL_SCHEMES,
+        link_rel=COMMENT_REL,
+        strip_comments=True,
+    )
+
+
+def render_comment(text: str) -> str:
+    """A reader's comment as safe HTML: paragraphs, emphasis, links, quotes, code, lists."""
+    return sanitize_comment_html(_COMMENT_MD.render(text))
+
+
+def render_story(text: str) -> tuple[str, list[str]]:
+    """A story body as safe HTML, and the hashtags it names in order of appearance."""
+    env: dict[str, Any] = {}
+    html = _STORY_MD.render(text, env)
+    clean = nh3.clean(
+        html,
+        tags=STORY_TAGS,
+        attributes={"a": {"href"}, "ol": {"start"}},
+        allowed_classes={"a": {"hashtag"}},
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener",
+        strip_comments=True,
+    )
+    return clean, env.get("hashtags", [])

@@ -1,0 +1,112 @@
+"""Every setting Tribune reads, declared once with its type, default and meaning.
+
+Settings are read from ``TRIBUNE_*`` environment variables when ``Settings()`` is built,
+never at import time. The README's configuration table is checked against this class.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+INSECURE_SECRETS = {"changeme", "secret", "password", "tribune", "dev"}
+SECRET_FILE_NAME = ".tribune-secret"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRIBUNE_", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///./tribune.db",
+        description="SQLite file (`sqlite:///path`), or `postgresql://user@host/db`.",
+    )
+    secret_key: str | None = Field(
+        None,
+        description="Signs tokens and cookies. Unset: generated once and kept in a 0600 file "
+        "`.tribune-secret` beside the SQLite database (or in the working directory).",
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Public address of the site, used for absolute links in feeds and e-mails.",
+    )
+    demo: bool = Field(
+        True,
+        description="`0`: an empty database stays empty (no demo story is loaded by `serve`).",
+    )
+    pool_size: int = Field(
+        10, ge=1, le=200, description="PostgreSQL connections per worker process."
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Server log level."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        scheme = value.split(":", 1)[0].split("+", 1)[0]
+        if scheme not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute_base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an absolute http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("secret_key")
+    @classmethod
+    def _strong_secret(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.lower() in INSECURE_SECRETS or len(value) < 32:
+            raise ValueError("must be at least 32 characters and not a well-known value")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database file, or None for PostgreSQL and in-memory databases."""
+        if not self.is_sqlite:
+            return None
+        path = self.database_url.split(":///", 1)[1] if ":///" in self.database_url else ""
+        if not path or path == ":memory:":
+            return None
+        return Path(path)
+
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or the one kept in the secret file (created on first use)."""
+        if self.secret_key:
+            return self.secret_key
+        db_path = self.sqlite_path()
+        directory = db_path.parent if db_path else Path.cwd()
+        secret_file = directory / SECRET_FILE_NAME
+        try:
+            return secret_file.read_text().strip()
+        except FileNotFoundError:
+            pass
+        directory.mkdir(parents=True, exist_ok=True)
+        # Write a private temporary file, then link it into place: the link either creates the
+        # complete file or fails because a concurrently starting worker won the race.
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tribune-secret-")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48) + "\n")
+            try:
+                os.link(tmp, secret_file)
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(tmp)
+        return secret_file.read_text().strip()

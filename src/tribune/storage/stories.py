@@ -1,0 +1,164 @@
+"""Story and tag queries. Functions take a connection and plain values, return rows or None."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tribune.storage.tables import StoryStatus, stories, story_tags, tags
+
+LIST_COLUMNS = [
+    stories.c.id,
+    stories.c.slug,
+    stories.c.title,
+    stories.c.lead,
+    stories.c.source_url,
+    stories.c.published_at,
+    stories.c.comment_count,
+]
+
+StoryCursor = tuple[datetime, int]
+
+
+async def story_by_id(conn: AsyncConnection, story_id: int) -> RowMapping | None:
+    """The published story with this id."""
+    query = select(stories).where(
+        stories.c.id == story_id, stories.c.status == StoryStatus.published
+    )
+    return (await conn.execute(query)).mappings().first()
+
+
+async def story_by_slug(conn: AsyncConnection, slug: str) -> RowMapping | None:
+    """The published story at /stories/{slug}."""
+    query = select(stories).where(
+        stories.c.slug == slug, stories.c.status == StoryStatus.published
+    )
+    return (await conn.execute(query)).mappings().first()
+
+
+async def story_by_import_key(conn: AsyncConnection, key: str) -> RowMapping | None:
+    """The story an earlier import of the same source created, whatever its status."""
+    query = select(stories).where(stories.c.import_key == key)
+    return (await conn.execute(query)).mappings().first()
+
+
+async def slug_taken(conn: AsyncConnection, slug: str) -> bool:
+    query = select(stories.c.id).where(stories.c.slug == slug)
+    return (await conn.execute(query)).first() is not None
+
+
+async def story_exists(conn: AsyncConnection) -> bool:
+    """Whether the database holds any story at all (drafts included)."""
+    return (await conn.execute(select(stories.c.id).limit(1))).first() is not None
+
+
+def _newest_first(query: Any, after: StoryCursor | None, limit: int) -> Any:
+    if after is not None:
+        published_at, story_id = after
+        query = query.where(
+            or_(
+                stories.c.published_at < published_at,
+                and_(stories.c.published_at == published_at, stories.c.id < story_id),
+            )
+        )
+    return query.order_by(stories.c.published_at.desc(), stories.c.id.desc()).limit(limit)
+
+
+async def recent_stories(
+    conn: AsyncConnection, after: StoryCursor | None, limit: int
+) -> Sequence[RowMapping]:
+    """Published stories, newest first, after the keyset cursor (published_at, id)."""
+    query = select(*LIST_COLUMNS).where(stories.c.status == StoryStatus.published)
+    return (await conn.execute(_newest_first(query, after, limit))).mappings().all()
+
+
+async def stories_with_tag(
+    conn: AsyncConnection, tag_id: int, after: StoryCursor | None, limit: int
+) -> Sequence[RowMapping]:
+    """Published stories carrying a tag, newest first."""
+    query = (
+        select(*LIST_COLUMNS)
+        .join(story_tags, story_tags.c.story_id == stories.c.id)
+        .where(story_tags.c.tag_id == tag_id, stories.c.status == StoryStatus.published)
+    )
+    return (await conn.execute(_newest_first(query, after, limit))).mappings().all()
+
+
+async def insert_story(conn: AsyncConnection, values: dict[str, Any]) -> int:
+    result = await conn.execute(insert(stories).values(**values).returning(stories.c.id))
+    return int(result.scalar_one())
+
+
+async def tag_by_slug(conn: AsyncConnection, slug: str) -> RowMapping | None:
+    query = select(tags).where(tags.c.slug == slug)
+    return (await conn.execute(query)).mappings().first()
+
+
+async def tags_of(
+    conn: AsyncConnection, story_ids: Iterable[int]
+) -> dict[int, list[RowMapping]]:
+    """Each story's tags in the order the story names them."""
+    ids = list(story_ids)
+    found: dict[int, list[RowMapping]] = {story_id: [] for story_id in ids}
+    if not ids:
+        return found
+    query = (
+        select(story_tags.c.story_id, tags.c.slug, tags.c.name)
+        .join(tags, tags.c.id == story_tags.c.tag_id)
+        .where(story_tags.c.story_id.in_(ids))
+        .order_by(story_tags.c.story_id, story_tags.c.position)
+    )
+    for row in (await conn.execute(query)).mappings():
+        found[row["story_id"]].append(row)
+    return found
+
+
+async def tag_story(
+    conn: AsyncConnection, story_id: int, named: Sequence[tuple[str, str]]
+) -> None:
+    """Attach tags (slug, display name) to a story, creating the tags that do not exist."""
+    for position, (slug, name) in enumerate(named):
+        tag = await tag_by_slug(conn, slug)
+        if tag is None:
+            result = await conn.execute(
+                insert(tags).values(slug=slug, name=name).returning(tags.c.id)
+            )
+            tag_id = int(result.scalar_one())
+        else:
+            tag_id = int(tag["id"])
+        await conn.execute(
+            insert(story_tags).values(story_id=story_id, tag_id=tag_id, position=position)
+        )
+
+
+async def next_comment_number(conn: AsyncConnection, story_id: int, visible: bool) -> int:
+    """Hand out the story's next comment number and bump its thread version.
+
+    The row update takes the story's row lock, so concurrent posts to one story number their
+    comments one after another on PostgreSQL as on SQLite.
+    """
+    values: dict[str, Any] = {
+        "comment_seq": stories.c.comment_seq + 1,
+        "version": stories.c.version + 1,
+    }
+    if visible:
+        values["comment_count"] = stories.c.comment_count + 1
+    result = await conn.execute(
+        update(stories)
+        .where(stories.c.id == story_id)
+        .values(**values)
+        .returning(stories.c.comment_seq)
+    )
+    return int(result.scalar_one())
+
+
+async def count_published(conn: AsyncConnection) -> int:
+    query = select(func.count()).select_from(stories).where(
+        stories.c.status == StoryStatus.published
+    )
+    return int((await conn.execute(query)).scalar_one())

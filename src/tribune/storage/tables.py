@@ -1,0 +1,153 @@
+"""Every table, as SQLAlchemy Core metadata. Migrations under ``migrations/`` create them.
+
+Shaped for what comes next: threaded replies (``parent_id``, ``depth``), moderation
+(``status``), edits (``edited_at``), votes (``score``) and threads of millions of comments
+(indexes on the columns that thread reads filter and sort on).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names, so Alembic batch migrations on SQLite can address them.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both databases (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use datetime.now(UTC)")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class StoryStatus(enum.StrEnum):
+    published = "published"
+    draft = "draft"
+
+
+class CommentStatus(enum.StrEnum):
+    approved = "approved"
+    pending = "pending"
+    rejected = "rejected"
+    deleted = "deleted"
+
+
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("slug", String(200), nullable=False, unique=True),
+    Column("title", String(300), nullable=False),
+    Column("lead", Text, nullable=False, server_default=""),
+    Column("body_md", Text, nullable=False, server_default=""),
+    Column("body_html", Text, nullable=False, server_default=""),
+    Column("source_url", String(2000)),
+    Column("video_url", String(2000)),
+    # Publisher material kept apart from the story text: [{"text": ..., "url": ...}, ...]
+    Column("promo_links", JSON, nullable=False, server_default="[]"),
+    Column("about", Text, nullable=False, server_default=""),
+    Column("status", String(16), nullable=False, server_default=StoryStatus.published.value),
+    Column("published_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    # Where an import came from (e.g. "page:<title>" or the --url); re-imports find it here.
+    Column("import_key", String(2100), unique=True),
+    # Denormalised for list pages and counts; kept in step inside each comment transaction.
+    Column("comment_count", Integer, nullable=False, server_default="0"),
+    # Last number handed to a comment of this story; the row update serialises numbering.
+    Column("comment_seq", Integer, nullable=False, server_default="0"),
+    # Bumped by every write to the thread; cached thread pages are keyed by it.
+    Column("version", Integer, nullable=False, server_default="0"),
+    Index(None, "status", "published_at", "id"),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("slug", String(100), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+)
+
+story_tags = Table(
+    "story_tags",
+    metadata,
+    Column("story_id", ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False, server_default="0"),
+    Index(None, "tag_id", "story_id"),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("story_id", ForeignKey("stories.id", ondelete="CASCADE"), nullable=False),
+    Column("parent_id", ForeignKey("comments.id", ondelete="CASCADE")),
+    Column("depth", Integer, nullable=False, server_default="0"),
+    # 1..N within the story, in posting order, never reused.
+    Column("number", Integer, nullable=False),
+    Column("name", String(100)),
+    Column("email", String(254)),
+    Column("website", String(2000)),
+    Column("body_md", Text, nullable=False),
+    Column("body_html", Text, nullable=False),
+    Column("status", String(16), nullable=False, server_default=CommentStatus.approved.value),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("edited_at", UTCDateTime()),
+    Column("score", Integer, nullable=False, server_default="0"),
+    Column("reply_count", Integer, nullable=False, server_default="0"),
+    # Keyed hash of the client address; the raw address is never stored.
+    Column("client_hash", String(64)),
+    Column("import_key", String(200)),
+    UniqueConstraint("story_id", "number"),
+    UniqueConstraint("story_id", "import_key"),
+    # Thread pages: top-level comments of a story per sort order, then replies of a parent.
+    Index(None, "story_id", "parent_id", "number"),
+    Index(None, "story_id", "parent_id", "score", "id"),
+    Index(None, "story_id", "parent_id", "reply_count", "id"),
+    Index(None, "parent_id", "number"),
+    # Site-wide recent comments and the moderation queue.
+    Index(None, "status", "created_at"),
+)

@@ -1,0 +1,175 @@
+"""Story pages (/, /stories/{slug}, /tags/{tag}) and the stories API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from tribune.comments import service as comments
+from tribune.comments.schemas import Problem
+from tribune.stories import service
+from tribune.stories.schemas import StoryDetail, StoryList
+from tribune.web.deps import Db, StoryId
+from tribune.web.errors import ProblemError
+from tribune.web.responses import Json
+from tribune.web.security import csrf_token, set_csrf_cookie
+from tribune.web.templating import render
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1", tags=["stories"])
+
+PAGE_SIZE = 20
+Cursor = Annotated[str | None, Query(max_length=500, description="next_cursor of the page before")]
+Limit = Annotated[int, Query(description="Items per page, 1–100")]
+
+
+def story_url(slug: str) -> str:
+    return f"/stories/{quote(slug)}"
+
+
+def _cursor(cursor: str | None) -> Any:
+    try:
+        return service.decode_cursor(cursor)
+    except service.InvalidCursor:
+        raise ProblemError(
+            422, "The cursor is not valid", errors={"cursor": "Cursor is malformed; pass "
+                                                  "next_cursor back as given"}
+        ) from None
+
+
+# Pages ---------------------------------------------------------------------------------------
+
+
+@pages.get("/")
+async def home(request: Request, db: Db, cursor: Cursor = None) -> Response:
+    stories, following = await service.recent(db, _cursor(cursor), PAGE_SIZE)
+    return render(
+        request,
+        "index.html",
+        {"stories": stories, "next_cursor": service.encode_cursor(following)},
+    )
+
+
+@pages.get("/tags/{slug}")
+async def tag_page(request: Request, db: Db, slug: str, cursor: Cursor = None) -> Response:
+    found = await service.tagged(db, slug, _cursor(cursor), PAGE_SIZE)
+    if found is None:
+        raise HTTPException(404)
+    tag, stories, following = found
+    return render(
+        request,
+        "tag.html",
+        {"tag": tag, "stories": stories, "next_cursor": service.encode_cursor(following)},
+    )
+
+
+async def render_story_page(
+    request: Request,
+    db: Db,
+    story: dict[str, Any],
+    *,
+    after: str | None = None,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The story with a page of its discussion and the comment form (with the reader's
+    input and the errors, when a post was refused)."""
+    thread = await comments.thread_page(db, story, cursor=after)
+    response = render(
+        request,
+        "story.html",
+        {
+            "story": story,
+            "thread": thread,
+            "form": form or {},
+            "errors": errors or {},
+            "csrf_token": csrf_token(request),
+            "after": after,
+        },
+        status_code=status_code,
+    )
+    set_csrf_cookie(request, response)
+    return response
+
+
+@pages.get("/stories/{slug}")
+async def story_page(
+    request: Request, db: Db, slug: str, after: Cursor = None
+) -> Response:
+    story = await service.story_by_slug(db, slug)
+    if story is None:
+        raise HTTPException(404)
+    try:
+        return await render_story_page(request, db, story, after=after)
+    except comments.InvalidQuery as exc:
+        raise ProblemError(422, "; ".join(exc.errors.values())) from None
+
+
+# API -----------------------------------------------------------------------------------------
+
+
+def story_json(story: dict[str, Any], base_url: str, *, detail: bool = False) -> dict[str, Any]:
+    out = {
+        "id": story["id"],
+        "slug": story["slug"],
+        "title": story["title"],
+        "url": base_url + story_url(story["slug"]),
+        "source_url": story["source_url"],
+        "tags": [
+            {"slug": t["slug"], "name": t["name"], "url": f"{base_url}/tags/{quote(t['slug'])}"}
+            for t in story["tags"]
+        ],
+        "published_at": story["published_at"],
+        "comment_count": story["comment_count"],
+    }
+    if detail:
+        out |= {
+            "lead": story["lead"],
+            "body_html": story["body_html"],
+            "video_url": story["video_url"],
+            "promo_links": story["promo_links"],
+            "about": story["about"],
+        }
+    return out
+
+
+@api.get(
+    "/stories",
+    operation_id="list_stories",
+    response_model=StoryList,
+    responses={422: {"model": Problem}},
+)
+async def list_stories(
+    request: Request, db: Db, cursor: Cursor = None, limit: Limit = 50
+) -> Response:
+    """Published stories, newest first."""
+    if not 1 <= limit <= comments.LIMIT_MAX:
+        raise ProblemError(422, "The request has invalid parameters",
+                           errors={"limit": f"Limit must be between 1 and {comments.LIMIT_MAX}"})
+    stories, following = await service.recent(db, _cursor(cursor), limit)
+    base_url = request.app.state.settings.base_url
+    return Json(
+        {
+            "stories": [story_json(s, base_url) for s in stories],
+            "next_cursor": service.encode_cursor(following),
+        }
+    )
+
+
+@api.get(
+    "/stories/{story_id}",
+    operation_id="get_story",
+    response_model=StoryDetail,
+    responses={404: {"model": Problem}},
+)
+async def get_story(request: Request, db: Db, story_id: StoryId) -> Response:
+    """One published story with its body as HTML."""
+    story = await service.story_by_id(db, story_id)
+    if story is None:
+        raise ProblemError(404, f"There is no story {story_id}")
+    return Json(story_json(story, request.app.state.settings.base_url, detail=True))

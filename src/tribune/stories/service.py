@@ -1,0 +1,177 @@
+"""What a story is: publishing rules, slugs, #hashtags to tags, and the reads pages need."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tribune import cursor as cursors
+from tribune.markdown import render_story, tag_slug
+from tribune.storage import stories as store
+from tribune.storage.engine import Database
+from tribune.storage.tables import StoryStatus
+
+SLUG_MAX = 80
+TITLE_MAX = 300
+
+
+@dataclass(slots=True)
+class PromoLink:
+    text: str
+    url: str
+
+
+@dataclass(slots=True)
+class StoryDraft:
+    """A story as an editor or an importer hands it over, before it is stored."""
+
+    title: str
+    body_md: str
+    lead: str = ""
+    source_url: str | None = None
+    video_url: str | None = None
+    promo_links: list[PromoLink] = field(default_factory=list)
+    about: str = ""
+    import_key: str | None = None
+    published_at: datetime | None = None
+
+
+def slugify(title: str) -> str:
+    """A readable URL slug: 'Turkey’s Syria op – Putin' → 'turkeys-syria-op-putin'."""
+    text = unicodedata.normalize("NFKD", title.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(r"['’‘`]", "", text)
+    text = re.sub(r"[^\w]+|_", "-", text).strip("-")
+    if len(text) > SLUG_MAX:
+        text = text[:SLUG_MAX].rsplit("-", 1)[0]
+    return text or "story"
+
+
+async def _unique_slug(conn: AsyncConnection, title: str) -> str:
+    base = slugify(title)
+    slug, n = base, 1
+    while await store.slug_taken(conn, slug):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def tags_from(hashtags: list[str]) -> list[tuple[str, str]]:
+    """Distinct (slug, display name) pairs in order of first mention."""
+    seen: dict[str, str] = {}
+    for name in hashtags:
+        seen.setdefault(tag_slug(name), name)
+    return list(seen.items())
+
+
+async def create_story(conn: AsyncConnection, draft: StoryDraft) -> int:
+    """Store a new published story inside the caller's transaction; returns its id."""
+    body_html, hashtags = render_story(draft.body_md)
+    now = datetime.now(UTC)
+    story_id = await store.insert_story(
+        conn,
+        {
+            "slug": await _unique_slug(conn, draft.title),
+            "title": draft.title,
+            "lead": draft.lead,
+            "body_md": draft.body_md,
+            "body_html": body_html,
+            "source_url": draft.source_url,
+            "video_url": draft.video_url,
+            "promo_links": [{"text": p.text, "url": p.url} for p in draft.promo_links],
+            "about": draft.about,
+            "status": StoryStatus.published,
+            "published_at": draft.published_at or now,
+            "updated_at": now,
+            "import_key": draft.import_key,
+        },
+    )
+    await store.tag_story(conn, story_id, tags_from(hashtags))
+    return story_id
+
+
+async def publish(db: Database, draft: StoryDraft) -> int:
+    async with db.transaction() as conn:
+        return await create_story(conn, draft)
+
+
+# Reads -------------------------------------------------------------------------------------
+
+
+def _with_tags(rows: list[RowMapping], tags: dict[int, list[RowMapping]]) -> list[dict[str, Any]]:
+    return [
+        {**row, "tags": [{"slug": t["slug"], "name": t["name"]} for t in tags[row["id"]]]}
+        for row in rows
+    ]
+
+
+async def story_by_slug(db: Database, slug: str) -> dict[str, Any] | None:
+    async with db.read() as conn:
+        row = await store.story_by_slug(conn, slug)
+        if row is None:
+            return None
+        return _with_tags([row], await store.tags_of(conn, [row["id"]]))[0]
+
+
+async def story_by_id(db: Database, story_id: int) -> dict[str, Any] | None:
+    async with db.read() as conn:
+        row = await store.story_by_id(conn, story_id)
+        if row is None:
+            return None
+        return _with_tags([row], await store.tags_of(conn, [row["id"]]))[0]
+
+
+async def recent(
+    db: Database, after: store.StoryCursor | None, limit: int
+) -> tuple[list[dict[str, Any]], store.StoryCursor | None]:
+    """A page of published stories, newest first, and the cursor of the next page."""
+    async with db.read() as conn:
+        rows = list(await store.recent_stories(conn, after, limit + 1))
+        page = rows[:limit]
+        tags = await store.tags_of(conn, [row["id"] for row in page])
+    following = (page[-1]["published_at"], page[-1]["id"]) if len(rows) > limit else None
+    return _with_tags(page, tags), following
+
+
+async def tagged(
+    db: Database, slug: str, after: store.StoryCursor | None, limit: int
+) -> tuple[dict[str, Any], list[dict[str, Any]], store.StoryCursor | None] | None:
+    """The tag named by a slug (any case) and a page of its stories; None if unknown."""
+    async with db.read() as conn:
+        tag = await store.tag_by_slug(conn, tag_slug(slug))
+        if tag is None:
+            return None
+        rows = list(await store.stories_with_tag(conn, tag["id"], after, limit + 1))
+        page = rows[:limit]
+        tags = await store.tags_of(conn, [row["id"] for row in page])
+    following = (page[-1]["published_at"], page[-1]["id"]) if len(rows) > limit else None
+    return dict(tag), _with_tags(page, tags), following
+
+
+def encode_cursor(after: store.StoryCursor | None) -> str | None:
+    return None if after is None else cursors.encode([after[0], after[1]])
+
+
+def decode_cursor(cursor: str | None) -> store.StoryCursor | None:
+    """The (published_at, id) keyset in a stories cursor; InvalidCursor if it is not one."""
+    if not cursor:
+        return None
+    value = cursors.decode(cursor)
+    try:
+        assert value is not None and len(value) == 2
+        published_at = datetime.fromisoformat(value[0])
+        story_id = value[1]
+        assert isinstance(story_id, int) and published_at.tzinfo is not None
+    except (AssertionError, TypeError, ValueError):
+        raise InvalidCursor from None
+    return published_at, story_id
+
+
+class InvalidCursor(ValueError):
+    pass

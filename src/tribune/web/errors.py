@@ -1,0 +1,133 @@
+"""Errors as RFC 9457 problem details for the API, and as pages for readers.
+
+Whatever a client sends, the answer is a 4xx that says what is wrong, never a 500 with a trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from tribune.web.responses import dumps
+
+log = logging.getLogger("tribune")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemError(Exception):
+    """Raised by routes to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        errors: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    errors: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    return Response(dumps(body), status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/readyz")
+
+
+def _field_of(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("query", "path", "body", "header")]
+    return ".".join(parts) or "request"
+
+
+def _message(field: str, error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    label = field.capitalize()
+    if kind.startswith("int"):
+        return f"{label} must be a whole number"
+    if kind == "missing":
+        return f"{label} is required"
+    return f"{label}: {error.get('msg', 'invalid value')}"
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        field = _field_of(tuple(error.get("loc", ())))
+        errors.setdefault(field, _message(field, error))
+    if not wants_json(request):
+        return await _page(request, 422, "; ".join(errors.values()))
+    return problem(422, "The request has invalid parameters", errors=errors)
+
+
+async def _problem_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ProblemError)
+    if not wants_json(request):
+        return await _page(request, exc.status, exc.detail, headers=exc.headers)
+    return problem(exc.status, exc.detail, errors=exc.errors, headers=exc.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    if exc.status_code == 404:
+        detail = "There is nothing at this address"
+    if not wants_json(request):
+        return await _page(request, exc.status_code, detail, headers=exc.headers)
+    return problem(exc.status_code, detail, headers=exc.headers)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    detail = "Something went wrong on our side; the error was logged"
+    if not wants_json(request):
+        return await _page(request, 500, detail)
+    return problem(500, detail)
+
+
+async def _page(
+    request: Request, status: int, detail: str, *, headers: dict[str, str] | None = None
+) -> Response:
+    from tribune.web.templating import render  # templates need the app; avoid an import cycle
+
+    return render(
+        request,
+        "error.html",
+        {"status": status, "title": HTTPStatus(status).phrase, "detail": detail},
+        status_code=status,
+        headers=headers,
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ProblemError, _problem_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _server_error)

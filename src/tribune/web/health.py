@@ -1,0 +1,32 @@
+"""Liveness and readiness for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from tribune.web.deps import Db
+from tribune.web.responses import Json
+
+router = APIRouter(tags=["health"])
+log = logging.getLogger("tribune")
+
+
+@router.get("/healthz", operation_id="health")
+async def health() -> Response:
+    """The process is up and answering."""
+    return Json({"status": "ok"})
+
+
+@router.get("/readyz", operation_id="ready")
+async def ready(db: Db) -> Response:
+    """The database answers; 503 with the reason when it does not."""
+    try:
+        await db.ping()
+    except Exception as exc:  # any driver error means "not ready", never a 500
+        log.warning("readiness check failed: %s", type(exc).__name__)
+        return Json({"status": "unavailable", "database": "unreachable"}, 503,
+                    headers={"Retry-After": "5"})
+    return Json({"status": "ok", "database": "ok"})

@@ -1,0 +1,104 @@
+"""Jinja2 templates from every domain folder, and static files under content-hash URLs."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+PACKAGE = Path(__file__).resolve().parent.parent
+TEMPLATE_DIRS = [PACKAGE / d / "templates" for d in ("web", "stories", "comments")]
+STATIC_DIR = PACKAGE / "web" / "static"
+
+
+@dataclass(frozen=True, slots=True)
+class StaticFile:
+    body: bytes
+    media_type: str
+    digest: str
+
+
+def load_static() -> dict[str, StaticFile]:
+    files = {}
+    for path in sorted(STATIC_DIR.iterdir()):
+        if path.is_file():
+            body = path.read_bytes()
+            media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            if media_type.startswith("text/") or media_type.endswith("javascript"):
+                media_type += "; charset=utf-8"
+            digest = hashlib.sha256(body).hexdigest()[:12]
+            files[path.name] = StaticFile(body, media_type, digest)
+    return files
+
+
+STATIC = load_static()
+
+
+def static_url(name: str) -> str:
+    return f"/static/{STATIC[name].digest}/{name}"
+
+
+def format_time(value: datetime) -> str:
+    return value.strftime("%-d %b %Y, %H:%M UTC")
+
+
+def iso_time(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def display_url(url: str, limit: int = 40) -> str:
+    """A link's address as readers scan it: no scheme or www., long ones shortened."""
+    text = url.split("://", 1)[-1].removeprefix("www.").rstrip("/")
+    if len(text) > limit:
+        text = text.split("?", 1)[0]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def label(text: str) -> str:
+    """Text that introduces a link: a colon, unless it already ends in punctuation."""
+    return text if text[-1:] in "!?:." else text + ":"
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    return f"{count:,} {singular if count == 1 else (many or singular + 's')}"
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in TEMPLATE_DIRS]),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["static_url"] = static_url
+    env.filters["when"] = format_time
+    env.filters["iso"] = iso_time
+    env.filters["plural"] = plural
+    env.filters["display_url"] = display_url
+    env.filters["label"] = label
+    return env
+
+
+ENV = _environment()
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    settings = request.app.state.settings
+    html = ENV.get_template(template).render(
+        {"request": request, "base_url": settings.base_url, **context}
+    )
+    return HTMLResponse(html, status_code=status_code, headers=headers)

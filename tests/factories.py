@@ -1,0 +1,21 @@
+"""Test data made through the services, never with raw SQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tribune.comments import service as comments
+from tribune.stories import service as stories
+from tribune.storage.engine import Database
+
+
+async def make_story(db: Database, title: str = "A story", body: str = "Text.", **extra: Any) -> int:
+    return await stories.publish(db, stories.StoryDraft(title=title, body_md=body, **extra))
+
+
+async def make_comment(
+    db: Database, story_id: int, body: str = "A comment", name: str = "Reader", **extra: Any
+) -> dict[str, Any]:
+    return await comments.post_comment(
+        db, story_id, {"name": name, "body": body, **extra}, client_hash=None
+    )
