@@ -12,9 +12,10 @@ import asyncio
 import os
 import shutil
 import warnings
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -34,6 +35,14 @@ POSTGRESQL_URL = os.environ.get(
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SECRET = "test-secret-" + "x" * 40
 BASE_URL = "http://testserver"
+T = TypeVar("T")
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, even where a loop is already running
+    (Playwright's sync API runs one): on a thread of its own."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture
@@ -63,14 +72,12 @@ async def _migrated_postgresql() -> str | None:
 @pytest.fixture(scope="session")
 def postgresql_ready() -> str | None:
     """None when the PostgreSQL server is migrated and ready, else why it is not."""
-    problem = asyncio.run(_migrated_postgresql())
+    problem = run_async(_migrated_postgresql())
     if problem:
         message = f"PostgreSQL at {POSTGRESQL_URL} is unavailable ({problem})"
         if IN_CI:
             pytest.fail(f"{message}; CI requires it", pytrace=False)
-        warnings.warn(
-            f"\n\n!!! SKIPPING EVERY POSTGRESQL TEST: {message} !!!\n", stacklevel=1
-        )
+        warnings.warn(f"\n\n!!! SKIPPING EVERY POSTGRESQL TEST: {message} !!!\n", stacklevel=1)
     return problem
 
 
@@ -86,7 +93,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         finally:
             await db.dispose()
 
-    asyncio.run(run())
+    run_async(run())
     return path
 
 
@@ -113,7 +120,7 @@ def database_url(
     problem = request.getfixturevalue("postgresql_ready")
     if problem:
         pytest.skip(f"PostgreSQL unavailable: {problem}")
-    asyncio.run(_truncate_postgresql())
+    run_async(_truncate_postgresql())
     yield POSTGRESQL_URL
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from tribune.comments import service as comments
-from tribune.stories import service as stories
 from tribune.storage.engine import Database
+from tribune.stories import service as stories
 
 
-async def make_story(db: Database, title: str = "A story", body: str = "Text.", **extra: Any) -> int:
+async def make_story(
+    db: Database, title: str = "A story", body: str = "Text.", **extra: Any
+) -> int:
     return await stories.publish(db, stories.StoryDraft(title=title, body_md=body, **extra))
 
 

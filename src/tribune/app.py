@@ -71,5 +71,7 @@ async def static_file(digest: str, name: str) -> Response:
 def app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` and worker processes: settings from the environment."""
     settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
     return create_app(settings)

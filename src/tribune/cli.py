@@ -22,7 +22,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-import_app = typer.Typer(help="Import stories and comments from other systems.", no_args_is_help=True)
+import_app = typer.Typer(
+    help="Import stories and comments from other systems.", no_args_is_help=True
+)
 app.add_typer(import_app, name="import")
 
 out = Console()

@@ -6,6 +6,7 @@ never at import time. The README's configuration table is checked against this c
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import tempfile
@@ -17,7 +18,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 INSECURE_SECRETS = {"changeme", "secret", "password", "tribune", "dev"}
-SECRET_FILE_NAME = ".tribune-secret"
+SECRET_FILE_NAME = ".tribune-secret"  # noqa: S105 (a file name, not a secret)
 
 
 class Settings(BaseSettings):
@@ -103,10 +104,8 @@ class Settings(BaseSettings):
         try:
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_urlsafe(48) + "\n")
-            try:
+            with contextlib.suppress(FileExistsError):
                 os.link(tmp, secret_file)
-            except FileExistsError:
-                pass
         finally:
             os.unlink(tmp)
         return secret_file.read_text().strip()

@@ -30,8 +30,18 @@ async def test_thread_of_the_demo_story(client: httpx.AsyncClient, story: dict[s
     assert first["name"] == "Anonymous"
     assert first["body_html"].startswith("<p>Once Putin kept eyes closed")
     assert set(first) == {
-        "id", "parent_id", "number", "name", "website", "avatar_url", "body_html",
-        "created_at", "edited_at", "score", "status", "replies",
+        "id",
+        "parent_id",
+        "number",
+        "name",
+        "website",
+        "avatar_url",
+        "body_html",
+        "created_at",
+        "edited_at",
+        "score",
+        "status",
+        "replies",
     }
     assert first["status"] == "approved"
 
@@ -125,7 +135,9 @@ async def test_malformed_requests_are_rejected_with_a_message(
     assert await comment_rows(app) == 5
 
 
-async def test_oversized_body_is_413(client: httpx.AsyncClient, app: Any, story: dict[str, Any]) -> None:
+async def test_oversized_body_is_413(
+    client: httpx.AsyncClient, app: Any, story: dict[str, Any]
+) -> None:
     big = b'{"name": "A", "body": "' + b"x" * 300_000 + b'"}'
     response = await client.post(
         f"/api/v1/stories/{story['id']}/comments",
@@ -183,7 +195,9 @@ async def test_thread_pagination_with_cursor_and_sorts(
         await client.get(f"/api/v1/stories/{story['id']}/comments", params={"sort": "newest"})
     ).json()
     assert [c["number"] for c in newest["comments"]] == list(range(12, 0, -1))
-    top = (await client.get(f"/api/v1/stories/{story['id']}/comments", params={"sort": "top"})).json()
+    top = (
+        await client.get(f"/api/v1/stories/{story['id']}/comments", params={"sort": "top"})
+    ).json()
     assert [c["number"] for c in top["comments"]] == list(range(1, 13))  # all tie at 0: by id
 
 

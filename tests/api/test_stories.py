@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-pytestmark = pytest.mark.anyio
-
 from tests.factories import make_story
+
+pytestmark = pytest.mark.anyio
 
 
 async def test_list_stories_newest_first_with_counts(

@@ -59,7 +59,7 @@ def test_comment_markdown_subset(source: str, expected: str) -> None:
         '<a href="https://x" onclick="alert(1)">x</a>',
         "<style>*{}</style>",
         "<<script>script>alert(1)<</script>/script>",
-        "[a](https://x.org \"title\" onmouseover=alert(1))",
+        '[a](https://x.org "title" onmouseover=alert(1))',
         "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
     ],
 )

@@ -107,7 +107,9 @@ def test_multiline_comments_keep_their_paragraphs() -> None:
 
 
 def test_url_identifies_the_story() -> None:
-    assert parse(demo_bytes(), url="https://example.org/a").story.import_key == "https://example.org/a"
+    assert (
+        parse(demo_bytes(), url="https://example.org/a").story.import_key == "https://example.org/a"
+    )
 
 
 @pytest.mark.parametrize(

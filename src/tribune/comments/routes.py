@@ -38,9 +38,7 @@ async def _body(request: Request, media_type: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ProblemError(
-            400, f"The request body is not valid UTF-8 (byte {exc.start})"
-        ) from None
+        raise ProblemError(400, f"The request body is not valid UTF-8 (byte {exc.start})") from None
 
 
 async def _story(db: Db, story_id: int) -> dict[str, Any]:
@@ -144,6 +142,12 @@ async def post_comment_form(request: Request, db: Db, slug: str, client: ClientH
     except service.StoryNotFound:
         raise HTTPException(404) from None
     return RedirectResponse(await _location(db, comment["id"]), status_code=303)
+
+
+@pages.get("/stories/{slug}/comments")
+async def comments_anchor(slug: str) -> Response:
+    """Where the form posts; reloading or sharing that address leads back to the story."""
+    return RedirectResponse(f"{story_url(slug)}#comments", status_code=303)
 
 
 async def _location(db: Db, comment_id: int) -> str:

@@ -100,7 +100,7 @@ def validate_comment(data: dict[str, Any]) -> tuple[CommentFields | None, FieldE
     """Check raw fields (from JSON or a form); return the clean fields or the errors."""
     errors: FieldErrors = {}
     raw: dict[str, str] = {}
-    for field in ("name", "body", "email", "website"):
+    for field in ("body", "name", "email", "website"):  # the form's order
         value = data.get(field)
         if value is None:
             value = ""
@@ -109,7 +109,7 @@ def validate_comment(data: dict[str, Any]) -> tuple[CommentFields | None, FieldE
             continue
         raw[field] = normalize_newlines(value) if field == "body" else value
 
-    checks = {"name": check_name, "body": check_body}
+    checks = {"body": check_body, "name": check_name}
     for field, check in checks.items():
         if field in raw and (message := check(raw[field])):
             errors[field] = message

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from tribune.comments.service import import_comments
 from tribune.importers import page
-from tribune.stories.service import create_story
 from tribune.storage import stories as story_store
 from tribune.storage.engine import Database
+from tribune.stories.service import create_story
 
 KINDS = ("page",)
 

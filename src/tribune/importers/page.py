@@ -39,7 +39,9 @@ PROMO = re.compile(
     re.IGNORECASE,
 )
 COMMENT = re.compile(r"^\s*(\d{1,6})\.\s+(\S.*)$")
-VIDEO = re.compile(r"^\s*(https?://(?:www\.)?(?:youtube\.com/watch\S+|youtu\.be/\S+|vimeo\.com/\S+))\s*$")
+VIDEO = re.compile(
+    r"^\s*(https?://(?:www\.)?(?:youtube\.com/watch\S+|youtu\.be/\S+|vimeo\.com/\S+))\s*$"
+)
 # One quotation, optionally followed by "– Speaker": ‘They could simply run away…’ – Putin
 PULL_QUOTE = re.compile(r"^[‘“\"'](?P<quote>.+)[’”\"']\s*(?:[–—-]\s*(?P<who>[^.!?]{1,80}))?$")
 # Characters that would turn plain text into Markdown markup. '#' stays: hashtags are meant.
@@ -69,7 +71,9 @@ def decode(data: bytes) -> str:
     if not data.strip():
         raise PageDumpError("the file is empty")
     if len(data) > MAX_BYTES:
-        raise PageDumpError(f"the file is {len(data):,} bytes; a page dump is at most {MAX_BYTES:,}")
+        raise PageDumpError(
+            f"the file is {len(data):,} bytes; a page dump is at most {MAX_BYTES:,}"
+        )
     if b"\x00" in data:
         raise PageDumpError("the file holds NUL bytes: it looks binary, not a text page dump")
     try:
@@ -127,7 +131,11 @@ def _comments(lines: list[str], source: str) -> list[ImportedComment]:
     for number, body_lines in enumerate(bodies, start=1):
         text = re.sub(r"\n{3,}", "\n\n", "\n".join(body_lines)).strip()
         if len(text) > BODY_MAX or (problem := check_body(text)):
-            reason = problem if len(text) <= BODY_MAX else f"it has {len(text):,} characters, over {BODY_MAX:,}"
+            reason = (
+                problem
+                if len(text) <= BODY_MAX
+                else f"it has {len(text):,} characters, over {BODY_MAX:,}"
+            )
             raise PageDumpError(f"comment {number} cannot be imported: {reason}")
         digest = hashlib.sha256(text.encode()).hexdigest()[:16]
         found.append(
@@ -195,7 +203,7 @@ def parse(data: bytes, *, url: str | None = None) -> PageImport:
     if not text:
         raise PageDumpError("no story text after the title")
 
-    paragraphs = []
+    paragraphs: list[str] = []
     for paragraph in text:
         quote = PULL_QUOTE.match(paragraph)
         if quote and len(paragraphs) > 0:

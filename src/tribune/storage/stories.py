@@ -35,9 +35,7 @@ async def story_by_id(conn: AsyncConnection, story_id: int) -> RowMapping | None
 
 async def story_by_slug(conn: AsyncConnection, slug: str) -> RowMapping | None:
     """The published story at /stories/{slug}."""
-    query = select(stories).where(
-        stories.c.slug == slug, stories.c.status == StoryStatus.published
-    )
+    query = select(stories).where(stories.c.slug == slug, stories.c.status == StoryStatus.published)
     return (await conn.execute(query)).mappings().first()
 
 
@@ -99,9 +97,7 @@ async def tag_by_slug(conn: AsyncConnection, slug: str) -> RowMapping | None:
     return (await conn.execute(query)).mappings().first()
 
 
-async def tags_of(
-    conn: AsyncConnection, story_ids: Iterable[int]
-) -> dict[int, list[RowMapping]]:
+async def tags_of(conn: AsyncConnection, story_ids: Iterable[int]) -> dict[int, list[RowMapping]]:
     """Each story's tags in the order the story names them."""
     ids = list(story_ids)
     found: dict[int, list[RowMapping]] = {story_id: [] for story_id in ids}
@@ -118,9 +114,7 @@ async def tags_of(
     return found
 
 
-async def tag_story(
-    conn: AsyncConnection, story_id: int, named: Sequence[tuple[str, str]]
-) -> None:
+async def tag_story(conn: AsyncConnection, story_id: int, named: Sequence[tuple[str, str]]) -> None:
     """Attach tags (slug, display name) to a story, creating the tags that do not exist."""
     for position, (slug, name) in enumerate(named):
         tag = await tag_by_slug(conn, slug)
@@ -158,7 +152,7 @@ async def next_comment_number(conn: AsyncConnection, story_id: int, visible: boo
 
 
 async def count_published(conn: AsyncConnection) -> int:
-    query = select(func.count()).select_from(stories).where(
-        stories.c.status == StoryStatus.published
+    query = (
+        select(func.count()).select_from(stories).where(stories.c.status == StoryStatus.published)
     )
     return int((await conn.execute(query)).scalar_one())

@@ -38,6 +38,7 @@ metadata = MetaData(
     }
 )
 
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on both databases (SQLite keeps no zone of its own)."""
 

@@ -36,8 +36,9 @@ def _cursor(cursor: str | None) -> Any:
         return service.decode_cursor(cursor)
     except service.InvalidCursor:
         raise ProblemError(
-            422, "The cursor is not valid", errors={"cursor": "Cursor is malformed; pass "
-                                                  "next_cursor back as given"}
+            422,
+            "The cursor is not valid",
+            errors={"cursor": "Cursor is malformed; pass next_cursor back as given"},
         ) from None
 
 
@@ -98,9 +99,7 @@ async def render_story_page(
 
 
 @pages.get("/stories/{slug}")
-async def story_page(
-    request: Request, db: Db, slug: str, after: Cursor = None
-) -> Response:
+async def story_page(request: Request, db: Db, slug: str, after: Cursor = None) -> Response:
     story = await service.story_by_slug(db, slug)
     if story is None:
         raise HTTPException(404)
@@ -149,8 +148,11 @@ async def list_stories(
 ) -> Response:
     """Published stories, newest first."""
     if not 1 <= limit <= comments.LIMIT_MAX:
-        raise ProblemError(422, "The request has invalid parameters",
-                           errors={"limit": f"Limit must be between 1 and {comments.LIMIT_MAX}"})
+        raise ProblemError(
+            422,
+            "The request has invalid parameters",
+            errors={"limit": f"Limit must be between 1 and {comments.LIMIT_MAX}"},
+        )
     stories, following = await service.recent(db, _cursor(cursor), limit)
     base_url = request.app.state.settings.base_url
     return Json(

@@ -99,9 +99,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     if exc.status_code == 404:
         detail = "There is nothing at this address"
+    headers = dict(exc.headers) if exc.headers else None
     if not wants_json(request):
-        return await _page(request, exc.status_code, detail, headers=exc.headers)
-    return problem(exc.status_code, detail, headers=exc.headers)
+        return await _page(request, exc.status_code, detail, headers=headers)
+    return problem(exc.status_code, detail, headers=headers)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:

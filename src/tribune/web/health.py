@@ -27,6 +27,7 @@ async def ready(db: Db) -> Response:
         await db.ping()
     except Exception as exc:  # any driver error means "not ready", never a 500
         log.warning("readiness check failed: %s", type(exc).__name__)
-        return Json({"status": "unavailable", "database": "unreachable"}, 503,
-                    headers={"Retry-After": "5"})
+        return Json(
+            {"status": "unavailable", "database": "unreachable"}, 503, headers={"Retry-After": "5"}
+        )
     return Json({"status": "ok", "database": "ok"})

@@ -1,0 +1,61 @@
+"""A real `tribune serve` process on a free loopback port, for browser and CLI tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+TRIBUNE = str(Path(sys.executable).with_name("tribune"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def tribune_env(database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIBUNE_")}
+    return env | {"TRIBUNE_DATABASE_URL": database_url, "TRIBUNE_SECRET_KEY": "s" * 40} | extra
+
+
+@contextmanager
+def running_server(database_url: str, cwd: Path, **env: str) -> Iterator[str]:
+    """Start `tribune serve`, wait until /readyz answers, yield its base URL, stop it."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = cwd / f"server-{port}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [TRIBUNE, "serve", "--port", str(port)],
+            cwd=cwd,
+            env=tribune_env(database_url, TRIBUNE_BASE_URL=base, **env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"tribune serve did not start:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
