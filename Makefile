@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
+LIGHTHOUSE := .lighthouse/node_modules/.bin/lighthouse
+
 .PHONY: run test lint browser clean
 
 # The virtual environment with Tribune installed (re-done when pyproject.toml changes).
@@ -23,7 +25,7 @@ run: $(VENV)/.installed
 	$(BIN)/tribune serve --host $(HOST) --port $(PORT)
 
 ## test: every test, on SQLite and on PostgreSQL, with the browser tests in Chromium
-test: $(VENV)/.test-installed browser
+test: $(VENV)/.test-installed browser $(LIGHTHOUSE)
 	$(BIN)/python -m pytest
 
 ## browser: Debian's Chromium for the browser tests (installed when missing and we are root)
@@ -36,6 +38,12 @@ browser:
 	    echo "WARNING: chromium is not installed; browser tests will be skipped"; \
 	  fi; }
 
+## Lighthouse for the page-quality tests (npm; skipped with a warning where npm is missing)
+$(LIGHTHOUSE):
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --silent --no-audit --no-fund --prefix .lighthouse lighthouse@12.2.3; \
+	else echo "WARNING: npm is missing; the Lighthouse tests will be skipped"; fi
+
 ## lint: formatting, lint rules and types
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff format --check src tests
@@ -43,4 +51,4 @@ lint: $(VENV)/.test-installed
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .lighthouse .pytest_cache .ruff_cache .mypy_cache

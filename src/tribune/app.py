@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
 
 from tribune import __version__
@@ -52,6 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(comments.pages)
     app.add_api_route("/static/{digest}/{name}", static_file, include_in_schema=False)
     errors.install(app)
+    # Readers on phones pay for every byte; pages and thread JSON compress 4-6x.
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -23,8 +23,10 @@ COMMENT_REL = "nofollow ugc noopener noreferrer"
 COMMENT_TAGS = {"p", "br", "em", "strong", "a", "blockquote", "code", "pre", "ul", "ol", "li"}
 STORY_TAGS = COMMENT_TAGS | {"h2", "h3", "h4", "hr"}
 
-# A hashtag starts with a letter (so "#1" is not one) and is not part of a word or URL.
-HASHTAG = re.compile(r"(?<![\w/#&])#([^\W\d_][\w]*(?:-\w+)*)")
+# A hashtag starts with a letter (so "#1" is not one) and is not part of a word or URL; at
+# most TAG_MAX characters, the length of a tag's name and slug in the database.
+TAG_MAX = 50
+HASHTAG = re.compile(r"(?<![\w/#&])#([^\W\d_][\w]*(?:-\w+)*)(?![\w-])")
 
 
 def tag_slug(name: str) -> str:
@@ -50,6 +52,8 @@ def _link_hashtags(state: StateCore) -> None:
                 continue
             position = 0
             for match in HASHTAG.finditer(token.content):
+                if len(match.group(1)) > TAG_MAX:
+                    continue
                 if match.start() > position:
                     children.append(_text(token.content[position : match.start()]))
                 name = match.group(1)

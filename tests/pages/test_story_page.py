@@ -291,3 +291,14 @@ async def test_get_on_the_form_address_leads_back_to_the_story(
     response = await client.get(f"/stories/{story['slug']}/comments")
     assert response.status_code == 303
     assert response.headers["location"] == f"/stories/{story['slug']}#comments"
+
+
+async def test_pages_are_compressed_for_clients_that_accept_it(
+    client: httpx.AsyncClient, story: dict[str, Any]
+) -> None:
+    response = await client.get(f"/stories/{story['slug']}", headers={"accept-encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert "Please enter your name here" not in response.text  # no error shown on a fresh page
+    plain = await client.get(f"/stories/{story['slug']}", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.text == response.text

@@ -98,3 +98,9 @@ def test_story_markdown_keeps_no_raw_html() -> None:
     html, _ = render_story("<script>alert(1)</script> <b onclick=x>hi</b>")
     assert "<script" not in html
     assert "<b" not in html
+
+
+def test_overlong_hashtags_stay_text() -> None:
+    html, tags = render_story("#" + "A" * 51 + " and #Fine")
+    assert tags == ["Fine"]
+    assert "#" + "A" * 51 in html

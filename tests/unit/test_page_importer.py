@@ -138,3 +138,16 @@ def test_unreadable_files_are_refused_with_the_reason(data: bytes, reason: str) 
 def test_oversized_file_is_refused() -> None:
     with pytest.raises(PageDumpError, match="a page dump is at most"):
         parse(b"Title\n\n" + b"a" * (5 * 1024 * 1024))
+
+
+@pytest.mark.parametrize(
+    "url", ["on.rt.com/a37e", "javascript:alert(1)", "https://x.org/" + "a" * 2000]
+)
+def test_unusable_url_is_refused(url: str) -> None:
+    with pytest.raises(PageDumpError, match="the --url must be"):
+        parse(demo_bytes(), url=url)
+
+
+def test_comment_import_keys_stay_short_for_long_urls() -> None:
+    page = parse(demo_bytes(), url="https://example.org/" + "a" * 1900)
+    assert all(len(c.import_key) <= 60 for c in page.comments)

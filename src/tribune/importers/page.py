@@ -25,6 +25,7 @@ from tribune.comments.validation import (
     EMPTY_BODY,
     EMPTY_NAME,
     check_body,
+    check_website,
 )
 from tribune.stories.service import TITLE_MAX, PromoLink, StoryDraft
 
@@ -138,9 +139,8 @@ def _comments(lines: list[str], source: str) -> list[ImportedComment]:
             )
             raise PageDumpError(f"comment {number} cannot be imported: {reason}")
         digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-        found.append(
-            ImportedComment(body=escape_markdown(text), import_key=f"{source}:{number}:{digest}")
-        )
+        key = f"page:{hashlib.sha256(source.encode()).hexdigest()[:16]}:{number}:{digest}"
+        found.append(ImportedComment(body=escape_markdown(text), import_key=key))
     return found
 
 
@@ -156,6 +156,8 @@ def _promo(line: str) -> PromoLink | None:
 
 def parse(data: bytes, *, url: str | None = None) -> PageImport:
     """Read a page dump into a story and its comments, or raise PageDumpError saying why."""
+    if url is not None and (problem := check_website(url)):
+        raise PageDumpError(problem.replace("Website", "the --url", 1))
     lines = decode(data).split("\n")
     while lines and (not lines[-1].strip() or lines[-1].strip() in FORM_MESSAGES):
         lines.pop()
