@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -111,20 +112,31 @@ def _with_tags(rows: list[RowMapping], tags: dict[int, list[RowMapping]]) -> lis
     ]
 
 
-async def story_by_slug(db: Database, slug: str) -> dict[str, Any] | None:
+async def _one(
+    db: Database, find: Callable[[AsyncConnection], Awaitable[RowMapping | None]]
+) -> dict[str, Any] | None:
     async with db.read() as conn:
-        row = await store.story_by_slug(conn, slug)
+        row = await find(conn)
         if row is None:
             return None
         return _with_tags([row], await store.tags_of(conn, [row["id"]]))[0]
+
+
+def _possible_slug(slug: str) -> bool:
+    # PostgreSQL refuses NUL in text parameters; no slug or tag holds a control character.
+    return 0 < len(slug) <= SLUG_MAX * 2 and not any(ord(c) < 32 or c == "\x7f" for c in slug)
+
+
+async def story_by_slug(db: Database, slug: str) -> dict[str, Any] | None:
+    """The published story at /stories/{slug}, with its tags."""
+    if not _possible_slug(slug):
+        return None
+    return await _one(db, lambda conn: store.story_by_slug(conn, slug))
 
 
 async def story_by_id(db: Database, story_id: int) -> dict[str, Any] | None:
-    async with db.read() as conn:
-        row = await store.story_by_id(conn, story_id)
-        if row is None:
-            return None
-        return _with_tags([row], await store.tags_of(conn, [row["id"]]))[0]
+    """The published story with this id, with its tags."""
+    return await _one(db, lambda conn: store.story_by_id(conn, story_id))
 
 
 async def recent(
@@ -143,6 +155,8 @@ async def tagged(
     db: Database, slug: str, after: store.StoryCursor | None, limit: int
 ) -> tuple[dict[str, Any], list[dict[str, Any]], store.StoryCursor | None] | None:
     """The tag named by a slug (any case) and a page of its stories; None if unknown."""
+    if not _possible_slug(slug):
+        return None
     async with db.read() as conn:
         tag = await store.tag_by_slug(conn, tag_slug(slug))
         if tag is None:
