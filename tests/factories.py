@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tribune.comments import service as comments
+from tribune.keys import Keys
 from tribune.storage.engine import Database
 from tribune.stories import service as stories
 
@@ -15,9 +16,13 @@ async def make_story(
     return await stories.publish(db, stories.StoryDraft(title=title, body_md=body, **extra))
 
 
+KEYS = Keys("factory-secret-" + "k" * 40)
+
+
 async def make_comment(
     db: Database, story_id: int, body: str = "A comment", name: str = "Reader", **extra: Any
 ) -> dict[str, Any]:
+    """A comment (a reply with parent_id=...), with its edit_token."""
     return await comments.post_comment(
-        db, story_id, {"name": name, "body": body, **extra}, client_hash=None
+        db, story_id, {"name": name, "body": body, **extra}, keys=KEYS, reader=comments.Reader()
     )

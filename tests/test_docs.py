@@ -33,4 +33,4 @@ def test_every_command_is_documented() -> None:
 def test_every_api_path_is_documented(tmp_path: Path) -> None:
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", secret_key="k" * 40))
     for path in app.openapi()["paths"]:
-        assert path.replace("{story_id}", "{id}") in README, path
+        assert path.replace("{story_id}", "{id}").replace("{comment_id}", "{id}") in README, path

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,8 +11,10 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
 
-from tribune import __version__
-from tribune.comments import routes as comments
+from tribune import __version__, feeds
+from tribune.comments import api as comments_api
+from tribune.comments import pages as comments_pages
+from tribune.keys import Keys
 from tribune.settings import Settings
 from tribune.storage.engine import Database
 from tribune.stories import routes as stories
@@ -43,14 +44,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = db
-    secret = settings.resolved_secret_key().encode()
-    app.state.hash_key = hashlib.sha256(b"tribune client hash\x00" + secret).digest()
+    app.state.keys = Keys(settings.resolved_secret_key())
 
     app.include_router(health.router)
     app.include_router(stories.api)
-    app.include_router(comments.api)
+    app.include_router(comments_api.router)
     app.include_router(stories.pages)
-    app.include_router(comments.pages)
+    app.include_router(comments_pages.router)
+    app.include_router(feeds.router)
     app.add_api_route("/static/{digest}/{name}", static_file, include_in_schema=False)
     errors.install(app)
     # Readers on phones pay for every byte; pages and thread JSON compress 4-6x.

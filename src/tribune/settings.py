@@ -41,6 +41,19 @@ class Settings(BaseSettings):
         True,
         description="`0`: an empty database stays empty (no demo story is loaded by `serve`).",
     )
+    edit_minutes: int = Field(
+        15,
+        ge=0,
+        le=24 * 60,
+        description="Minutes during which a reader may edit or delete their own comment.",
+    )
+    thread_depth: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="Deepest nesting shown; deeper replies show at this depth "
+        "with 'in reply to NAME'.",
+    )
     pool_size: int = Field(
         10, ge=1, le=200, description="PostgreSQL connections per worker process."
     )

@@ -198,7 +198,8 @@ async def test_thread_pagination_with_cursor_and_sorts(
     top = (
         await client.get(f"/api/v1/stories/{story['id']}/comments", params={"sort": "top"})
     ).json()
-    assert [c["number"] for c in top["comments"]] == list(range(1, 13))  # all tie at 0: by id
+    # All tie at score 0: the newest first (ties broken by id, in the order of the sort).
+    assert [c["number"] for c in top["comments"]] == list(range(12, 0, -1))
 
 
 @pytest.mark.parametrize(

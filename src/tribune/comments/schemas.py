@@ -12,6 +12,7 @@ class CommentIn(BaseModel):
     body: str = Field(description="Markdown, 1–10,000 characters after trimming.")
     email: str | None = Field(None, description="Optional; never shown to anyone.")
     website: str | None = Field(None, description="Optional http:// or https:// address.")
+    parent_id: int | None = Field(None, description="The comment this one replies to.")
 
 
 class CommentOut(BaseModel):
@@ -41,3 +42,27 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: dict[str, str] | None = None
+
+
+class CommentCreated(CommentOut):
+    edit_token: str = Field(
+        description="Lets the author edit or delete the comment during the edit window: "
+        "send it as `Authorization: Bearer TOKEN`. Shown only once."
+    )
+
+
+class CommentEdit(BaseModel):
+    body: str
+
+
+class VoteIn(BaseModel):
+    value: int = Field(description="1 up, -1 down, 0 withdraws the reader's vote.")
+
+
+class VoteOut(BaseModel):
+    score: int
+    value: int
+
+
+class Counts(BaseModel):
+    counts: dict[str, int]

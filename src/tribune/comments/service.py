@@ -1,31 +1,33 @@
-"""What a comment may be and how it enters a thread.
+"""What a comment may be and how it enters, changes in and leaves a thread.
 
-Write path (DESIGN.md): validate → render Markdown and sanitize → store in one transaction
-(number, count and thread version move with it). Reads are keyset pages of top-level comments.
+Write path (DESIGN.md): validate → render Markdown and sanitize → one transaction stores it
+with its number, the counters and the thread version. Readers need no account: whoever posted
+a comment holds a signed edit token for it, good for the edit window.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tribune import cursor as cursors
-from tribune.comments.validation import CommentFields, FieldErrors, validate_comment
+from tribune.comments.threads import ANONYMOUS, to_public
+from tribune.comments.validation import (
+    CommentFields,
+    FieldErrors,
+    check_body,
+    normalize_newlines,
+    validate_comment,
+)
+from tribune.keys import Keys, TokenExpired, TokenInvalid
 from tribune.markdown import render_comment
 from tribune.storage import comments as store
 from tribune.storage import stories as story_store
 from tribune.storage.engine import Database
 from tribune.storage.tables import CommentStatus
-
-ANONYMOUS = "Anonymous"
-SORTS = tuple(store.SORT_KEYS)
-DEFAULT_SORT = "oldest"
-PAGE_SIZE = 50
-LIMIT_MAX = 100
 
 
 class InvalidComment(Exception):
@@ -40,6 +42,22 @@ class StoryNotFound(Exception):
     pass
 
 
+class CommentNotFound(Exception):
+    pass
+
+
+class NotAllowed(Exception):
+    """The reader may not change this comment; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who is acting, as far as an anonymous reader can be known."""
+
+    client_hash: str | None = None
+    voter_id: str | None = None
+
+
 @dataclass(slots=True)
 class ImportedComment:
     """A comment brought by an importer: already validated, stamped with its source key."""
@@ -50,23 +68,26 @@ class ImportedComment:
     created_at: datetime | None = None
 
 
-def to_public(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
-    """The comment as every reader may see it: no e-mail, no address hash, no token."""
-    deleted = row["status"] == CommentStatus.deleted
-    return {
-        "id": row["id"],
-        "parent_id": row["parent_id"],
-        "number": row["number"],
-        "name": None if deleted else (row["name"] or ANONYMOUS),
-        "website": None if deleted else row["website"],
-        "avatar_url": None,
-        "body_html": "" if deleted else row["body_html"],
-        "created_at": row["created_at"],
-        "edited_at": row["edited_at"],
-        "score": row["score"],
-        "status": row["status"],
-        "replies": [],
-    }
+def _parent_id(data: dict[str, Any]) -> tuple[int | None, FieldErrors]:
+    value = data.get("parent_id")
+    if value is None or value == "":
+        return None, {}
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value < 2**63:
+        return None, {"parent_id": "Parent_id must be the id of a comment"}
+    return value, {}
+
+
+async def _check_parent(conn: AsyncConnection, story_id: int, parent_id: int) -> dict[str, Any]:
+    parent = await store.comment_for_update(conn, parent_id)
+    if parent is None:
+        raise InvalidComment({"parent_id": f"There is no comment {parent_id} to reply to"})
+    if parent["story_id"] != story_id:
+        raise InvalidComment({"parent_id": f"Comment {parent_id} belongs to another story"})
+    if parent["status"] != CommentStatus.approved:
+        raise InvalidComment({"parent_id": f"Comment {parent_id} cannot be replied to"})
+    return dict(parent)
 
 
 async def _store(
@@ -74,21 +95,26 @@ async def _store(
     story_id: int,
     fields: CommentFields,
     *,
+    keys: Keys | None,
     created_at: datetime,
+    parent: dict[str, Any] | None = None,
     client_hash: str | None = None,
     import_key: str | None = None,
 ) -> int:
     number = await story_store.next_comment_number(conn, story_id, visible=True)
-    return await store.insert_comment(
+    root_id = None if parent is None else (parent["root_id"] or parent["id"])
+    comment_id = await store.insert_comment(
         conn,
         {
             "story_id": story_id,
-            "parent_id": None,
-            "depth": 0,
+            "parent_id": None if parent is None else parent["id"],
+            "root_id": root_id,
+            "depth": 0 if parent is None else parent["depth"] + 1,
             "number": number,
             "name": fields.name,
             "email": fields.email,
             "website": fields.website,
+            "avatar": keys.avatar(fields.name, fields.email) if keys else None,
             "body_md": fields.body,
             "body_html": render_comment(fields.body),
             "status": CommentStatus.approved,
@@ -97,28 +123,43 @@ async def _store(
             "import_key": import_key,
         },
     )
+    if parent is not None:
+        await store.add_to_counts(conn, parent["id"], replies=1)
+        assert root_id is not None
+        await store.add_to_counts(conn, root_id, descendants=1)
+    return comment_id
 
 
 async def post_comment(
-    db: Database, story_id: int, data: dict[str, Any], *, client_hash: str | None
+    db: Database, story_id: int, data: dict[str, Any], *, keys: Keys, reader: Reader
 ) -> dict[str, Any]:
-    """Validate and store a reader's comment; raises InvalidComment or StoryNotFound."""
+    """Validate and store a reader's comment (a reply when ``parent_id`` is given). Returns
+    the public comment with its ``edit_token``; raises InvalidComment or StoryNotFound."""
     fields, errors = validate_comment(data)
-    if fields is None:
+    parent_id, parent_errors = _parent_id(data)
+    errors |= parent_errors
+    if fields is None or errors:
         raise InvalidComment(errors)
     async with db.transaction() as conn:
         if await story_store.story_by_id(conn, story_id) is None:
             raise StoryNotFound(story_id)
+        parent = None if parent_id is None else await _check_parent(conn, story_id, parent_id)
         comment_id = await _store(
-            conn, story_id, fields, created_at=datetime.now(UTC), client_hash=client_hash
+            conn,
+            story_id,
+            fields,
+            keys=keys,
+            created_at=datetime.now(UTC),
+            parent=parent,
+            client_hash=reader.client_hash,
         )
         row = await store.comment_by_id(conn, comment_id)
     assert row is not None
-    return to_public(row)
+    return to_public(row) | {"edit_token": keys.edit_token(comment_id)}
 
 
 async def import_comments(
-    conn: AsyncConnection, story_id: int, drafts: list[ImportedComment]
+    conn: AsyncConnection, story_id: int, drafts: list[ImportedComment], keys: Keys | None = None
 ) -> int:
     """Add imported comments the story does not already hold (same import key); returns how
     many were added. Runs inside the importer's transaction."""
@@ -132,6 +173,7 @@ async def import_comments(
             conn,
             story_id,
             fields,
+            keys=keys,
             created_at=draft.created_at or datetime.now(UTC),
             import_key=draft.import_key,
         )
@@ -140,80 +182,141 @@ async def import_comments(
     return added
 
 
-# Thread reads --------------------------------------------------------------------------------
+# Editing and deleting one's own comment ---------------------------------------------------------
 
 
-class InvalidQuery(Exception):
-    """A thread query parameter is not acceptable; ``errors`` maps it to why."""
-
-    def __init__(self, errors: FieldErrors) -> None:
-        super().__init__(errors)
-        self.errors = errors
-
-
-def encode_cursor(sort: str, row: RowMapping) -> str:
-    return cursors.encode([sort, *(row[column.name] for column, _ in store.SORT_KEYS[sort])])
-
-
-def decode_cursor(sort: str, cursor: str) -> list[Any]:
-    """The keyset values in a cursor made by encode_cursor for the same sort order."""
-    value = cursors.decode(cursor)
-    if value is None:
-        raise InvalidQuery({"cursor": "Cursor is malformed; pass next_cursor back as given"})
-    if (
-        len(value) != len(store.SORT_KEYS[sort]) + 1
-        or value[0] != sort
-        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value[1:])
-    ):
-        raise InvalidQuery({"cursor": f"Cursor does not belong to sort order '{sort}'"})
-    return value[1:]
-
-
-def check_thread_query(sort: str, limit: int) -> None:
-    errors: FieldErrors = {}
-    if sort not in SORTS:
-        errors["sort"] = f"Sort must be one of {', '.join(SORTS)}"
-    if not 1 <= limit <= LIMIT_MAX:
-        errors["limit"] = f"Limit must be between 1 and {LIMIT_MAX}"
-    if errors:
-        raise InvalidQuery(errors)
-
-
-async def thread_page(
-    db: Database,
-    story: dict[str, Any],
-    *,
-    sort: str = DEFAULT_SORT,
-    cursor: str | None = None,
-    limit: int = PAGE_SIZE,
+async def _own_comment(
+    conn: AsyncConnection, keys: Keys, comment_id: int, token: str | None, window_minutes: int
 ) -> dict[str, Any]:
-    """One page of a story's discussion: comments, the next page's cursor, and the total."""
-    check_thread_query(sort, limit)
-    after = decode_cursor(sort, cursor) if cursor else None
-    async with db.read() as conn:
-        rows = list(await store.top_level_page(conn, story["id"], sort, after, limit + 1))
-    page = rows[:limit]
-    return {
-        "comments": [to_public(row) for row in page],
-        "next_cursor": encode_cursor(sort, page[-1]) if len(rows) > limit else None,
-        "total": story["comment_count"],
-    }
+    row = await store.comment_for_update(conn, comment_id)
+    if row is None or row["status"] == CommentStatus.deleted:
+        raise CommentNotFound(comment_id)
+    if not token:
+        raise NotAllowed("Only the author can change this comment: send its edit token")
+    try:
+        keys.check_edit_token(token, comment_id, max_age=window_minutes * 60)
+    except TokenExpired:
+        raise NotAllowed(
+            f"Comments can be changed for {window_minutes} minutes after posting; "
+            "that time has passed"
+        ) from None
+    except TokenInvalid:
+        raise NotAllowed("This edit token is not valid for this comment") from None
+    if datetime.now(UTC) - row["created_at"] > timedelta(minutes=window_minutes):
+        raise NotAllowed(
+            f"Comments can be changed for {window_minutes} minutes after posting; "
+            "that time has passed"
+        )
+    return dict(row)
 
 
-async def locate(db: Database, comment_id: int) -> tuple[str, str | None] | None:
-    """Where a visible comment shows: its story's slug and the cursor of the oldest-first
-    page that holds it (None for the first page). None if it is not visible anywhere."""
-    async with db.read() as conn:
-        row = await store.comment_by_id(conn, comment_id)
-        if row is None or row["status"] not in store.VISIBLE:
-            return None
-        story = await story_store.story_by_id(conn, row["story_id"])
-        if story is None:
-            return None
-        before = await store.top_level_before(conn, row["story_id"], row["number"])
-        start = before - before % PAGE_SIZE
-        if start == 0:
-            return story["slug"], None
-        previous = await store.top_level_at(conn, row["story_id"], start - 1)
-    assert previous is not None
-    return story["slug"], encode_cursor(DEFAULT_SORT, previous)
+async def edit_comment(
+    db: Database,
+    comment_id: int,
+    body: Any,
+    *,
+    keys: Keys,
+    token: str | None,
+    window_minutes: int,
+) -> dict[str, Any]:
+    """Replace the body of one's own comment within the edit window."""
+    if not isinstance(body, str):
+        raise InvalidComment({"body": "Body must be text"})
+    body = normalize_newlines(body)
+    if problem := check_body(body):
+        raise InvalidComment({"body": problem})
+    async with db.transaction() as conn:
+        row = await _own_comment(conn, keys, comment_id, token, window_minutes)
+        text = body.strip()
+        await store.update_comment(
+            conn,
+            comment_id,
+            {"body_md": text, "body_html": render_comment(text), "edited_at": datetime.now(UTC)},
+        )
+        await story_store.bump_version(conn, row["story_id"])
+        updated = await store.comment_by_id(conn, comment_id)
+    assert updated is not None
+    return to_public(updated)
+
+
+async def delete_comment(
+    db: Database, comment_id: int, *, keys: Keys, token: str | None, window_minutes: int
+) -> None:
+    """Delete one's own comment within the edit window. With replies it stays as a
+    "[deleted]" placeholder holding their place; without, it is removed, and so are the
+    placeholders above it that it was the last reply of."""
+    async with db.transaction() as conn:
+        row = await _own_comment(conn, keys, comment_id, token, window_minutes)
+        await story_store.change_comment_count(conn, row["story_id"], -1)
+        if row["root_id"] is not None:
+            await store.add_to_counts(conn, row["root_id"], descendants=-1)
+        if row["reply_count"] > 0:
+            await store.update_comment(
+                conn,
+                comment_id,
+                {
+                    "status": CommentStatus.deleted,
+                    "name": None,
+                    "email": None,
+                    "website": None,
+                    "avatar": None,
+                    "body_md": "",
+                    "body_html": "",
+                },
+            )
+            return
+        # Remove the comment, then each placeholder left without replies, walking upwards.
+        current: dict[str, Any] | None = row
+        while current is not None:
+            await store.delete_comment(conn, current["id"])
+            parent_id = current["parent_id"]
+            if parent_id is None:
+                break
+            await store.add_to_counts(conn, parent_id, replies=-1)
+            parent = await store.comment_for_update(conn, parent_id)
+            placeholder_done = (
+                parent is not None
+                and parent["status"] == CommentStatus.deleted
+                and parent["reply_count"] == 0
+            )
+            current = dict(parent) if parent is not None and placeholder_done else None
+
+
+# Votes -------------------------------------------------------------------------------------------
+
+
+async def vote(db: Database, comment_id: int, value: Any, *, reader: Reader) -> dict[str, int]:
+    """Set the reader's vote on a comment to 1, -1, or 0 (withdrawn); returns the score."""
+    if value not in (1, -1, 0) or isinstance(value, bool):
+        raise InvalidComment({"value": "Value must be 1 (up), -1 (down) or 0 (withdraw)"})
+    if reader.voter_id is None and reader.client_hash is None:
+        raise NotAllowed("Votes need a voter cookie or a client address")
+    for attempt in range(2):
+        try:
+            return await _vote_once(db, comment_id, int(value), reader)
+        except IntegrityError:
+            # The same reader voted twice at once; the other vote committed first.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _vote_once(db: Database, comment_id: int, value: int, reader: Reader) -> dict[str, int]:
+    async with db.transaction() as conn:
+        row = await store.comment_for_update(conn, comment_id)
+        if row is None or row["status"] != CommentStatus.approved:
+            raise CommentNotFound(comment_id)
+        if await story_store.story_by_id(conn, row["story_id"]) is None:
+            raise CommentNotFound(comment_id)
+        existing = await store.vote_of(conn, comment_id, reader.voter_id, reader.client_hash)
+        before = 0 if existing is None else int(existing["value"])
+        if existing is None and value:
+            await store.insert_vote(
+                conn, comment_id, reader.voter_id, reader.client_hash, value, datetime.now(UTC)
+            )
+        elif existing is not None and value != before:
+            await store.change_vote(conn, existing["id"], value)
+        if value != before:
+            await store.add_to_counts(conn, comment_id, score=value - before)
+            await story_store.bump_version(conn, row["story_id"])
+        return {"score": int(row["score"]) + value - before, "value": value}

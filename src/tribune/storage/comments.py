@@ -1,40 +1,47 @@
-"""Comment queries: insert, thread pages (keyset per sort order), counts."""
+"""Comment queries: insert, thread pages (keyset per sort order), replies, counts, votes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tribune.storage.tables import CommentStatus, comments
+from tribune.storage.tables import CommentStatus, StoryStatus, comments, stories, votes
 
 PUBLIC_COLUMNS = [
     comments.c.id,
     comments.c.story_id,
     comments.c.parent_id,
+    comments.c.root_id,
     comments.c.depth,
     comments.c.number,
     comments.c.name,
     comments.c.website,
+    comments.c.avatar,
     comments.c.body_html,
     comments.c.status,
     comments.c.created_at,
     comments.c.edited_at,
     comments.c.score,
     comments.c.reply_count,
+    comments.c.descendant_count,
 ]
 
+# A deleted comment stays only while it has replies (it is removed with its last one), so
+# every deleted row is a placeholder that readers see.
 VISIBLE = (CommentStatus.approved, CommentStatus.deleted)
 
-# Each sort order is a keyset: the columns it orders by, and their direction.
-SORT_KEYS: dict[str, list[tuple[Any, bool]]] = {
-    "oldest": [(comments.c.number, False)],
-    "newest": [(comments.c.number, True)],
-    "top": [(comments.c.score, True), (comments.c.id, False)],
-    "replies": [(comments.c.reply_count, True), (comments.c.id, False)],
+# Each sort order is a keyset: the columns it orders by, all in one direction, so one index
+# serves it read forwards or backwards.
+SORT_KEYS: dict[str, tuple[list[Any], bool]] = {
+    "oldest": ([comments.c.number], False),
+    "newest": ([comments.c.number], True),
+    "top": ([comments.c.score, comments.c.id], True),
+    "replies": ([comments.c.descendant_count, comments.c.id], True),
 }
 
 
@@ -43,19 +50,25 @@ async def insert_comment(conn: AsyncConnection, values: dict[str, Any]) -> int:
     return int(result.scalar_one())
 
 
+async def insert_many(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Insert many comments in one statement batch (importers, benchmarks)."""
+    if rows:
+        await conn.execute(insert(comments), rows)
+
+
 async def comment_by_id(conn: AsyncConnection, comment_id: int) -> RowMapping | None:
     query = select(*PUBLIC_COLUMNS).where(comments.c.id == comment_id)
     return (await conn.execute(query)).mappings().first()
 
 
-def _after(keys: list[tuple[Any, bool]], cursor: Sequence[Any]) -> Any:
-    """The keyset condition 'comes after cursor' for a mixed-direction ordering."""
-    clauses = []
-    for i, (column, descending) in enumerate(keys):
-        equal = [keys[j][0] == cursor[j] for j in range(i)]
-        beyond = column < cursor[i] if descending else column > cursor[i]
-        clauses.append(and_(*equal, beyond))
-    return or_(*clauses)
+async def comment_for_update(conn: AsyncConnection, comment_id: int) -> RowMapping | None:
+    """The comment row, locked for the rest of the transaction on PostgreSQL."""
+    query = select(*PUBLIC_COLUMNS).where(comments.c.id == comment_id).with_for_update()
+    return (await conn.execute(query)).mappings().first()
+
+
+def _visible(story_id: int) -> list[Any]:
+    return [comments.c.story_id == story_id, comments.c.status.in_(VISIBLE)]
 
 
 async def top_level_page(
@@ -66,22 +79,53 @@ async def top_level_page(
     limit: int,
 ) -> Sequence[RowMapping]:
     """One page of a story's visible top-level comments in the given sort order."""
-    keys = SORT_KEYS[sort]
-    query = select(*PUBLIC_COLUMNS).where(
-        comments.c.story_id == story_id,
-        comments.c.parent_id.is_(None),
-        comments.c.status.in_(VISIBLE),
-    )
+    keys, descending = SORT_KEYS[sort]
+    query = select(*PUBLIC_COLUMNS).where(*_visible(story_id), comments.c.parent_id.is_(None))
     if after is not None:
-        query = query.where(_after(keys, after))
-    order = [column.desc() if descending else column.asc() for column, descending in keys]
+        left = tuple_(*keys) if len(keys) > 1 else keys[0]
+        right = tuple_(*after) if len(keys) > 1 else after[0]
+        query = query.where(left < right if descending else left > right)
+    order = [key.desc() if descending else key.asc() for key in keys]
     return (await conn.execute(query.order_by(*order).limit(limit))).mappings().all()
 
 
-async def visible_count(conn: AsyncConnection, story_id: int) -> int:
-    """Visible comments of a story at every depth."""
+async def replies_of(conn: AsyncConnection, root_ids: Iterable[int]) -> Sequence[RowMapping]:
+    """Every visible reply under the given top-level comments, in posting order."""
+    ids = list(root_ids)
+    if not ids:
+        return []
+    query = (
+        select(*PUBLIC_COLUMNS)
+        .where(comments.c.root_id.in_(ids), comments.c.status.in_(VISIBLE))
+        .order_by(comments.c.number)
+    )
+    return (await conn.execute(query)).mappings().all()
+
+
+async def top_level_before(conn: AsyncConnection, story_id: int, number: int) -> int:
+    """How many visible top-level comments of the story come before the given number."""
     query = select(func.count()).where(
-        comments.c.story_id == story_id, comments.c.status.in_(VISIBLE)
+        *_visible(story_id), comments.c.parent_id.is_(None), comments.c.number < number
+    )
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def top_level_at(conn: AsyncConnection, story_id: int, index: int) -> RowMapping | None:
+    """The visible top-level comment at a 0-based position in oldest-first order."""
+    query = (
+        select(*PUBLIC_COLUMNS)
+        .where(*_visible(story_id), comments.c.parent_id.is_(None))
+        .order_by(comments.c.number)
+        .offset(index)
+        .limit(1)
+    )
+    return (await conn.execute(query)).mappings().first()
+
+
+async def visible_count(conn: AsyncConnection, story_id: int) -> int:
+    """Comments of a story with content, at every depth (placeholders not counted)."""
+    query = select(func.count()).where(
+        comments.c.story_id == story_id, comments.c.status == CommentStatus.approved
     )
     return int((await conn.execute(query)).scalar_one())
 
@@ -94,28 +138,122 @@ async def import_keys(conn: AsyncConnection, story_id: int) -> set[str]:
     return {row[0] for row in await conn.execute(query)}
 
 
-async def top_level_before(conn: AsyncConnection, story_id: int, number: int) -> int:
-    """How many visible top-level comments of the story come before the given number."""
-    query = select(func.count()).where(
-        comments.c.story_id == story_id,
-        comments.c.parent_id.is_(None),
-        comments.c.status.in_(VISIBLE),
-        comments.c.number < number,
+async def recent_comments(conn: AsyncConnection, limit: int) -> Sequence[RowMapping]:
+    """The newest visible comments with content on published stories, site-wide."""
+    query = (
+        select(
+            *PUBLIC_COLUMNS,
+            stories.c.slug.label("story_slug"),
+            stories.c.title.label("story_title"),
+        )
+        .join(stories, stories.c.id == comments.c.story_id)
+        .where(
+            comments.c.status == CommentStatus.approved,
+            stories.c.status == StoryStatus.published,
+        )
+        .order_by(comments.c.created_at.desc(), comments.c.id.desc())
+        .limit(limit)
     )
-    return int((await conn.execute(query)).scalar_one())
+    return (await conn.execute(query)).mappings().all()
 
 
-async def top_level_at(conn: AsyncConnection, story_id: int, index: int) -> RowMapping | None:
-    """The visible top-level comment at a 0-based position in oldest-first order."""
+async def newest_of_story(conn: AsyncConnection, story_id: int, limit: int) -> Sequence[RowMapping]:
     query = (
         select(*PUBLIC_COLUMNS)
-        .where(
-            comments.c.story_id == story_id,
-            comments.c.parent_id.is_(None),
-            comments.c.status.in_(VISIBLE),
-        )
-        .order_by(comments.c.number)
-        .offset(index)
-        .limit(1)
+        .where(comments.c.story_id == story_id, comments.c.status == CommentStatus.approved)
+        .order_by(comments.c.number.desc())
+        .limit(limit)
     )
+    return (await conn.execute(query)).mappings().all()
+
+
+# Writes to counters ----------------------------------------------------------------------------
+
+
+async def add_to_counts(
+    conn: AsyncConnection,
+    comment_id: int,
+    *,
+    replies: int = 0,
+    descendants: int = 0,
+    score: int = 0,
+) -> None:
+    values: dict[str, Any] = {}
+    if replies:
+        values["reply_count"] = comments.c.reply_count + replies
+    if descendants:
+        values["descendant_count"] = comments.c.descendant_count + descendants
+    if score:
+        values["score"] = comments.c.score + score
+    if values:
+        await conn.execute(update(comments).where(comments.c.id == comment_id).values(**values))
+
+
+async def update_comment(conn: AsyncConnection, comment_id: int, values: dict[str, Any]) -> None:
+    await conn.execute(update(comments).where(comments.c.id == comment_id).values(**values))
+
+
+async def delete_comment(conn: AsyncConnection, comment_id: int) -> None:
+    await conn.execute(delete(comments).where(comments.c.id == comment_id))
+
+
+# Votes -----------------------------------------------------------------------------------------
+
+
+async def vote_of(
+    conn: AsyncConnection, comment_id: int, voter_id: str | None, client_hash: str | None
+) -> RowMapping | None:
+    """The reader's vote on a comment, found by their voter cookie or their address hash."""
+    who = [
+        c == v for c, v in ((votes.c.voter_id, voter_id), (votes.c.client_hash, client_hash)) if v
+    ]
+    if not who:
+        return None
+    query = select(votes).where(votes.c.comment_id == comment_id, or_(*who)).limit(1)
     return (await conn.execute(query)).mappings().first()
+
+
+async def insert_vote(
+    conn: AsyncConnection,
+    comment_id: int,
+    voter_id: str | None,
+    client_hash: str | None,
+    value: int,
+    at: datetime,
+) -> None:
+    await conn.execute(
+        insert(votes).values(
+            comment_id=comment_id,
+            voter_id=voter_id,
+            client_hash=client_hash,
+            value=value,
+            created_at=at,
+        )
+    )
+
+
+async def change_vote(conn: AsyncConnection, vote_id: int, value: int) -> None:
+    if value == 0:
+        await conn.execute(delete(votes).where(votes.c.id == vote_id))
+    else:
+        await conn.execute(update(votes).where(votes.c.id == vote_id).values(value=value))
+
+
+async def votes_by(
+    conn: AsyncConnection, comment_ids: Iterable[int], voter_id: str | None, client_hash: str | None
+) -> dict[int, int]:
+    """The reader's votes among the given comments: {comment_id: 1 or -1}."""
+    ids = list(comment_ids)
+    who = [
+        c == v for c, v in ((votes.c.voter_id, voter_id), (votes.c.client_hash, client_hash)) if v
+    ]
+    if not ids or not who:
+        return {}
+    query = select(votes.c.comment_id, votes.c.value).where(votes.c.comment_id.in_(ids), or_(*who))
+    return {row.comment_id: row.value for row in await conn.execute(query)}
+
+
+async def comment_source(conn: AsyncConnection, comment_id: int) -> str | None:
+    """The Markdown a comment was written in (for its author's edit form)."""
+    query = select(comments.c.body_md).where(comments.c.id == comment_id)
+    return (await conn.execute(query)).scalar_one_or_none()

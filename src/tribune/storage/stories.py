@@ -151,6 +151,41 @@ async def next_comment_number(conn: AsyncConnection, story_id: int, visible: boo
     return int(result.scalar_one())
 
 
+async def change_comment_count(conn: AsyncConnection, story_id: int, delta: int) -> None:
+    """Move the story's visible comment count and bump its thread version."""
+    await conn.execute(
+        update(stories)
+        .where(stories.c.id == story_id)
+        .values(comment_count=stories.c.comment_count + delta, version=stories.c.version + 1)
+    )
+
+
+async def bump_version(conn: AsyncConnection, story_id: int) -> None:
+    """Mark the story's thread as changed (cached pages of it are stale)."""
+    await conn.execute(
+        update(stories).where(stories.c.id == story_id).values(version=stories.c.version + 1)
+    )
+
+
+async def comment_counts(conn: AsyncConnection, story_ids: Sequence[int]) -> dict[int, int]:
+    """Visible comment counts of the published stories among the ids."""
+    query = select(stories.c.id, stories.c.comment_count).where(
+        stories.c.id.in_(list(story_ids)), stories.c.status == StoryStatus.published
+    )
+    return {row.id: row.comment_count for row in await conn.execute(query)}
+
+
+async def recent_for_feed(conn: AsyncConnection, limit: int) -> Sequence[RowMapping]:
+    """The newest published stories with their text, for the site feed."""
+    query = (
+        select(stories)
+        .where(stories.c.status == StoryStatus.published)
+        .order_by(stories.c.published_at.desc(), stories.c.id.desc())
+        .limit(limit)
+    )
+    return (await conn.execute(query)).mappings().all()
+
+
 async def count_published(conn: AsyncConnection) -> int:
     query = (
         select(func.count()).select_from(stories).where(stories.c.status == StoryStatus.published)

@@ -126,6 +126,9 @@ comments = Table(
     Column("id", Id, primary_key=True),
     Column("story_id", ForeignKey("stories.id", ondelete="CASCADE"), nullable=False),
     Column("parent_id", ForeignKey("comments.id", ondelete="CASCADE")),
+    # The top-level comment a reply descends from (NULL for top-level comments): a page of
+    # top-level comments loads all their replies with one indexed query, however deep.
+    Column("root_id", ForeignKey("comments.id", ondelete="CASCADE")),
     Column("depth", Integer, nullable=False, server_default="0"),
     # 1..N within the story, in posting order, never reused.
     Column("number", Integer, nullable=False),
@@ -138,17 +141,40 @@ comments = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("edited_at", UTCDateTime()),
     Column("score", Integer, nullable=False, server_default="0"),
+    # Visible direct replies (a deleted comment with replies keeps its place for them).
     Column("reply_count", Integer, nullable=False, server_default="0"),
+    # Visible replies at every depth, kept on top-level comments ("most replies" order).
+    Column("descendant_count", Integer, nullable=False, server_default="0"),
+    # Keyed hash of name and e-mail for the identicon; the e-mail itself never leaves.
+    Column("avatar", String(32)),
     # Keyed hash of the client address; the raw address is never stored.
     Column("client_hash", String(64)),
     Column("import_key", String(200)),
     UniqueConstraint("story_id", "number"),
     UniqueConstraint("story_id", "import_key"),
-    # Thread pages: top-level comments of a story per sort order, then replies of a parent.
+    # Thread pages: top-level comments of a story in each sort order (read forwards or
+    # backwards), then all replies of the page's top-level comments by root.
     Index(None, "story_id", "parent_id", "number"),
     Index(None, "story_id", "parent_id", "score", "id"),
-    Index(None, "story_id", "parent_id", "reply_count", "id"),
+    Index(None, "story_id", "parent_id", "descendant_count", "id"),
+    Index(None, "root_id", "number"),
     Index(None, "parent_id", "number"),
     # Site-wide recent comments and the moderation queue.
     Index(None, "status", "created_at"),
+)
+
+# One vote per reader per comment: a reader is a signed voter cookie and, so that clearing
+# cookies does not multiply votes, a keyed hash of the client address. Either one finds the
+# reader's existing vote.
+votes = Table(
+    "votes",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("comment_id", ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
+    Column("voter_id", String(64)),
+    Column("client_hash", String(64)),
+    Column("value", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("comment_id", "voter_id"),
+    UniqueConstraint("comment_id", "client_hash"),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -9,11 +10,12 @@ from fastapi import APIRouter, Query, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from tribune.comments import service as comments
+from tribune.comments import threads
+from tribune.comments.cookies import own_tokens
 from tribune.comments.schemas import Problem
 from tribune.stories import service
 from tribune.stories.schemas import StoryDetail, StoryList
-from tribune.web.deps import Db, StoryId
+from tribune.web.deps import MAX_ID, Db, StoryId, get_reader
 from tribune.web.errors import ProblemError
 from tribune.web.responses import Json
 from tribune.web.security import csrf_token, set_csrf_cookie
@@ -73,24 +75,58 @@ async def render_story_page(
     db: Db,
     story: dict[str, Any],
     *,
+    sort: str = threads.DEFAULT_SORT,
     after: str | None = None,
+    reply_to: int | None = None,
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
+    template: str = "story.html",
 ) -> Response:
     """The story with a page of its discussion and the comment form (with the reader's
     input and the errors, when a post was refused)."""
-    thread = await comments.thread_page(db, story, cursor=after)
+    settings = request.app.state.settings
+    keys = request.app.state.keys
+    try:
+        thread = await threads.thread_page(
+            db, story, sort=sort, cursor=after, max_depth=settings.thread_depth
+        )
+    except threads.InvalidQuery as exc:
+        raise ProblemError(422, "; ".join(exc.errors.values())) from None
+    form = form or {}
+    reader = get_reader(request)
+    ids = list(thread.shown)
+    my_votes = await threads.votes_of(db, ids, reader.voter_id, reader.client_hash)
+    window = timedelta(minutes=settings.edit_minutes)
+    now = datetime.now(UTC)
+    editable = {
+        comment_id
+        for comment_id in own_tokens(request, keys)
+        if comment_id in thread.shown
+        and thread.shown[comment_id].comment["status"] == "approved"
+        and now - thread.shown[comment_id].comment["created_at"] < window
+    }
+    parent_id = form.get("parent_id") or (str(reply_to) if reply_to else "")
+    replying = None
+    if parent_id.isdigit():
+        replying = await threads.comment(db, int(parent_id))
+        if replying is None or replying["story_slug"] != story["slug"]:
+            replying = None
     response = render(
         request,
-        "story.html",
+        template,
         {
             "story": story,
             "thread": thread,
-            "form": form or {},
-            "errors": errors or {},
-            "csrf_token": csrf_token(request),
+            "sort": sort,
+            "sorts": SORT_LABELS,
             "after": after,
+            "form": form,
+            "errors": errors or {},
+            "replying": replying,
+            "my_votes": my_votes,
+            "editable": editable,
+            "csrf_token": csrf_token(request),
         },
         status_code=status_code,
     )
@@ -98,15 +134,39 @@ async def render_story_page(
     return response
 
 
-@pages.get("/stories/{slug}")
-async def story_page(request: Request, db: Db, slug: str, after: Cursor = None) -> Response:
+SORT_LABELS = {"oldest": "Oldest", "newest": "Newest", "top": "Top", "replies": "Most replies"}
+Sort = Annotated[str, Query(description="oldest, newest, top or replies")]
+
+
+async def _published(db: Db, slug: str) -> dict[str, Any]:
     story = await service.story_by_slug(db, slug)
     if story is None:
         raise HTTPException(404)
-    try:
-        return await render_story_page(request, db, story, after=after)
-    except comments.InvalidQuery as exc:
-        raise ProblemError(422, "; ".join(exc.errors.values())) from None
+    return story
+
+
+@pages.get("/stories/{slug}")
+async def story_page(
+    request: Request,
+    db: Db,
+    slug: str,
+    sort: Sort = threads.DEFAULT_SORT,
+    after: Cursor = None,
+    reply_to: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> Response:
+    story = await _published(db, slug)
+    return await render_story_page(request, db, story, sort=sort, after=after, reply_to=reply_to)
+
+
+@pages.get("/stories/{slug}/thread")
+async def thread_fragment(
+    request: Request, db: Db, slug: str, sort: Sort = threads.DEFAULT_SORT, after: Cursor = None
+) -> Response:
+    """The next page of comments as an HTML fragment, for "Show more comments" in place."""
+    story = await _published(db, slug)
+    return await render_story_page(
+        request, db, story, sort=sort, after=after, template="_thread_page.html"
+    )
 
 
 # API -----------------------------------------------------------------------------------------
@@ -147,11 +207,11 @@ async def list_stories(
     request: Request, db: Db, cursor: Cursor = None, limit: Limit = 50
 ) -> Response:
     """Published stories, newest first."""
-    if not 1 <= limit <= comments.LIMIT_MAX:
+    if not 1 <= limit <= threads.LIMIT_MAX:
         raise ProblemError(
             422,
             "The request has invalid parameters",
-            errors={"limit": f"Limit must be between 1 and {comments.LIMIT_MAX}"},
+            errors={"limit": f"Limit must be between 1 and {threads.LIMIT_MAX}"},
         )
     stories, following = await service.recent(db, _cursor(cursor), limit)
     base_url = request.app.state.settings.base_url

@@ -189,3 +189,11 @@ def decode_cursor(cursor: str | None) -> store.StoryCursor | None:
 
 class InvalidCursor(ValueError):
     pass
+
+
+async def comment_counts(db: Database, story_ids: list[int]) -> dict[int, int]:
+    """Visible comment counts of published stories; unknown ids are left out."""
+    if not story_ids:
+        return {}
+    async with db.read() as conn:
+        return await store.comment_counts(conn, story_ids)

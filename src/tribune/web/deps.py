@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
+from tribune.comments.service import Reader
+from tribune.keys import Keys
 from tribune.settings import Settings
 from tribune.storage.engine import Database
+
+VOTER_COOKIE = "tribune_voter"
 
 
 def get_db(request: Request) -> Database:
@@ -22,18 +24,33 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_keys(request: Request) -> Keys:
+    keys: Keys = request.app.state.keys
+    return keys
+
+
 def client_hash(request: Request) -> str | None:
-    """A keyed hash of the client's address: lets us count one reader without storing the
-    address itself (DESIGN.md: raw IPs are never stored)."""
+    """A keyed hash of the client's address: counts one reader without storing the address
+    (DESIGN.md: raw IPs are never stored)."""
     if request.client is None:
         return None
-    key: bytes = request.app.state.hash_key
-    return hmac.new(key, request.client.host.encode(), hashlib.sha256).hexdigest()[:32]
+    return get_keys(request).client_hash(request.client.host)
+
+
+def get_reader(request: Request) -> Reader:
+    """The anonymous reader: their signed voter cookie (if any) and address hash."""
+    voter_id = get_keys(request).unsign("voter", request.cookies.get(VOTER_COOKIE))
+    return Reader(
+        client_hash=client_hash(request),
+        voter_id=voter_id if isinstance(voter_id, str) else None,
+    )
 
 
 Db = Annotated[Database, Depends(get_db)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
+AppKeys = Annotated[Keys, Depends(get_keys)]
 ClientHash = Annotated[str | None, Depends(client_hash)]
+CurrentReader = Annotated[Reader, Depends(get_reader)]
 
 # Ids beyond a signed 64-bit integer cannot exist; refusing them early keeps the database
 # driver from failing on an out-of-range parameter.

@@ -1,0 +1,231 @@
+"""The discussion API: threads, posting, editing and deleting by token, votes, counts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from tribune.comments import service, threads
+from tribune.comments.cookies import remember_voter
+from tribune.comments.schemas import (
+    CommentCreated,
+    CommentEdit,
+    CommentIn,
+    CommentOut,
+    Counts,
+    Problem,
+    ThreadPage,
+    VoteIn,
+    VoteOut,
+)
+from tribune.stories import service as stories
+from tribune.stories.routes import Cursor
+from tribune.web.deps import AppKeys, AppSettings, CommentId, CurrentReader, Db, StoryId
+from tribune.web.errors import ProblemError
+from tribune.web.responses import Json
+from tribune.web.security import BodyTooLarge, read_body
+
+router = APIRouter(prefix="/api/v1", tags=["comments"])
+COUNTS_MAX = 100
+
+
+def _json_body(schema: type) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": schema.model_json_schema()}},  # type: ignore[attr-defined]
+        }
+    }
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": Problem} for status in statuses}
+
+
+async def read_text(request: Request, media_type: str) -> str:
+    """The request body as text, after checking its type, size and encoding."""
+    declared = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if declared != media_type:
+        raise ProblemError(415, f"Send the request body as {media_type}")
+    try:
+        raw = await read_body(request)
+    except BodyTooLarge:
+        raise ProblemError(413, "The request body is too large") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProblemError(400, f"The request body is not valid UTF-8 (byte {exc.start})") from None
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    try:
+        data = orjson.loads(await read_text(request, "application/json"))
+    except orjson.JSONDecodeError as exc:
+        raise ProblemError(400, f"The request body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ProblemError(400, "The request body must be a JSON object")
+    return data
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+async def _story(db: Db, story_id: int) -> dict[str, Any]:
+    story = await stories.story_by_id(db, story_id)
+    if story is None:
+        raise ProblemError(404, f"There is no story {story_id}")
+    return story
+
+
+@router.get(
+    "/stories/{story_id}/comments",
+    operation_id="list_comments",
+    response_model=ThreadPage,
+    responses=_problems(404, 422),
+)
+async def list_comments(
+    db: Db,
+    settings: AppSettings,
+    story_id: StoryId,
+    sort: Annotated[str, Query(description="oldest, newest, top or replies")] = "oldest",
+    cursor: Cursor = None,
+    limit: Annotated[int, Query(description="Top-level comments per page, 1–100")] = 50,
+) -> Response:
+    """A page of a story's top-level comments, each with its replies nested."""
+    story = await _story(db, story_id)
+    try:
+        page = await threads.thread_page(
+            db, story, sort=sort, cursor=cursor, limit=limit, max_depth=settings.thread_depth
+        )
+    except threads.InvalidQuery as exc:
+        raise ProblemError(422, "The request has invalid parameters", errors=exc.errors) from None
+    return Json(page.as_json())
+
+
+@router.post(
+    "/stories/{story_id}/comments",
+    operation_id="create_comment",
+    status_code=201,
+    response_model=CommentCreated,
+    responses=_problems(400, 404, 413, 415, 422),
+    openapi_extra=_json_body(CommentIn),
+)
+async def create_comment(
+    request: Request, db: Db, keys: AppKeys, story_id: StoryId, reader: CurrentReader
+) -> Response:
+    """Post a comment, or a reply with `parent_id`. The answer carries the `edit_token` that
+    lets its author edit or delete it during the edit window."""
+    data = await read_json(request)
+    try:
+        comment = await service.post_comment(db, story_id, data, keys=keys, reader=reader)
+    except service.InvalidComment as exc:
+        raise ProblemError(422, "The comment was not accepted", errors=exc.errors) from None
+    except service.StoryNotFound:
+        raise ProblemError(404, f"There is no story {story_id}") from None
+    return Json(comment, 201, headers={"Location": f"/comments/{comment['id']}"})
+
+
+@router.patch(
+    "/comments/{comment_id}",
+    operation_id="edit_comment",
+    response_model=CommentOut,
+    responses=_problems(400, 403, 404, 415, 422),
+    openapi_extra=_json_body(CommentEdit),
+)
+async def edit_comment(
+    request: Request, db: Db, keys: AppKeys, settings: AppSettings, comment_id: CommentId
+) -> Response:
+    """Change the body of one's own comment (`Authorization: Bearer EDIT_TOKEN`)."""
+    data = await read_json(request)
+    try:
+        comment = await service.edit_comment(
+            db,
+            comment_id,
+            data.get("body"),
+            keys=keys,
+            token=bearer_token(request),
+            window_minutes=settings.edit_minutes,
+        )
+    except service.InvalidComment as exc:
+        raise ProblemError(422, "The comment was not changed", errors=exc.errors) from None
+    except service.NotAllowed as exc:
+        raise ProblemError(403, str(exc)) from None
+    except service.CommentNotFound:
+        raise ProblemError(404, f"There is no comment {comment_id}") from None
+    return Json(comment)
+
+
+@router.delete(
+    "/comments/{comment_id}",
+    operation_id="delete_comment",
+    status_code=204,
+    responses=_problems(403, 404),
+)
+async def delete_comment(
+    request: Request, db: Db, keys: AppKeys, settings: AppSettings, comment_id: CommentId
+) -> Response:
+    """Delete one's own comment (`Authorization: Bearer EDIT_TOKEN`)."""
+    try:
+        await service.delete_comment(
+            db,
+            comment_id,
+            keys=keys,
+            token=bearer_token(request),
+            window_minutes=settings.edit_minutes,
+        )
+    except service.NotAllowed as exc:
+        raise ProblemError(403, str(exc)) from None
+    except service.CommentNotFound:
+        raise ProblemError(404, f"There is no comment {comment_id}") from None
+    return Response(status_code=204)
+
+
+@router.post(
+    "/comments/{comment_id}/votes",
+    operation_id="vote",
+    response_model=VoteOut,
+    responses=_problems(400, 404, 415, 422),
+    openapi_extra=_json_body(VoteIn),
+)
+async def vote(
+    request: Request, db: Db, keys: AppKeys, reader: CurrentReader, comment_id: CommentId
+) -> Response:
+    """Vote a comment up (1) or down (-1), or withdraw the vote (0). One vote per reader."""
+    data = await read_json(request)
+    new_voter = reader.voter_id is None
+    if new_voter:
+        reader = service.Reader(client_hash=reader.client_hash, voter_id=keys.new_voter_id())
+    try:
+        result = await service.vote(db, comment_id, data.get("value"), reader=reader)
+    except service.InvalidComment as exc:
+        raise ProblemError(422, "The vote was not counted", errors=exc.errors) from None
+    except service.CommentNotFound:
+        raise ProblemError(404, f"There is no comment {comment_id} to vote on") from None
+    response = Json(result)
+    if new_voter:
+        assert reader.voter_id is not None
+        remember_voter(request, response, keys, reader.voter_id)
+    return response
+
+
+@router.get("/counts", operation_id="counts", response_model=Counts, responses=_problems(422))
+async def counts(
+    db: Db,
+    story: Annotated[list[str], Query(description="Story ids, up to 100")] = [],  # noqa: B006
+) -> Response:
+    """Comment counts of up to 100 stories in one request; unknown ids are left out."""
+    if len(story) > COUNTS_MAX:
+        raise ProblemError(
+            422, "Too many stories", errors={"story": f"At most {COUNTS_MAX} stories per request"}
+        )
+    if not all(value.isdigit() and 0 < int(value) < 2**63 for value in story):
+        raise ProblemError(
+            422, "Story ids must be numbers", errors={"story": "Story must be a list of story ids"}
+        )
+    found = await stories.comment_counts(db, [int(value) for value in story])
+    return Json({"counts": {str(story_id): count for story_id, count in found.items()}})

@@ -1,0 +1,215 @@
+"""Reading a discussion: keyset pages of top-level comments with their replies nested.
+
+Nesting stops at the display depth: a deeper reply is shown at that depth, beside its parent,
+with ``in_reply_to`` naming whom it answers. Trees are built with loops over replies in
+posting order (a parent is always posted before its replies), so a chain of 10,000 replies
+costs no recursion anywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+
+from tribune import cursor as cursors
+from tribune.comments.validation import FieldErrors
+from tribune.storage import comments as store
+from tribune.storage import stories as story_store
+from tribune.storage.engine import Database
+from tribune.storage.tables import CommentStatus
+
+ANONYMOUS = "Anonymous"
+SORTS = tuple(store.SORT_KEYS)
+DEFAULT_SORT = "oldest"
+PAGE_SIZE = 50
+LIMIT_MAX = 100
+DEFAULT_DEPTH = 3
+
+
+class InvalidQuery(Exception):
+    """A thread query parameter is not acceptable; ``errors`` maps it to why."""
+
+    def __init__(self, errors: FieldErrors) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def avatar_path(avatar: str | None) -> str | None:
+    return f"/avatars/{avatar}.svg" if avatar else None
+
+
+def to_public(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
+    """The comment as every reader may see it: no e-mail, no address hash, no token."""
+    deleted = row["status"] == CommentStatus.deleted
+    return {
+        "id": row["id"],
+        "parent_id": row["parent_id"],
+        "number": row["number"],
+        "name": None if deleted else (row["name"] or ANONYMOUS),
+        "website": None if deleted else row["website"],
+        "avatar_url": None if deleted else avatar_path(row["avatar"]),
+        "body_html": "" if deleted else row["body_html"],
+        "created_at": row["created_at"],
+        "edited_at": row["edited_at"],
+        "score": row["score"],
+        "status": row["status"],
+        "replies": [],
+    }
+
+
+@dataclass(slots=True)
+class Shown:
+    """A comment as the page shows it: its public fields plus where it sits."""
+
+    comment: dict[str, Any]
+    depth: int
+    in_reply_to: dict[str, Any] | None = None
+
+
+def nest(
+    roots: list[RowMapping], replies: list[RowMapping], max_depth: int = DEFAULT_DEPTH
+) -> tuple[list[dict[str, Any]], dict[int, Shown]]:
+    """Top-level comments with their replies nested under them (the API shape), and every
+    shown comment by id with its display depth (for pages)."""
+    shown: dict[int, Shown] = {}
+    top: list[dict[str, Any]] = []
+    for row in roots:
+        node = to_public(row)
+        shown[row["id"]] = Shown(node, 0)
+        top.append(node)
+    # A comment shown at the last depth passes its replies to the comment holding it, so they
+    # show beside it: holder_of[id] is that comment.
+    holder_of: dict[int, Shown] = {}
+    for row in replies:
+        parent = shown.get(row["parent_id"])
+        if parent is None:
+            continue  # its parent is not visible; nor, then, is this branch
+        node = to_public(row)
+        if parent.depth < max_depth:
+            entry = Shown(node, parent.depth + 1)
+            holder = parent
+        else:
+            entry = Shown(
+                node, max_depth, {"id": parent.comment["id"], "name": parent.comment["name"]}
+            )
+            holder = holder_of[parent.comment["id"]]
+        holder.comment["replies"].append(node)
+        shown[row["id"]] = entry
+        if entry.depth == max_depth:
+            holder_of[row["id"]] = holder
+    return top, shown
+
+
+def encode_cursor(sort: str, row: RowMapping | dict[str, Any]) -> str:
+    keys, _ = store.SORT_KEYS[sort]
+    return cursors.encode([sort, *(row[key.name] for key in keys)])
+
+
+def decode_cursor(sort: str, cursor: str) -> list[Any]:
+    """The keyset values in a cursor made by encode_cursor for the same sort order."""
+    value = cursors.decode(cursor)
+    if value is None:
+        raise InvalidQuery({"cursor": "Cursor is malformed; pass next_cursor back as given"})
+    if (
+        len(value) != len(store.SORT_KEYS[sort][0]) + 1
+        or value[0] != sort
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value[1:])
+    ):
+        raise InvalidQuery({"cursor": f"Cursor does not belong to sort order '{sort}'"})
+    return value[1:]
+
+
+def check_query(sort: str, limit: int) -> None:
+    errors: FieldErrors = {}
+    if sort not in SORTS:
+        errors["sort"] = f"Sort must be one of {', '.join(SORTS)}"
+    if not 1 <= limit <= LIMIT_MAX:
+        errors["limit"] = f"Limit must be between 1 and {LIMIT_MAX}"
+    if errors:
+        raise InvalidQuery(errors)
+
+
+@dataclass(slots=True)
+class ThreadPage:
+    comments: list[dict[str, Any]]
+    shown: dict[int, Shown]
+    next_cursor: str | None
+    total: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"comments": self.comments, "next_cursor": self.next_cursor, "total": self.total}
+
+
+async def thread_page(
+    db: Database,
+    story: dict[str, Any],
+    *,
+    sort: str = DEFAULT_SORT,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+    max_depth: int = DEFAULT_DEPTH,
+) -> ThreadPage:
+    """One page of a story's discussion: top-level comments with their replies, the next
+    page's cursor, and the story's visible comment count."""
+    check_query(sort, limit)
+    after = decode_cursor(sort, cursor) if cursor else None
+    async with db.read() as conn:
+        rows = list(await store.top_level_page(conn, story["id"], sort, after, limit + 1))
+        page = rows[:limit]
+        replies = list(await store.replies_of(conn, [row["id"] for row in page]))
+    top, shown = nest(page, replies, max_depth)
+    return ThreadPage(
+        comments=top,
+        shown=shown,
+        next_cursor=encode_cursor(sort, page[-1]) if len(rows) > limit else None,
+        total=story["comment_count"],
+    )
+
+
+async def locate(db: Database, comment_id: int) -> tuple[str, str | None] | None:
+    """Where a visible comment shows: its story's slug and the cursor of the oldest-first
+    page that holds it (None for the first page). None if it is not visible anywhere."""
+    async with db.read() as conn:
+        row = await store.comment_by_id(conn, comment_id)
+        if row is None or row["status"] not in store.VISIBLE:
+            return None
+        story = await story_store.story_by_id(conn, row["story_id"])
+        if story is None:
+            return None
+        root = row if row["root_id"] is None else await store.comment_by_id(conn, row["root_id"])
+        assert root is not None
+        before = await store.top_level_before(conn, row["story_id"], root["number"])
+        start = before - before % PAGE_SIZE
+        if start == 0:
+            return story["slug"], None
+        previous = await store.top_level_at(conn, row["story_id"], start - 1)
+    assert previous is not None
+    return story["slug"], encode_cursor(DEFAULT_SORT, previous)
+
+
+async def comment(db: Database, comment_id: int) -> dict[str, Any] | None:
+    """A visible comment with its Markdown source and its story's slug, or None."""
+    async with db.read() as conn:
+        row = await store.comment_by_id(conn, comment_id)
+        if row is None or row["status"] not in store.VISIBLE:
+            return None
+        story = await story_store.story_by_id(conn, row["story_id"])
+        if story is None:
+            return None
+        source = await store.comment_source(conn, comment_id)
+    return to_public(row) | {
+        "body_md": source,
+        "story_slug": story["slug"],
+        "story_title": story["title"],
+        "created_at": row["created_at"],
+    }
+
+
+async def votes_of(
+    db: Database, comment_ids: list[int], voter_id: str | None, client_hash: str | None
+) -> dict[int, int]:
+    """The reader's votes among these comments."""
+    async with db.read() as conn:
+        return await store.votes_by(conn, comment_ids, voter_id, client_hash)

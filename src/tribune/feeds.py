@@ -1,0 +1,149 @@
+"""Atom feeds: the site's stories, recent comments site-wide, and one story's comments.
+
+Links are absolute, from TRIBUNE_BASE_URL, never from the request's Host header. XML is built
+with ElementTree, which escapes text; characters XML 1.0 cannot carry are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+from xml.etree import ElementTree as ET
+
+from fastapi import APIRouter, Request
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from tribune.comments.threads import ANONYMOUS
+from tribune.storage import comments as comment_store
+from tribune.storage import stories as story_store
+from tribune.stories import service as stories
+from tribune.web.deps import Db
+
+router = APIRouter(prefix="/feeds", include_in_schema=False)
+
+ATOM = "http://www.w3.org/2005/Atom"
+FEED_SIZE = 50
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+ET.register_namespace("", ATOM)
+
+
+def _text(value: str) -> str:
+    return NOT_XML.sub("", value)
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _tag_uri(base_url: str, kind: str, item_id: int, created: datetime) -> str:
+    """A permanent Atom id (RFC 4151 tag URI) that survives a change of slug."""
+    host = urlsplit(base_url).hostname or "localhost"
+    return f"tag:{host},{created:%Y-%m-%d}:{kind}/{item_id}"
+
+
+class Feed:
+    def __init__(self, base_url: str, title: str, path: str, page_path: str) -> None:
+        self.base_url = base_url
+        self.root = ET.Element(f"{{{ATOM}}}feed")
+        self._add(self.root, "title", title)
+        self._add(self.root, "id", base_url + path)
+        ET.SubElement(self.root, f"{{{ATOM}}}link", rel="self", href=base_url + path)
+        ET.SubElement(self.root, f"{{{ATOM}}}link", rel="alternate", href=base_url + page_path)
+        self.updated = self._add(self.root, "updated", _iso(datetime(2000, 1, 1, tzinfo=UTC)))
+
+    @staticmethod
+    def _add(parent: ET.Element, name: str, text: str, **attributes: str) -> ET.Element:
+        element = ET.SubElement(parent, f"{{{ATOM}}}{name}", attributes)
+        element.text = _text(text)
+        return element
+
+    def entry(
+        self,
+        *,
+        entry_id: str,
+        title: str,
+        link: str,
+        published: datetime,
+        updated: datetime,
+        author: str,
+        html: str,
+        summary: str | None = None,
+    ) -> None:
+        entry = ET.SubElement(self.root, f"{{{ATOM}}}entry")
+        self._add(entry, "id", entry_id)
+        self._add(entry, "title", title)
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=self.base_url + link)
+        self._add(entry, "published", _iso(published))
+        self._add(entry, "updated", _iso(updated))
+        self._add(ET.SubElement(entry, f"{{{ATOM}}}author"), "name", author)
+        if summary:
+            self._add(entry, "summary", summary)
+        self._add(entry, "content", html, type="html")
+        if _iso(updated) > (self.updated.text or ""):
+            self.updated.text = _iso(updated)
+
+    def response(self) -> Response:
+        body = ET.tostring(self.root, encoding="utf-8", xml_declaration=True)
+        return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+
+def _comment_entry(feed: Feed, comment: dict[str, Any], story_title: str) -> None:
+    name = comment["name"] or ANONYMOUS
+    feed.entry(
+        entry_id=_tag_uri(feed.base_url, "comment", comment["id"], comment["created_at"]),
+        title=f"{name} on “{story_title}” (comment {comment['number']})",
+        link=f"/comments/{comment['id']}",
+        published=comment["created_at"],
+        updated=comment["edited_at"] or comment["created_at"],
+        author=name,
+        html=comment["body_html"],
+    )
+
+
+@router.get("/stories.atom")
+async def stories_feed(request: Request, db: Db) -> Response:
+    base_url = request.app.state.settings.base_url
+    feed = Feed(base_url, "Tribune: latest stories", "/feeds/stories.atom", "/")
+    async with db.read() as conn:
+        rows = await story_store.recent_for_feed(conn, FEED_SIZE)
+    for story in rows:
+        feed.entry(
+            entry_id=_tag_uri(base_url, "story", story["id"], story["published_at"]),
+            title=story["title"],
+            link=f"/stories/{quote(story['slug'])}",
+            published=story["published_at"],
+            updated=story["updated_at"],
+            author="Tribune",
+            summary=story["lead"] or None,
+            html=story["body_html"],
+        )
+    return feed.response()
+
+
+@router.get("/comments.atom")
+async def comments_feed(request: Request, db: Db) -> Response:
+    base_url = request.app.state.settings.base_url
+    feed = Feed(base_url, "Tribune: latest comments", "/feeds/comments.atom", "/")
+    async with db.read() as conn:
+        rows = await comment_store.recent_comments(conn, FEED_SIZE)
+    for row in rows:
+        _comment_entry(feed, dict(row), row["story_title"])
+    return feed.response()
+
+
+@router.get("/stories/{slug}/comments.atom")
+async def story_comments_feed(request: Request, db: Db, slug: str) -> Response:
+    story = await stories.story_by_slug(db, slug)
+    if story is None:
+        raise HTTPException(404)
+    base_url = request.app.state.settings.base_url
+    path = f"/stories/{quote(story['slug'])}"
+    feed = Feed(base_url, f"Comments on “{story['title']}”", f"/feeds{path}/comments.atom", path)
+    async with db.read() as conn:
+        rows = await comment_store.newest_of_story(conn, story["id"], FEED_SIZE)
+    for row in rows:
+        _comment_entry(feed, dict(row), story["title"])
+    return feed.response()

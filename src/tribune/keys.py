@@ -1,0 +1,79 @@
+"""Everything derived from the secret key: keyed hashes and signed tokens, in one place.
+
+Each use gets its own derived key or salt, so a value made for one purpose (a voter cookie,
+say) is never accepted for another (an edit token).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+
+class TokenExpired(Exception):
+    pass
+
+
+class TokenInvalid(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    secret: str
+
+    def _derive(self, purpose: str) -> bytes:
+        return hashlib.sha256(f"tribune {purpose}\x00{self.secret}".encode()).digest()
+
+    def _hash(self, purpose: str, value: str, length: int = 32) -> str:
+        return hmac.new(self._derive(purpose), value.encode(), hashlib.sha256).hexdigest()[:length]
+
+    def client_hash(self, address: str) -> str:
+        """Stands for a client address: one reader counted, the address never stored."""
+        return self._hash("client hash", address)
+
+    def avatar(self, name: str, email: str | None) -> str:
+        """The identicon key of a commenter: no one can turn it back into the e-mail."""
+        return self._hash("avatar", f"{name.casefold()}\x00{(email or '').casefold()}", 20)
+
+    def _serializer(self, salt: str) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self.secret, salt=f"tribune.{salt}")
+
+    def edit_token(self, comment_id: int) -> str:
+        return str(self._serializer("edit").dumps({"c": comment_id}))
+
+    def check_edit_token(self, token: str, comment_id: int, max_age: int) -> None:
+        """Raise TokenInvalid unless the token was made for this comment, TokenExpired if it
+        was but its window has passed."""
+        try:
+            data: Any = self._serializer("edit").loads(token, max_age=max_age)
+        except SignatureExpired:
+            data = self._serializer("edit").loads(token)  # signature good, only too old
+            if isinstance(data, dict) and data.get("c") == comment_id:
+                raise TokenExpired from None
+            raise TokenInvalid from None
+        except BadSignature:
+            raise TokenInvalid from None
+        if not isinstance(data, dict) or data.get("c") != comment_id:
+            raise TokenInvalid
+
+    def sign(self, purpose: str, value: Any) -> str:
+        return str(self._serializer(purpose).dumps(value))
+
+    def unsign(self, purpose: str, token: str | None) -> Any:
+        """The value signed for this purpose, or None for a missing or forged token."""
+        if not token:
+            return None
+        try:
+            return self._serializer(purpose).loads(token)
+        except BadSignature:
+            return None
+
+    @staticmethod
+    def new_voter_id() -> str:
+        return secrets.token_urlsafe(18)
