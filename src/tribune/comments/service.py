@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -100,10 +101,12 @@ async def _store(
     parent: dict[str, Any] | None = None,
     client_hash: str | None = None,
     import_key: str | None = None,
-) -> int:
+) -> RowMapping:
     number = await story_store.next_comment_number(conn, story_id, visible=True)
+    if number is None:
+        raise StoryNotFound(story_id)
     root_id = None if parent is None else (parent["root_id"] or parent["id"])
-    comment_id = await store.insert_comment(
+    row = await store.insert_comment(
         conn,
         {
             "story_id": story_id,
@@ -127,7 +130,7 @@ async def _store(
         await store.add_to_counts(conn, parent["id"], replies=1)
         assert root_id is not None
         await store.add_to_counts(conn, root_id, descendants=1)
-    return comment_id
+    return row
 
 
 async def post_comment(
@@ -141,10 +144,8 @@ async def post_comment(
     if fields is None or errors:
         raise InvalidComment(errors)
     async with db.transaction() as conn:
-        if await story_store.story_by_id(conn, story_id) is None:
-            raise StoryNotFound(story_id)
         parent = None if parent_id is None else await _check_parent(conn, story_id, parent_id)
-        comment_id = await _store(
+        row = await _store(
             conn,
             story_id,
             fields,
@@ -153,9 +154,7 @@ async def post_comment(
             parent=parent,
             client_hash=reader.client_hash,
         )
-        row = await store.comment_by_id(conn, comment_id)
-    assert row is not None
-    return to_public(row) | {"edit_token": keys.edit_token(comment_id)}
+    return to_public(row) | {"edit_token": keys.edit_token(row["id"])}
 
 
 async def import_comments(

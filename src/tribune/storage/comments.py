@@ -45,9 +45,10 @@ SORT_KEYS: dict[str, tuple[list[Any], bool]] = {
 }
 
 
-async def insert_comment(conn: AsyncConnection, values: dict[str, Any]) -> int:
-    result = await conn.execute(insert(comments).values(**values).returning(comments.c.id))
-    return int(result.scalar_one())
+async def insert_comment(conn: AsyncConnection, values: dict[str, Any]) -> RowMapping:
+    """Store a comment; returns it as readers may see it."""
+    result = await conn.execute(insert(comments).values(**values).returning(*PUBLIC_COLUMNS))
+    return result.mappings().one()
 
 
 async def insert_many(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
@@ -71,6 +72,18 @@ def _visible(story_id: int) -> list[Any]:
     return [comments.c.story_id == story_id, comments.c.status.in_(VISIBLE)]
 
 
+def top_level_query(story_id: int, sort: str, after: Sequence[Any] | None, limit: int) -> Any:
+    """Visible top-level comments of a story after a keyset cursor, in a sort order."""
+    keys, descending = SORT_KEYS[sort]
+    query = select(*PUBLIC_COLUMNS).where(*_visible(story_id), comments.c.depth == 0)
+    if after is not None:
+        left = tuple_(*keys) if len(keys) > 1 else keys[0]
+        right = tuple_(*after) if len(keys) > 1 else after[0]
+        query = query.where(left < right if descending else left > right)
+    order = [key.desc() if descending else key.asc() for key in keys]
+    return query.order_by(*order).limit(limit)
+
+
 async def top_level_page(
     conn: AsyncConnection,
     story_id: int,
@@ -79,33 +92,31 @@ async def top_level_page(
     limit: int,
 ) -> Sequence[RowMapping]:
     """One page of a story's visible top-level comments in the given sort order."""
-    keys, descending = SORT_KEYS[sort]
-    query = select(*PUBLIC_COLUMNS).where(*_visible(story_id), comments.c.parent_id.is_(None))
-    if after is not None:
-        left = tuple_(*keys) if len(keys) > 1 else keys[0]
-        right = tuple_(*after) if len(keys) > 1 else after[0]
-        query = query.where(left < right if descending else left > right)
-    order = [key.desc() if descending else key.asc() for key in keys]
-    return (await conn.execute(query.order_by(*order).limit(limit))).mappings().all()
+    query = top_level_query(story_id, sort, after, limit)
+    return (await conn.execute(query)).mappings().all()
 
 
-async def replies_of(conn: AsyncConnection, root_ids: Iterable[int]) -> Sequence[RowMapping]:
+def replies_query(root_ids: list[int]) -> Any:
+    """Every reply under the given top-level comments, in posting order. Visibility is
+    checked by the caller: a status condition here lures SQLite onto the status index."""
+    return (
+        select(*PUBLIC_COLUMNS).where(comments.c.root_id.in_(root_ids)).order_by(comments.c.number)
+    )
+
+
+async def replies_of(conn: AsyncConnection, root_ids: Iterable[int]) -> list[RowMapping]:
     """Every visible reply under the given top-level comments, in posting order."""
     ids = list(root_ids)
     if not ids:
         return []
-    query = (
-        select(*PUBLIC_COLUMNS)
-        .where(comments.c.root_id.in_(ids), comments.c.status.in_(VISIBLE))
-        .order_by(comments.c.number)
-    )
-    return (await conn.execute(query)).mappings().all()
+    rows = (await conn.execute(replies_query(ids))).mappings().all()
+    return [row for row in rows if row["status"] in VISIBLE]
 
 
 async def top_level_before(conn: AsyncConnection, story_id: int, number: int) -> int:
     """How many visible top-level comments of the story come before the given number."""
     query = select(func.count()).where(
-        *_visible(story_id), comments.c.parent_id.is_(None), comments.c.number < number
+        *_visible(story_id), comments.c.depth == 0, comments.c.number < number
     )
     return int((await conn.execute(query)).scalar_one())
 
@@ -114,7 +125,7 @@ async def top_level_at(conn: AsyncConnection, story_id: int, index: int) -> RowM
     """The visible top-level comment at a 0-based position in oldest-first order."""
     query = (
         select(*PUBLIC_COLUMNS)
-        .where(*_visible(story_id), comments.c.parent_id.is_(None))
+        .where(*_visible(story_id), comments.c.depth == 0)
         .order_by(comments.c.number)
         .offset(index)
         .limit(1)

@@ -130,8 +130,9 @@ async def tag_story(conn: AsyncConnection, story_id: int, named: Sequence[tuple[
         )
 
 
-async def next_comment_number(conn: AsyncConnection, story_id: int, visible: bool) -> int:
-    """Hand out the story's next comment number and bump its thread version.
+async def next_comment_number(conn: AsyncConnection, story_id: int, visible: bool) -> int | None:
+    """Hand out the published story's next comment number and bump its thread version;
+    None when there is no such story.
 
     The row update takes the story's row lock, so concurrent posts to one story number their
     comments one after another on PostgreSQL as on SQLite.
@@ -144,11 +145,12 @@ async def next_comment_number(conn: AsyncConnection, story_id: int, visible: boo
         values["comment_count"] = stories.c.comment_count + 1
     result = await conn.execute(
         update(stories)
-        .where(stories.c.id == story_id)
+        .where(stories.c.id == story_id, stories.c.status == StoryStatus.published)
         .values(**values)
         .returning(stories.c.comment_seq)
     )
-    return int(result.scalar_one())
+    number = result.scalar_one_or_none()
+    return None if number is None else int(number)
 
 
 async def change_comment_count(conn: AsyncConnection, story_id: int, delta: int) -> None:

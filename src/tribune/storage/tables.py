@@ -152,11 +152,12 @@ comments = Table(
     Column("import_key", String(200)),
     UniqueConstraint("story_id", "number"),
     UniqueConstraint("story_id", "import_key"),
-    # Thread pages: top-level comments of a story in each sort order (read forwards or
-    # backwards), then all replies of the page's top-level comments by root.
-    Index(None, "story_id", "parent_id", "number"),
-    Index(None, "story_id", "parent_id", "score", "id"),
-    Index(None, "story_id", "parent_id", "descendant_count", "id"),
+    # Thread pages: top-level comments (depth 0) of a story in each sort order, read forwards
+    # or backwards, then all replies of the page's top-level comments by root. Depth, not
+    # "parent_id IS NULL": PostgreSQL orders by an index only after equality conditions.
+    Index(None, "story_id", "depth", "number"),
+    Index(None, "story_id", "depth", "score", "id"),
+    Index(None, "story_id", "depth", "descendant_count", "id"),
     Index(None, "root_id", "number"),
     Index(None, "parent_id", "number"),
     # Site-wide recent comments and the moderation queue.

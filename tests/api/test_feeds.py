@@ -1,0 +1,73 @@
+"""Atom feeds: valid, absolute links from the configured base URL, no private data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import feedparser
+import httpx
+import pytest
+from defusedxml import ElementTree
+
+pytestmark = pytest.mark.anyio
+
+
+async def feed(client: httpx.AsyncClient, path: str) -> Any:
+    response = await client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/atom+xml; charset=utf-8"
+    ElementTree.fromstring(response.content)  # well-formed XML
+    parsed = feedparser.parse(response.content)
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    return parsed
+
+
+async def test_stories_feed(client: httpx.AsyncClient, story: dict[str, Any]) -> None:
+    parsed = await feed(client, "/feeds/stories.atom")
+    assert [e.title for e in parsed.entries] == [story["title"]]
+    entry = parsed.entries[0]
+    assert entry.link == f"http://testserver/stories/{story['slug']}"
+    assert entry.id.startswith("tag:testserver,")
+    assert "#Putin" in entry.content[0].value
+
+
+async def test_story_comments_feed(client: httpx.AsyncClient, story: dict[str, Any]) -> None:
+    await client.post(
+        f"/api/v1/stories/{story['id']}/comments",
+        json={"name": "Zoë ]]> <b>&", "body": "Feed me & <b>", "email": "zoe@example.org"},
+    )
+    response = await client.get(f"/feeds/stories/{story['slug']}/comments.atom")
+    assert b"zoe@example.org" not in response.content
+    parsed = await feed(client, f"/feeds/stories/{story['slug']}/comments.atom")
+    assert len(parsed.entries) == 6
+    newest = parsed.entries[0]
+    assert newest.author == "Zoë ]]> <b>&"
+    assert newest.link.startswith("http://testserver/comments/")
+    assert "Feed me &amp; &lt;b&gt;" in newest.content[0].value
+    assert parsed.entries[-1].author == "Anonymous"
+
+
+async def test_site_comments_feed_and_autodiscovery(
+    client: httpx.AsyncClient, story: dict[str, Any]
+) -> None:
+    parsed = await feed(client, "/feeds/comments.atom")
+    assert len(parsed.entries) == 5
+    page = (await client.get(f"/stories/{story['slug']}")).text
+    for href in (
+        "/feeds/stories.atom",
+        "/feeds/comments.atom",
+        f"/feeds/stories/{story['slug']}/comments.atom",
+    ):
+        assert 'type="application/atom+xml"' in page and f'href="{href}"' in page
+
+
+async def test_feed_links_ignore_the_host_header(
+    client: httpx.AsyncClient, story: dict[str, Any]
+) -> None:
+    response = await client.get("/feeds/stories.atom", headers={"host": "evil.example"})
+    assert b"evil.example" not in response.content
+
+
+async def test_unknown_story_feed_is_404(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/feeds/stories/nope/comments.atom")).status_code == 404

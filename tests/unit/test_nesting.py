@@ -1,0 +1,88 @@
+"""Nesting replies for display: bounded depth, 'in reply to', and no recursion at any depth."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from tribune.comments.threads import nest
+from tribune.web.templating import ENV
+
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
+
+
+def row(comment_id: int, parent_id: int | None, depth: int, name: str = "R") -> dict[str, Any]:
+    return {
+        "id": comment_id,
+        "parent_id": parent_id,
+        "root_id": None if parent_id is None else 1,
+        "depth": depth,
+        "number": comment_id,
+        "name": f"{name}{comment_id}",
+        "website": None,
+        "avatar": None,
+        "body_html": f"<p>{comment_id}</p>",
+        "status": "approved",
+        "created_at": NOW,
+        "edited_at": None,
+        "score": 0,
+        "reply_count": 1,
+        "descendant_count": 0,
+    }
+
+
+def chain(length: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A top-level comment 1 with a chain of replies 2 → 3 → ... each answering the last."""
+    return [row(1, None, 0)], [row(i, i - 1, i - 1) for i in range(2, length + 2)]
+
+
+def test_replies_nest_to_the_display_depth_then_show_beside_their_parent() -> None:
+    roots, replies = chain(5)  # comments 2..6 at true depths 1..5
+    top, shown = nest(roots, replies, max_depth=3)
+    c1 = top[0]
+    c2 = c1["replies"][0]
+    c3 = c2["replies"][0]
+    assert [r["id"] for r in c3["replies"]] == [4, 5, 6]  # 4 at depth 3; 5 and 6 beside it
+    assert [r["parent_id"] for r in c3["replies"]] == [3, 4, 5]  # real parents are kept
+    assert [shown[i].depth for i in range(1, 7)] == [0, 1, 2, 3, 3, 3]
+    assert shown[4].in_reply_to is None
+    assert shown[5].in_reply_to == {"id": 4, "name": "R4"}
+    assert shown[6].in_reply_to == {"id": 5, "name": "R5"}
+
+
+def test_siblings_keep_posting_order_and_orphans_are_left_out() -> None:
+    roots = [row(1, None, 0), row(2, None, 0)]
+    replies = [row(3, 1, 1), row(4, 2, 1), row(5, 1, 1), row(6, 99, 1)]
+    top, shown = nest(roots, replies)
+    assert [r["id"] for r in top[0]["replies"]] == [3, 5]
+    assert [r["id"] for r in top[1]["replies"]] == [4]
+    assert 6 not in shown
+
+
+def test_a_chain_of_ten_thousand_replies_nests_and_renders_without_recursion() -> None:
+    roots, replies = chain(10_000)
+    limit = sys.getrecursionlimit()
+    top, shown = nest(roots, replies, max_depth=3)
+    assert len(shown) == 10_001
+    assert len(top[0]["replies"][0]["replies"][0]["replies"]) == 9_998
+    assert all(shown[i].depth == 3 for i in range(4, 10_002))
+
+    class Page:
+        comments = top
+        next_cursor = None
+        total = 10_001
+
+    Page.shown = shown  # type: ignore[attr-defined]
+    html = ENV.get_template("_thread_page.html").render(
+        thread=Page,
+        story={"slug": "s"},
+        sort="oldest",
+        after=None,
+        my_votes={},
+        editable=set(),
+        csrf_token="t",
+    )
+    assert html.count('class="comment"') == 10_001
+    assert "in reply to" in html
+    assert sys.getrecursionlimit() == limit
