@@ -7,7 +7,7 @@ PORT ?= 8000
 
 LIGHTHOUSE := .lighthouse/node_modules/.bin/lighthouse
 
-.PHONY: run test lint browser clean
+.PHONY: run test lint bench browser clean
 
 # The virtual environment with Tribune installed (re-done when pyproject.toml changes).
 $(VENV)/.installed: pyproject.toml
@@ -43,6 +43,11 @@ $(LIGHTHOUSE):
 	@if command -v npm >/dev/null 2>&1; then \
 	  npm install --silent --no-audit --no-fund --prefix .lighthouse lighthouse@12.2.3; \
 	else echo "WARNING: npm is missing; the Lighthouse tests will be skipped"; fi
+
+## bench: load on loopback with wrk (never part of `make test`); results in bench/results/
+bench: $(VENV)/.test-installed
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python bench/thread_pages.py $(BENCH_ARGS)
 
 ## lint: formatting, lint rules and types
 lint: $(VENV)/.test-installed
