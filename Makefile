@@ -51,8 +51,8 @@ bench: $(VENV)/.test-installed
 
 ## lint: formatting, lint rules and types
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff format --check src tests
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
 clean:
