@@ -14,6 +14,7 @@ from starlette.responses import Response
 from tribune import __version__, feeds
 from tribune.comments import api as comments_api
 from tribune.comments import pages as comments_pages
+from tribune.comments.cache import ThreadCache
 from tribune.keys import Keys
 from tribune.settings import Settings
 from tribune.storage.engine import Database
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.keys = Keys(settings.resolved_secret_key())
+    app.state.thread_cache = ThreadCache()
 
     app.include_router(health.router)
     app.include_router(stories.api)

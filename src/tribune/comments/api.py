@@ -75,13 +75,6 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-async def _story(db: Db, story_id: int) -> dict[str, Any]:
-    story = await stories.story_by_id(db, story_id)
-    if story is None:
-        raise ProblemError(404, f"There is no story {story_id}")
-    return story
-
-
 @router.get(
     "/stories/{story_id}/comments",
     operation_id="list_comments",
@@ -89,6 +82,7 @@ async def _story(db: Db, story_id: int) -> dict[str, Any]:
     responses=_problems(404, 422),
 )
 async def list_comments(
+    request: Request,
     db: Db,
     settings: AppSettings,
     story_id: StoryId,
@@ -97,14 +91,27 @@ async def list_comments(
     limit: Annotated[int, Query(description="Top-level comments per page, 1–100")] = 50,
 ) -> Response:
     """A page of a story's top-level comments, each with its replies nested."""
-    story = await _story(db, story_id)
     try:
-        page = await threads.thread_page(
-            db, story, sort=sort, cursor=cursor, limit=limit, max_depth=settings.thread_depth
+        page = await threads.thread_json(
+            db,
+            request.app.state.thread_cache,
+            story_id,
+            sort=sort,
+            cursor=cursor,
+            limit=limit,
+            max_depth=settings.thread_depth,
         )
     except threads.InvalidQuery as exc:
         raise ProblemError(422, "The request has invalid parameters", errors=exc.errors) from None
-    return Json(page.as_json())
+    except threads.StoryNotFound:
+        raise ProblemError(404, f"There is no story {story_id}") from None
+    if "gzip" in request.headers.get("accept-encoding", "") and len(page.body) > 1000:
+        return Response(
+            page.gzipped(),
+            media_type="application/json",
+            headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+        )
+    return Response(page.body, media_type="application/json")
 
 
 @router.post(

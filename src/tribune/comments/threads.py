@@ -14,7 +14,9 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 
 from tribune import cursor as cursors
+from tribune.comments.cache import Encoded, ThreadCache
 from tribune.comments.validation import FieldErrors
+from tribune.encoding import dumps
 from tribune.storage import comments as store
 from tribune.storage import stories as story_store
 from tribune.storage.engine import Database
@@ -166,6 +168,39 @@ async def thread_page(
         next_cursor=encode_cursor(sort, page[-1]) if len(rows) > limit else None,
         total=story["comment_count"],
     )
+
+
+class StoryNotFound(Exception):
+    pass
+
+
+async def thread_json(
+    db: Database,
+    cache: ThreadCache,
+    story_id: int,
+    *,
+    sort: str = DEFAULT_SORT,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+    max_depth: int = DEFAULT_DEPTH,
+) -> Encoded:
+    """A thread page as the API sends it, encoded once per thread version."""
+    check_query(sort, limit)
+    after = decode_cursor(sort, cursor) if cursor else None
+    key = (story_id, sort, cursor, limit, max_depth)
+    async with db.read() as conn:
+        meta = await story_store.thread_meta(conn, story_id)
+        if meta is None:
+            raise StoryNotFound(story_id)
+        if hit := cache.get(key, meta["version"]):
+            return hit
+        rows = list(await store.top_level_page(conn, story_id, sort, after, limit + 1))
+        page = rows[:limit]
+        replies = await store.replies_of(conn, [row["id"] for row in page])
+    top, _ = nest(page, replies, max_depth)
+    following = encode_cursor(sort, page[-1]) if len(rows) > limit else None
+    body = dumps({"comments": top, "next_cursor": following, "total": meta["comment_count"]})
+    return cache.put(key, meta["version"], body)
 
 
 async def locate(db: Database, comment_id: int) -> tuple[str, str | None] | None:

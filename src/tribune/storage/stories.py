@@ -193,3 +193,11 @@ async def count_published(conn: AsyncConnection) -> int:
         select(func.count()).select_from(stories).where(stories.c.status == StoryStatus.published)
     )
     return int((await conn.execute(query)).scalar_one())
+
+
+async def thread_meta(conn: AsyncConnection, story_id: int) -> RowMapping | None:
+    """What a thread read needs of its published story: its version and comment count."""
+    query = select(stories.c.id, stories.c.version, stories.c.comment_count).where(
+        stories.c.id == story_id, stories.c.status == StoryStatus.published
+    )
+    return (await conn.execute(query)).mappings().first()

@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from tribune.web.responses import dumps
+from tribune.encoding import dumps
 
 log = logging.getLogger("tribune")
 

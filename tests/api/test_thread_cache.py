@@ -1,0 +1,45 @@
+"""Encoded thread pages are reused until the thread changes, on any instance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tribune.app import create_app
+from tribune.settings import Settings
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_repeated_reads_reuse_the_encoded_page(
+    client: httpx.AsyncClient, app: Any, story: dict[str, Any]
+) -> None:
+    path = f"/api/v1/stories/{story['id']}/comments"
+    first = await client.get(path)
+    cached = dict(app.state.thread_cache._entries)
+    second = await client.get(path)
+    assert first.content == second.content
+    assert dict(app.state.thread_cache._entries) == cached  # same entry object, no re-encode
+    gzipped = await client.get(path, headers={"accept-encoding": "gzip"})
+    assert gzipped.headers["content-encoding"] == "gzip"
+    assert gzipped.json() == first.json()
+
+
+async def test_a_write_on_another_instance_is_seen_at_once(
+    client: httpx.AsyncClient, settings: Settings, story: dict[str, Any]
+) -> None:
+    path = f"/api/v1/stories/{story['id']}/comments"
+    assert (await client.get(path)).json()["total"] == 5
+    other = create_app(settings)
+    transport = httpx.ASGITransport(app=other)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as b:
+        posted = await b.post(path, json={"name": "B", "body": "from instance B"})
+        first_id = (await client.get(path)).json()["comments"][0]["id"]
+        await b.post(f"/api/v1/comments/{first_id}/votes", json={"value": 1})
+    await other.state.db.dispose()
+    page = (await client.get(path)).json()
+    assert page["total"] == 6
+    assert page["comments"][-1]["id"] == posted.json()["id"]
+    assert page["comments"][0]["score"] == 1
