@@ -188,19 +188,24 @@ async def thread_json(
     check_query(sort, limit)
     after = decode_cursor(sort, cursor) if cursor else None
     key = (story_id, sort, cursor, limit, max_depth)
+    meta = await story_store.thread_meta_now(db, story_id)
+    if meta is None:
+        raise StoryNotFound(story_id)
+    if hit := cache.get(key, meta[0]):
+        return hit
     async with db.read() as conn:
+        # Read the version again inside the transaction that reads the page, so the page
+        # holds at least what that version committed.
         meta = await story_store.thread_meta(conn, story_id)
         if meta is None:
             raise StoryNotFound(story_id)
-        if hit := cache.get(key, meta["version"]):
-            return hit
         rows = list(await store.top_level_page(conn, story_id, sort, after, limit + 1))
         page = rows[:limit]
         replies = await store.replies_of(conn, [row["id"] for row in page])
     top, _ = nest(page, replies, max_depth)
     following = encode_cursor(sort, page[-1]) if len(rows) > limit else None
-    body = dumps({"comments": top, "next_cursor": following, "total": meta["comment_count"]})
-    return cache.put(key, meta["version"], body)
+    body = dumps({"comments": top, "next_cursor": following, "total": meta[1]})
+    return cache.put(key, meta[0], body)
 
 
 async def locate(db: Database, comment_id: int) -> tuple[str, str | None] | None:
