@@ -14,7 +14,8 @@ from starlette.responses import Response
 from tribune import __version__, feeds
 from tribune.comments import api as comments_api
 from tribune.comments import pages as comments_pages
-from tribune.comments.cache import ThreadCache
+from tribune.comments.cache import GZIP_MIN, ThreadCache
+from tribune.comments.fastlane import ThreadFastLane
 from tribune.keys import Keys
 from tribune.settings import Settings
 from tribune.storage.engine import Database
@@ -57,7 +58,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route("/static/{digest}/{name}", static_file, include_in_schema=False)
     errors.install(app)
     # Readers on phones pay for every byte; pages and thread JSON compress 4-6x.
-    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN, compresslevel=6)
+    app.add_middleware(
+        ThreadFastLane, db=db, cache=app.state.thread_cache, depth=settings.thread_depth
+    )
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -43,3 +43,25 @@ async def test_a_write_on_another_instance_is_seen_at_once(
     assert page["total"] == 6
     assert page["comments"][-1]["id"] == posted.json()["id"]
     assert page["comments"][0]["score"] == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"sort": "newest", "limit": "2"},
+        {"sort": "top"},
+        {"limit": "5"},
+    ],
+)
+async def test_the_fast_lane_answers_exactly_as_the_route(
+    client: httpx.AsyncClient, story: dict[str, Any], query: dict[str, str]
+) -> None:
+    path = f"/api/v1/stories/{story['id']}/comments"
+    for encoding in ("identity", "gzip"):
+        headers = {"accept-encoding": encoding}
+        from_route = await client.get(path, params=query, headers=headers)  # fills the cache
+        from_lane = await client.get(path, params=query, headers=headers)
+        assert from_lane.status_code == from_route.status_code == 200
+        assert from_lane.content == from_route.content
+        assert sorted(from_lane.headers.multi_items()) == sorted(from_route.headers.multi_items())

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from tribune.comments import service, threads
+from tribune.comments.cache import GZIP_MIN
 from tribune.comments.cookies import remember_voter
 from tribune.comments.schemas import (
     CommentCreated,
@@ -105,7 +106,7 @@ async def list_comments(
         raise ProblemError(422, "The request has invalid parameters", errors=exc.errors) from None
     except threads.StoryNotFound:
         raise ProblemError(404, f"There is no story {story_id}") from None
-    if "gzip" in request.headers.get("accept-encoding", "") and len(page.body) > 1000:
+    if "gzip" in request.headers.get("accept-encoding", "") and len(page.body) >= GZIP_MIN:
         return Response(
             page.gzipped(),
             media_type="application/json",

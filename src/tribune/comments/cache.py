@@ -13,6 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 Key = tuple[int, str, str | None, int, int]
+GZIP_MIN = 1000  # bytes; the same threshold as the app's GZipMiddleware
 
 
 @dataclass(slots=True)

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -74,6 +75,8 @@ class Database:
             self.write_engine = self.engine
         self._write_lock = asyncio.Lock()
         self._loop_reader: sqlite3.Connection | None = None
+        self._quick_pool: asyncpg.Pool | None = None
+        self._pool_size = pool_size
 
     def loop_reader(self) -> sqlite3.Connection | None:
         """For SQLite, a read-only connection used directly on the event loop for tiny indexed
@@ -91,6 +94,18 @@ class Database:
             connection.execute(f"PRAGMA busy_timeout={LOOP_READ_BUSY_MS}")
             self._loop_reader = connection
         return self._loop_reader
+
+    async def quick_pool(self) -> asyncpg.Pool:
+        """For PostgreSQL, a small asyncpg pool for tiny hot reads (a story's thread version)
+        without SQLAlchemy's per-statement work; asyncpg prepares and caches the statement."""
+        if self._quick_pool is None:
+            url = make_url(self.url).set(drivername="postgresql")
+            self._quick_pool = await asyncpg.create_pool(
+                url.render_as_string(hide_password=False),
+                min_size=1,
+                max_size=max(2, self._pool_size // 2),
+            )
+        return self._quick_pool
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -112,6 +127,9 @@ class Database:
             await conn.exec_driver_sql("SELECT 1")
 
     async def dispose(self) -> None:
+        if self._quick_pool is not None:
+            await self._quick_pool.close()
+            self._quick_pool = None
         if self._loop_reader is not None:
             self._loop_reader.close()
             self._loop_reader = None

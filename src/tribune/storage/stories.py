@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
-from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -209,6 +209,12 @@ _THREAD_META_SQLITE = str(
         dialect=sqlite.dialect(), compile_kwargs={"render_postcompile": True}
     )
 )
+_THREAD_META_POSTGRESQL = str(
+    _thread_meta_query(bindparam("story_id")).compile(
+        dialect=postgresql.asyncpg.dialect(),  # type: ignore[no-untyped-call]
+        compile_kwargs={"render_postcompile": True},
+    )
+)
 
 
 async def thread_meta(conn: AsyncConnection, story_id: int) -> tuple[int, int] | None:
@@ -220,6 +226,10 @@ async def thread_meta(conn: AsyncConnection, story_id: int) -> tuple[int, int] |
 async def thread_meta_now(db: Database, story_id: int) -> tuple[int, int] | None:
     """thread_meta outside any transaction, as fast as the database allows: on SQLite a
     synchronous indexed read on the event loop, falling back when the file is busy."""
+    if not db.is_sqlite:
+        pool = await db.quick_pool()
+        record = await pool.fetchrow(_THREAD_META_POSTGRESQL, story_id, StoryStatus.published.value)
+        return None if record is None else (int(record[0]), int(record[1]))
     reader = db.loop_reader()
     if reader is not None:
         try:
