@@ -28,14 +28,16 @@ def tribune_env(database_url: str, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def running_server(database_url: str, cwd: Path, **env: str) -> Iterator[str]:
+def running_server(
+    database_url: str, cwd: Path, *, workers: int = 1, port: int | None = None, **env: str
+) -> Iterator[str]:
     """Start `tribune serve`, wait until /readyz answers, yield its base URL, stop it."""
-    port = free_port()
+    port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     log = cwd / f"server-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [TRIBUNE, "serve", "--port", str(port)],
+            [TRIBUNE, "serve", "--port", str(port), "--workers", str(workers)],
             cwd=cwd,
             env=tribune_env(database_url, TRIBUNE_BASE_URL=base, **env),
             stdout=out,

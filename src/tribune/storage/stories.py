@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -204,17 +205,20 @@ def _thread_meta_query(story_id: Any) -> Any:
     )
 
 
-_THREAD_META_SQLITE = str(
-    _thread_meta_query(bindparam("story_id")).compile(
-        dialect=sqlite.dialect(), compile_kwargs={"render_postcompile": True}
-    )
-)
-_THREAD_META_POSTGRESQL = str(
-    _thread_meta_query(bindparam("story_id")).compile(
-        dialect=postgresql.asyncpg.dialect(),  # type: ignore[no-untyped-call]
-        compile_kwargs={"render_postcompile": True},
-    )
-)
+def _compiled(query: Any) -> dict[str, str]:
+    options = {"render_postcompile": True}
+    return {
+        "sqlite": str(query.compile(dialect=sqlite.dialect(), compile_kwargs=options)),
+        "postgresql": str(
+            query.compile(
+                dialect=postgresql.asyncpg.dialect(),  # type: ignore[no-untyped-call]
+                compile_kwargs=options,
+            )
+        ),
+    }
+
+
+_THREAD_META_SQL = _compiled(_thread_meta_query(bindparam("story_id")))
 
 
 async def thread_meta(conn: AsyncConnection, story_id: int) -> tuple[int, int] | None:
@@ -223,22 +227,48 @@ async def thread_meta(conn: AsyncConnection, story_id: int) -> tuple[int, int] |
     return None if row is None else (int(row[0]), int(row[1]))
 
 
-async def thread_meta_now(db: Database, story_id: int) -> tuple[int, int] | None:
-    """thread_meta outside any transaction, as fast as the database allows: on SQLite a
-    synchronous indexed read on the event loop, falling back when the file is busy."""
+async def _quick_rows(
+    db: Database, sql: dict[str, str], params: tuple[Any, ...]
+) -> list[Any] | None:
+    """Run a tiny read without SQLAlchemy's per-statement work: on SQLite synchronously on the
+    event loop, on PostgreSQL through the asyncpg pool. None when SQLite is busy (the caller
+    then takes the ordinary async path)."""
     if not db.is_sqlite:
         pool = await db.quick_pool()
-        record = await pool.fetchrow(_THREAD_META_POSTGRESQL, story_id, StoryStatus.published.value)
-        return None if record is None else (int(record[0]), int(record[1]))
+        return list(await pool.fetch(sql["postgresql"], *params))
     reader = db.loop_reader()
-    if reader is not None:
-        try:
-            row = reader.execute(
-                _THREAD_META_SQLITE, (story_id, StoryStatus.published.value)
-            ).fetchone()
-        except sqlite3.OperationalError:
-            row = None  # busy or locked: ask through the async path below
-        else:
-            return None if row is None else (int(row[0]), int(row[1]))
+    if reader is None:
+        return None
+    try:
+        return reader.execute(sql["sqlite"], params).fetchall()
+    except sqlite3.OperationalError:
+        return None  # busy or locked
+
+
+@functools.lru_cache(maxsize=128)
+def _counts_sql(size: int) -> dict[str, str]:
+    ids: list[Any] = [bindparam(f"id{n}") for n in range(size)]
+    query = select(stories.c.id, stories.c.comment_count).where(
+        stories.c.id.in_(ids), stories.c.status == bindparam("status")
+    )
+    return _compiled(query)
+
+
+async def comment_counts_now(db: Database, story_ids: Sequence[int]) -> dict[int, int]:
+    """comment_counts outside any transaction, by the quickest path the database offers."""
+    rows = await _quick_rows(
+        db, _counts_sql(len(story_ids)), (*story_ids, StoryStatus.published.value)
+    )
+    if rows is None:
+        async with db.read() as conn:
+            return await comment_counts(conn, story_ids)
+    return {int(row[0]): int(row[1]) for row in rows}
+
+
+async def thread_meta_now(db: Database, story_id: int) -> tuple[int, int] | None:
+    """thread_meta outside any transaction, by the quickest path the database offers."""
+    rows = await _quick_rows(db, _THREAD_META_SQL, (story_id, StoryStatus.published.value))
+    if rows is not None:
+        return (int(rows[0][0]), int(rows[0][1])) if rows else None
     async with db.read() as conn:
         return await thread_meta(conn, story_id)

@@ -195,5 +195,4 @@ async def comment_counts(db: Database, story_ids: list[int]) -> dict[int, int]:
     """Visible comment counts of published stories; unknown ids are left out."""
     if not story_ids:
         return {}
-    async with db.read() as conn:
-        return await store.comment_counts(conn, story_ids)
+    return await store.comment_counts_now(db, story_ids)

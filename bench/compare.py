@@ -1,0 +1,390 @@
+"""`make bench`: Tribune against Isso 0.14 and a bare-ASGI ceiling, in one run, one table.
+
+Isso is set up, seeded and served by the shared anchor scripts (../shared/bench/anchors),
+with its state under bench/.anchors. Tribune gets threads of the same sizes and shape
+(200 = 150 top-level + 50 replies, 2,000, and 100,000 in the full run; 200–600 character
+Markdown bodies). Every case is one bounded wrk run on loopback (-t1 -c50, --timeout 30s),
+repeated and reduced to the median; servers start fresh for each case.
+
+    python bench/compare.py            # full: SQLite and PostgreSQL, 1 and 2 workers, 3 repeats
+    python bench/compare.py --quick    # SQLite, shorter runs, one repeat: under 3 minutes
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.server import free_port, running_server  # noqa: E402
+
+from bench.seed import seed_story  # noqa: E402
+from bench.thread_pages import fresh_postgresql  # noqa: E402
+from tribune.storage import migrate  # noqa: E402
+from tribune.storage.engine import Database  # noqa: E402
+from tribune.stories.service import StoryDraft, publish  # noqa: E402
+
+ANCHORS = Path(os.environ.get("TRIBUNE_ANCHORS", ROOT.parent / "shared" / "bench" / "anchors"))
+STATE = ROOT / "bench" / ".anchors"
+RESULTS = ROOT / "bench" / "results"
+ISSO_PORT = 8080
+ISSO_THREAD = "/?uri=%2Fstory%2F{n}&sort=oldest&offset=0&nested_limit=5"
+
+
+@dataclass
+class Case:
+    scenario: str
+    server: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    bytes: int
+    errors: int
+    runs: list[float] = field(default_factory=list)
+
+
+def wrk(url: str, seconds: int, connections: int, lua: Path | None = None) -> dict[str, float]:
+    if not url.startswith("http://127.0.0.1:"):
+        raise SystemExit(f"refusing a non-loopback target: {url}")
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency"]
+    if lua:
+        command += ["-s", str(lua)]
+    out = subprocess.run(  # noqa: S603  (wrk from PATH with our own arguments)
+        [*command, url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    ).stdout
+
+    def millis(label: str) -> float:
+        match = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+        if not match:
+            return float("nan")
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    units = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}
+    done = re.search(r"(\d+) requests in [\d.]+\w+, ([\d.]+)(\w+) read", out)
+    assert done, out
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert rate, out
+    requests = max(1, int(done.group(1)))
+    return {
+        "rps": float(rate.group(1)),
+        "p50_ms": millis("50%"),
+        "p99_ms": millis("99%"),
+        "bytes": round(float(done.group(2)) * units[done.group(3)] / requests),
+        "errors": errors + (int(non2xx.group(1)) if non2xx else 0),
+    }
+
+
+def measure(
+    scenario: str,
+    server: str,
+    url: str,
+    args: argparse.Namespace,
+    lua: Path | None = None,
+    warm: int = 3,
+) -> Case:
+    runs = []
+    for _ in range(args.repeats):
+        for _ in range(warm):
+            if lua is None:
+                httpx.get(url, timeout=60)
+        runs.append(wrk(url, args.seconds, args.connections, lua))
+    mid = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
+    case = Case(
+        scenario,
+        server,
+        statistics.median(r["rps"] for r in runs),
+        mid["p50_ms"],
+        mid["p99_ms"],
+        int(mid["bytes"]),
+        int(sum(r["errors"] for r in runs)),
+        [r["rps"] for r in runs],
+    )
+    print(
+        f"  {scenario:<34} {server:<28} {case.rps:>9.0f} req/s  p50 {case.p50_ms:>7.2f} ms"
+        f"  p99 {case.p99_ms:>8.2f} ms  {case.bytes:>7} B  errors {case.errors}",
+        flush=True,
+    )
+    return case
+
+
+# Isso, through the shared anchor scripts ------------------------------------------------------
+
+
+def anchors(*command: str) -> None:
+    env = os.environ | {"ANCHORS_DIR": str(STATE), "ISSO_PORT": str(ISSO_PORT)}
+    subprocess.run(command, cwd=ANCHORS, env=env, check=True, timeout=900)  # noqa: S603
+
+
+@contextmanager
+def isso(name: str) -> Any:
+    anchors(str(ANCHORS / "servers.sh"), "start", name)
+    try:
+        yield f"http://127.0.0.1:{ISSO_PORT}"
+    finally:
+        anchors(str(ANCHORS / "servers.sh"), "stop", name)
+
+
+def prepare_isso() -> None:
+    anchors(str(ANCHORS / "isso_setup.sh"))
+    seeded = STATE / "isso" / "comments.seed.db"
+    if seeded.exists():
+        return
+    with isso("isso-run") as base:
+        anchors(
+            sys.executable,
+            str(ANCHORS / "isso_seed.py"),
+            "--base",
+            base,
+            "--data-dir",
+            str(STATE / "data"),
+        )
+    shutil.copy(STATE / "isso" / "comments.db", seeded)
+
+
+# Tribune -----------------------------------------------------------------------------------------
+
+
+async def prepare_tribune(url: str, sizes: list[int]) -> dict[str, Any]:
+    db = Database(url, pool_size=2)
+    try:
+        await migrate.upgrade(db)
+        ids = {size: await seed_story(db, f"Thread of {size:,}", size, seed=size) for size in sizes}
+        # Eight more stories without comments: a front page asks counts for ten.
+        empty = [
+            await publish(db, StoryDraft(title=f"Quiet {i}", body_md="Text.")) for i in range(8)
+        ]
+        post_to = await publish(db, StoryDraft(title="Posting target", body_md="Text."))
+    finally:
+        await db.dispose()
+    return {"threads": ids, "counts": [ids[200], ids[sizes[1]], *empty], "post_to": post_to}
+
+
+def ceiling(body: bytes, workers: int, args: argparse.Namespace) -> Case:
+    """A bare ASGI app (the anchors' ceiling_app.py) serving Tribune's own bytes."""
+    body_file = STATE / f"tribune-thread-{len(body)}.json"
+    body_file.write_bytes(body)
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--app-dir",
+            str(ANCHORS),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "ceiling_app:app",
+        ],
+        env=os.environ | {"CEILING_BODY": str(body_file)},
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        for _ in range(100):
+            try:
+                httpx.get(url, timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        return measure("thread 200, same bytes", f"ceiling uvicorn w{workers}", url, args)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def run_tribune(
+    backend: str,
+    url: str,
+    workers: int,
+    prepared: dict[str, Any],
+    args: argparse.Namespace,
+    workdir: Path,
+) -> list[Case]:
+    cases = []
+    label = f"tribune {backend} w{workers}"
+    with running_server(
+        url, workdir, workers=workers, TRIBUNE_DEMO="0", TRIBUNE_LOG_LEVEL="warning"
+    ) as base:
+        api = f"{base}/api/v1/stories"
+        for size, story_id in prepared["threads"].items():
+            cases.append(
+                measure(
+                    f"thread {size:,}, reader's page load",
+                    label,
+                    f"{api}/{story_id}/comments",
+                    args,
+                )
+            )
+        small = prepared["threads"][200]
+        cases.append(
+            measure("thread 200, full read", label, f"{api}/{small}/comments?limit=100", args)
+        )
+        slug = httpx.get(f"{api}/{small}").json()["slug"]
+        cases.append(measure("story page HTML 200", label, f"{base}/stories/{slug}", args))
+        query = "&".join(f"story={i}" for i in prepared["counts"])
+        cases.append(measure("counts for 10 stories", label, f"{base}/api/v1/counts?{query}", args))
+        cases.append(
+            measure(
+                "posting comments",
+                label,
+                f"{api}/{prepared['post_to']}/comments",
+                args,
+                lua=ROOT / "bench" / "tribune_post.lua",
+            )
+        )
+    return cases
+
+
+def run_isso(args: argparse.Namespace, sizes: list[int]) -> list[Case]:
+    """Isso's own server and gunicorn with 2 workers (its documented deployment). Isso needs
+    0.1–2 s a thread read, so a short run at 50 connections completes almost nothing: thread
+    reads are also measured at 1 connection (its service time), over at least 10 s."""
+    cases = []
+    servers = ["isso-gunicorn"] if args.quick else ["isso-run", "isso-gunicorn"]
+    long = max(10, args.seconds)
+    for name in servers:
+        label = "isso 0.14 " + ("werkzeug" if name == "isso-run" else "gunicorn w2")
+        with isso(name) as base:
+            for n, size in ((1, 200), (2, 2000)):
+                url = base + ISSO_THREAD.format(n=n)
+                scenario = f"thread {size:,}, reader's page load"
+                cases.append(
+                    measure(scenario, label, url, args, warm=1, connections=1, seconds=long)
+                )
+                if not args.quick:
+                    cases.append(measure(scenario, label, url, args, warm=1, seconds=long))
+            cases.append(
+                measure(
+                    "counts for 10 stories",
+                    label,
+                    f"{base}/count",
+                    args,
+                    lua=ANCHORS / "post_count.lua",
+                    seconds=long,
+                )
+            )
+            cases.append(
+                measure(
+                    "posting comments",
+                    label,
+                    f"{base}/new?uri=%2Fbench%2Fpost-{name}",
+                    args,
+                    lua=ANCHORS / "post_new.lua",
+                    seconds=long,
+                )
+            )
+    return cases
+
+
+def report(cases: list[Case]) -> str:
+    def best(prefix: str, scenario: str) -> float | None:
+        rates = [c.rps for c in cases if c.server.startswith(prefix) and c.scenario == scenario]
+        return max(rates) if rates else None
+
+    lines = [
+        "| scenario | server | req/s | p50 ms | p99 ms | bytes | errors "
+        "| ×Isso (best) | ×ceiling w1 |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    ceiling_w1 = next((c.rps for c in cases if c.server == "ceiling uvicorn w1"), None)
+    for c in cases:
+        isso_best = best("isso", c.scenario)
+        versus_isso = (
+            f"{c.rps / isso_best:.1f}" if isso_best and c.server.startswith("tribune") else ""
+        )
+        versus_ceiling = (
+            f"{c.rps / ceiling_w1:.2f}"
+            if ceiling_w1
+            and c.scenario.startswith("thread 200")
+            and not c.server.startswith("isso")
+            else ""
+        )
+        lines.append(
+            f"| {c.scenario} | {c.server} | {c.rps:,.0f} | {c.p50_ms:.2f} | {c.p99_ms:.2f} | "
+            f"{c.bytes:,} | {c.errors} | {versus_isso} | {versus_ceiling} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="SQLite only, short runs: < 3 minutes")
+    parser.add_argument("--seconds", type=int)
+    parser.add_argument("--repeats", type=int)
+    parser.add_argument("--connections", type=int, default=50)
+    args = parser.parse_args()
+    args.seconds = args.seconds or (3 if args.quick else 10)
+    args.repeats = args.repeats or (1 if args.quick else 3)
+    sizes = [200, 2000] if args.quick else [200, 2000, 100_000]
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    if not (ANCHORS / "servers.sh").exists():
+        raise SystemExit(f"the anchor scripts are not at {ANCHORS} (set TRIBUNE_ANCHORS)")
+    STATE.mkdir(parents=True, exist_ok=True)
+    workdir = STATE / "tribune"
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir()
+
+    print("Isso: setting up and seeding (first run only) ...", flush=True)
+    prepare_isso()
+    cases = run_isso(args, sizes)
+
+    backends = [("sqlite", f"sqlite:///{workdir / 'bench.db'}")]
+    if not args.quick and (postgresql := asyncio.run(fresh_postgresql())):
+        backends.append(("postgresql", postgresql))
+    body = b""
+    for backend, url in backends:
+        print(f"Tribune on {backend}: seeding {', '.join(f'{s:,}' for s in sizes)} ...", flush=True)
+        prepared = asyncio.run(prepare_tribune(url, sizes))
+        for workers in (1, 2):
+            cases += run_tribune(backend, url, workers, prepared, args, workdir)
+        if not body:
+            with running_server(url, workdir, TRIBUNE_DEMO="0") as base:
+                body = httpx.get(
+                    f"{base}/api/v1/stories/{prepared['threads'][200]}/comments"
+                ).content
+    for workers in (1, 2):
+        cases.append(ceiling(body, workers, args))
+
+    table = report(cases)
+    print("\n" + table)
+    RESULTS.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (RESULTS / f"compare-{stamp}.json").write_text(json.dumps([asdict(c) for c in cases], indent=2))
+    (RESULTS / f"compare-{stamp}.md").write_text(table + "\n")
+    print(f"\nresults: bench/results/compare-{stamp}.json and .md")
+
+
+if __name__ == "__main__":
+    main()
