@@ -7,7 +7,7 @@ PORT ?= 8000
 
 LIGHTHOUSE := .lighthouse/node_modules/.bin/lighthouse
 
-.PHONY: run test lint bench browser clean
+.PHONY: run test lint bench bench-quick wrk browser clean
 
 # The virtual environment with Tribune installed (re-done when pyproject.toml changes).
 $(VENV)/.installed: pyproject.toml
@@ -44,10 +44,17 @@ $(LIGHTHOUSE):
 	  npm install --silent --no-audit --no-fund --prefix .lighthouse lighthouse@12.2.3; \
 	else echo "WARNING: npm is missing; the Lighthouse tests will be skipped"; fi
 
-## bench: load on loopback with wrk (never part of `make test`); results in bench/results/
-bench: $(VENV)/.test-installed
+## bench: Tribune vs Isso 0.14 and a bare-ASGI ceiling, then the 100,000-comment thread pages
+## (never part of `make test`; loopback only; results in bench/results/). `make bench-quick`: < 3 min
+bench: $(VENV)/.test-installed wrk
+	$(BIN)/python bench/compare.py $(BENCH_ARGS)
+	$(BIN)/python bench/thread_pages.py
+
+bench-quick: $(VENV)/.test-installed wrk
+	$(BIN)/python bench/compare.py --quick
+
+wrk:
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-	$(BIN)/python bench/thread_pages.py $(BENCH_ARGS)
 
 ## lint: formatting, lint rules and types
 lint: $(VENV)/.test-installed

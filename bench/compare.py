@@ -103,14 +103,20 @@ def measure(
     url: str,
     args: argparse.Namespace,
     lua: Path | None = None,
+    *,
     warm: int = 3,
+    connections: int | None = None,
+    seconds: int | None = None,
 ) -> Case:
     runs = []
+    connections = connections or args.connections
     for _ in range(args.repeats):
         for _ in range(warm):
             if lua is None:
                 httpx.get(url, timeout=60)
-        runs.append(wrk(url, args.seconds, args.connections, lua))
+        runs.append(wrk(url, seconds or args.seconds, connections, lua))
+    if connections != args.connections:
+        server += f" c{connections}"
     mid = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
     case = Case(
         scenario,

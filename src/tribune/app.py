@@ -14,7 +14,7 @@ from starlette.responses import Response
 from tribune import __version__, feeds
 from tribune.comments import api as comments_api
 from tribune.comments import pages as comments_pages
-from tribune.comments.cache import GZIP_MIN, ThreadCache
+from tribune.comments.cache import GZIP_MIN, FragmentCache, ThreadCache
 from tribune.comments.fastlane import ThreadFastLane
 from tribune.keys import Keys
 from tribune.settings import Settings
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = db
     app.state.keys = Keys(settings.resolved_secret_key())
     app.state.thread_cache = ThreadCache()
+    app.state.fragment_cache = FragmentCache()
 
     app.include_router(health.router)
     app.include_router(stories.api)

@@ -313,3 +313,23 @@ async def test_pages_are_compressed_for_clients_that_accept_it(
     plain = await client.get(f"/stories/{story['slug']}", headers={"accept-encoding": "identity"})
     assert "content-encoding" not in plain.headers
     assert plain.text == response.text
+
+
+async def test_shared_thread_rendering_is_never_stale_and_carries_each_readers_token(
+    client: httpx.AsyncClient, app: Any, story: dict[str, Any]
+) -> None:
+    first = await client.get(f"/stories/{story['slug']}")
+    assert app.state.fragment_cache._entries  # the anonymous rendering was kept
+    await client.post(
+        f"/api/v1/stories/{story['id']}/comments", json={"name": "Late", "body": "Just in"}
+    )
+    second = await client.get(f"/stories/{story['slug']}")
+    assert "Just in" not in first.text and "Just in" in second.text
+    assert "6 comments" in second.text
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
+        theirs = await other.get(f"/stories/{story['slug']}")
+    mine = set(re.findall(r'name="csrf_token" value="([^"]+)"', second.text))
+    their_tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', theirs.text))
+    assert len(mine) == 1 and len(their_tokens) == 1 and mine != their_tokens
+    assert "\x00" not in theirs.text

@@ -50,3 +50,28 @@ class ThreadCache:
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
         return entry
+
+
+class FragmentCache:
+    """Rendered HTML of thread pages as an anonymous reader sees them, per thread version.
+    The reader's CSRF token is left as CSRF_SLOT and filled in for each response."""
+
+    def __init__(self, max_entries: int = 1024) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[object, ...], tuple[int, str]] = OrderedDict()
+
+    def get(self, key: tuple[object, ...], version: int) -> str | None:
+        found = self._entries.get(key)
+        if found is None or found[0] != version:
+            return None
+        self._entries.move_to_end(key)
+        return found[1]
+
+    def put(self, key: tuple[object, ...], version: int, html: str) -> None:
+        self._entries[key] = (version, html)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+
+CSRF_SLOT = "\x00csrf\x00"  # cannot occur in rendered text: NUL is refused in every field

@@ -174,6 +174,11 @@ class StoryNotFound(Exception):
     pass
 
 
+async def version(db: Database, story_id: int) -> tuple[int, int] | None:
+    """The thread's current (version, comment count), the quickest way; None if unknown."""
+    return await story_store.thread_meta_now(db, story_id)
+
+
 async def thread_json(
     db: Database,
     cache: ThreadCache,

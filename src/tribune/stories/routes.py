@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from tribune.comments import threads
+from tribune.comments.cache import CSRF_SLOT
 from tribune.comments.cookies import own_tokens
 from tribune.comments.schemas import Problem
 from tribune.stories import service
@@ -19,7 +20,7 @@ from tribune.web.deps import MAX_ID, Db, StoryId, get_reader
 from tribune.web.errors import ProblemError
 from tribune.web.responses import Json
 from tribune.web.security import csrf_token, set_csrf_cookie
-from tribune.web.templating import render
+from tribune.web.templating import ENV, render
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["stories"])
@@ -87,21 +88,64 @@ async def render_story_page(
     input and the errors, when a post was refused)."""
     settings = request.app.state.settings
     keys = request.app.state.keys
+    form = form or {}
+    reader = get_reader(request)
+    own = own_tokens(request, keys)
+    token = csrf_token(request)
+    # A reader who has voted or posted sees their own state; everyone else shares one rendering
+    # of the thread per version, with only their CSRF token filled in.
+    shared = template == "story.html" and not (form or errors or reply_to or own or reader.voter_id)
+    fragments = request.app.state.fragment_cache
+    key = (story["id"], sort, after, settings.thread_depth)
+    meta = await threads.version(db, story["id"]) if shared else None
+    if meta is not None and (cached := fragments.get(key, meta[0])) is not None:
+        response = render(
+            request,
+            template,
+            {
+                "story": story,
+                "thread": {"total": meta[1]},
+                "thread_html": cached.replace(CSRF_SLOT, token),
+                "form": {},
+                "errors": {},
+                "replying": None,
+                "csrf_token": token,
+            },
+            status_code=status_code,
+        )
+        set_csrf_cookie(request, response)
+        return response
     try:
         thread = await threads.thread_page(
             db, story, sort=sort, cursor=after, max_depth=settings.thread_depth
         )
     except threads.InvalidQuery as exc:
         raise ProblemError(422, "; ".join(exc.errors.values())) from None
-    form = form or {}
-    reader = get_reader(request)
-    ids = list(thread.shown)
-    my_votes = await threads.votes_of(db, ids, reader.voter_id, reader.client_hash)
+    thread_html = None
+    if meta is not None:
+        # Cached under the version read before the page: the page is never older than it.
+        rendered = ENV.get_template("_thread.html").render(
+            thread=thread,
+            story=story,
+            sort=sort,
+            sorts=SORT_LABELS,
+            after=after,
+            my_votes={},
+            editable=set(),
+            csrf_token=CSRF_SLOT,
+        )
+        fragments.put(key, meta[0], rendered)
+        thread_html = rendered.replace(CSRF_SLOT, token)
+    my_votes = (
+        {}
+        if shared
+        else await threads.votes_of(db, list(thread.shown), reader.voter_id, reader.client_hash)
+    )
     window = timedelta(minutes=settings.edit_minutes)
     now = datetime.now(UTC)
     editable = {
         comment_id
-        for comment_id in own_tokens(request, keys)
+        for comment_id in own
         if comment_id in thread.shown
         and thread.shown[comment_id].comment["status"] == "approved"
         and now - thread.shown[comment_id].comment["created_at"] < window
@@ -126,7 +170,8 @@ async def render_story_page(
             "replying": replying,
             "my_votes": my_votes,
             "editable": editable,
-            "csrf_token": csrf_token(request),
+            "csrf_token": token,
+            "thread_html": thread_html,
         },
         status_code=status_code,
     )
