@@ -158,16 +158,19 @@ async def thread_page(
     check_query(sort, limit)
     after = decode_cursor(sort, cursor) if cursor else None
     async with db.read() as conn:
-        rows = list(await store.top_level_page(conn, story["id"], sort, after, limit + 1))
-        page = rows[:limit]
-        replies = list(await store.replies_of(conn, [row["id"] for row in page]))
+        top, shown, following = await _read_page(conn, story["id"], sort, after, limit, max_depth)
+    return ThreadPage(top, shown, following, story["comment_count"])
+
+
+async def _read_page(
+    conn: Any, story_id: int, sort: str, after: list[Any] | None, limit: int, max_depth: int
+) -> tuple[list[dict[str, Any]], dict[int, Shown], str | None]:
+    """Top-level comments with replies nested, everything shown, and the next cursor."""
+    rows = list(await store.top_level_page(conn, story_id, sort, after, limit + 1))
+    page = rows[:limit]
+    replies = await store.replies_of(conn, [row["id"] for row in page])
     top, shown = nest(page, replies, max_depth)
-    return ThreadPage(
-        comments=top,
-        shown=shown,
-        next_cursor=encode_cursor(sort, page[-1]) if len(rows) > limit else None,
-        total=story["comment_count"],
-    )
+    return top, shown, encode_cursor(sort, page[-1]) if len(rows) > limit else None
 
 
 class StoryNotFound(Exception):
@@ -204,25 +207,28 @@ async def thread_json(
         meta = await story_store.thread_meta(conn, story_id)
         if meta is None:
             raise StoryNotFound(story_id)
-        rows = list(await store.top_level_page(conn, story_id, sort, after, limit + 1))
-        page = rows[:limit]
-        replies = await store.replies_of(conn, [row["id"] for row in page])
-    top, _ = nest(page, replies, max_depth)
-    following = encode_cursor(sort, page[-1]) if len(rows) > limit else None
+        top, _, following = await _read_page(conn, story_id, sort, after, limit, max_depth)
     body = dumps({"comments": top, "next_cursor": following, "total": meta[1]})
     return cache.put(key, meta[0], body)
+
+
+async def _visible(conn: Any, comment_id: int) -> tuple[RowMapping, RowMapping] | None:
+    """A comment readers can see, with its published story; None otherwise."""
+    row = await store.comment_by_id(conn, comment_id)
+    if row is None or row["status"] not in store.VISIBLE:
+        return None
+    story = await story_store.story_by_id(conn, row["story_id"])
+    return None if story is None else (row, story)
 
 
 async def locate(db: Database, comment_id: int) -> tuple[str, str | None] | None:
     """Where a visible comment shows: its story's slug and the cursor of the oldest-first
     page that holds it (None for the first page). None if it is not visible anywhere."""
     async with db.read() as conn:
-        row = await store.comment_by_id(conn, comment_id)
-        if row is None or row["status"] not in store.VISIBLE:
+        found = await _visible(conn, comment_id)
+        if found is None:
             return None
-        story = await story_store.story_by_id(conn, row["story_id"])
-        if story is None:
-            return None
+        row, story = found
         root = row if row["root_id"] is None else await store.comment_by_id(conn, row["root_id"])
         assert root is not None
         before = await store.top_level_before(conn, row["story_id"], root["number"])
@@ -237,12 +243,10 @@ async def locate(db: Database, comment_id: int) -> tuple[str, str | None] | None
 async def comment(db: Database, comment_id: int) -> dict[str, Any] | None:
     """A visible comment with its Markdown source and its story's slug, or None."""
     async with db.read() as conn:
-        row = await store.comment_by_id(conn, comment_id)
-        if row is None or row["status"] not in store.VISIBLE:
+        found = await _visible(conn, comment_id)
+        if found is None:
             return None
-        story = await story_store.story_by_id(conn, row["story_id"])
-        if story is None:
-            return None
+        row, story = found
         source = await store.comment_source(conn, comment_id)
     return to_public(row) | {
         "body_md": source,
