@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl
 
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tribune.comments.cache import GZIP_MIN, ThreadCache
@@ -58,7 +59,7 @@ class ThreadFastLane:
         body = entry.body
         if len(body) >= GZIP_MIN:
             # As GZipMiddleware does for the route: Vary on every compressible answer.
-            if b"gzip" in _header(scope, b"accept-encoding"):
+            if "gzip" in Headers(scope=scope).get("accept-encoding", ""):
                 body = entry.gzipped()
                 headers.append((b"content-encoding", b"gzip"))
             headers.append((b"vary", b"Accept-Encoding"))
@@ -66,10 +67,3 @@ class ThreadFastLane:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
         return True
-
-
-def _header(scope: Scope, name: bytes) -> bytes:
-    for key, value in scope["headers"]:
-        if key == name:
-            return bytes(value)
-    return b""

@@ -133,14 +133,6 @@ async def top_level_at(conn: AsyncConnection, story_id: int, index: int) -> RowM
     return (await conn.execute(query)).mappings().first()
 
 
-async def visible_count(conn: AsyncConnection, story_id: int) -> int:
-    """Comments of a story with content, at every depth (placeholders not counted)."""
-    query = select(func.count()).where(
-        comments.c.story_id == story_id, comments.c.status == CommentStatus.approved
-    )
-    return int((await conn.execute(query)).scalar_one())
-
-
 async def import_keys(conn: AsyncConnection, story_id: int) -> set[str]:
     """The import keys of a story's comments, to skip what an earlier import brought."""
     query = select(comments.c.import_key).where(

@@ -111,10 +111,10 @@ class Database:
         self._pool_size = pool_size
 
     def loop_reader(self) -> sqlite3.Connection | None:
-        """For SQLite, a read-only connection used directly on the event loop for tiny indexed
-        reads (a story's thread version): a few microseconds instead of a thread hop. Its
-        busy timeout is short, so a rare lock makes the caller fall back to the async path
-        rather than stall the loop. None for PostgreSQL and in-memory databases."""
+        """For SQLite, a raw read-only sqlite3 connection for the hottest tiny reads (a story's
+        thread version, comment counts), skipping SQLAlchemy's per-statement work. Its busy
+        timeout is short: a rare lock sends the caller to db.read() instead. None for
+        PostgreSQL and in-memory databases."""
         if not self.is_sqlite:
             return None
         if self._loop_reader is None:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -192,13 +192,6 @@ async def recent_for_feed(conn: AsyncConnection, limit: int) -> Sequence[RowMapp
     return (await conn.execute(query)).mappings().all()
 
 
-async def count_published(conn: AsyncConnection) -> int:
-    query = (
-        select(func.count()).select_from(stories).where(stories.c.status == StoryStatus.published)
-    )
-    return int((await conn.execute(query)).scalar_one())
-
-
 def _thread_meta_query(story_id: Any) -> Any:
     return select(stories.c.version, stories.c.comment_count).where(
         stories.c.id == story_id, stories.c.status == StoryStatus.published
@@ -230,9 +223,9 @@ async def thread_meta(conn: AsyncConnection, story_id: int) -> tuple[int, int] |
 async def _quick_rows(
     db: Database, sql: dict[str, str], params: tuple[Any, ...]
 ) -> list[Any] | None:
-    """Run a tiny read without SQLAlchemy's per-statement work: on SQLite synchronously on the
-    event loop, on PostgreSQL through the asyncpg pool. None when SQLite is busy (the caller
-    then takes the ordinary async path)."""
+    """Run a tiny read without SQLAlchemy's per-statement work (11 µs against ~200 µs on
+    SQLite): on SQLite with the raw loop reader, on PostgreSQL through the asyncpg pool. None
+    when the raw reader is unavailable or busy; the caller then uses db.read()."""
     if not db.is_sqlite:
         pool = await db.quick_pool()
         return list(await pool.fetch(sql["postgresql"], *params))

@@ -49,7 +49,6 @@ def get_reader(request: Request) -> Reader:
 Db = Annotated[Database, Depends(get_db)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 AppKeys = Annotated[Keys, Depends(get_keys)]
-ClientHash = Annotated[str | None, Depends(client_hash)]
 CurrentReader = Annotated[Reader, Depends(get_reader)]
 
 # Ids beyond a signed 64-bit integer cannot exist; refusing them early keeps the database
