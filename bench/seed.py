@@ -14,7 +14,7 @@ from tribune.keys import Keys
 from tribune.markdown import render_comment
 from tribune.storage import comments as comment_store
 from tribune.storage.engine import Database
-from tribune.storage.tables import comments, stories
+from tribune.storage.tables import comments, threads
 from tribune.stories.service import StoryDraft, publish
 
 WORDS = [
@@ -120,9 +120,9 @@ async def seed_story(db: Database, title: str, count: int, seed: int = 1) -> int
     async with db.transaction() as conn:
         # Counters as the services keep them: replies per parent and per root, story totals.
         await conn.execute(
-            update(stories)
-            .where(stories.c.id == story_id)
-            .values(comment_count=count, comment_seq=number, version=stories.c.version + 1)
+            update(threads)
+            .where(threads.c.story_id == story_id)
+            .values(comment_count=count, comment_seq=number, version=threads.c.version + 1)
         )
         await _recount(conn, story_id)
     return story_id

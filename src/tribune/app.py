@@ -15,7 +15,7 @@ from tribune import __version__, feeds
 from tribune.comments import api as comments_api
 from tribune.comments import pages as comments_pages
 from tribune.comments.cache import GZIP_MIN, FragmentCache, ThreadCache
-from tribune.comments.fastlane import ThreadFastLane
+from tribune.comments.fastlane import FastLane
 from tribune.keys import Keys
 from tribune.settings import Settings
 from tribune.storage.engine import Database
@@ -60,9 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     # Readers on phones pay for every byte; pages and thread JSON compress 4-6x.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN, compresslevel=6)
-    app.add_middleware(
-        ThreadFastLane, db=db, cache=app.state.thread_cache, depth=settings.thread_depth
-    )
+    app.add_middleware(FastLane, db=db, cache=app.state.thread_cache, depth=settings.thread_depth)
     app.add_middleware(SecurityHeaders)
     return app
 

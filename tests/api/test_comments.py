@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tribune.comments.validation import EMPTY_BODY, EMPTY_NAME
-from tribune.storage.tables import comments, stories
+from tribune.storage.tables import comments, threads
 
 pytestmark = pytest.mark.anyio
 
@@ -240,5 +240,5 @@ async def test_numbers_stay_unique_under_concurrent_posts(
     numbers = await asyncio.gather(*(post(i) for i in range(20)))
     assert sorted(numbers) == list(range(6, 26))
     async with app.state.db.read() as conn:
-        row = (await conn.execute(select(stories.c.comment_count, stories.c.comment_seq))).one()
+        row = (await conn.execute(select(threads.c.comment_count, threads.c.comment_seq))).one()
     assert tuple(row) == (25, 25)

@@ -65,3 +65,32 @@ async def test_the_fast_lane_answers_exactly_as_the_route(
         assert from_lane.status_code == from_route.status_code == 200
         assert from_lane.content == from_route.content
         assert sorted(from_lane.headers.multi_items()) == sorted(from_route.headers.multi_items())
+
+
+@pytest.mark.parametrize("stories", [0, 3, 100])
+async def test_counts_from_the_fast_lane_match_the_route(
+    client: httpx.AsyncClient, story: dict[str, Any], stories: int
+) -> None:
+    # The lane takes only `story` parameters; one more (ignored by the route) sends the same
+    # question to the route.
+    ids = [("story", str(story["id"] + n)) for n in range(stories)]
+    for encoding in ("identity", "gzip"):
+        headers = {"accept-encoding": encoding}
+        from_lane = await client.get("/api/v1/counts", params=ids, headers=headers)
+        from_route = await client.get("/api/v1/counts", params=[*ids, ("x", "1")], headers=headers)
+        assert from_lane.status_code == from_route.status_code == 200
+        assert from_lane.content == from_route.content
+        assert sorted(from_lane.headers.multi_items()) == sorted(from_route.headers.multi_items())
+    if stories:
+        assert from_lane.json()["counts"][str(story["id"])] == 5
+
+
+async def test_counts_move_at_once_after_a_post(
+    client: httpx.AsyncClient, story: dict[str, Any]
+) -> None:
+    path = f"/api/v1/counts?story={story['id']}"
+    assert (await client.get(path)).json() == {"counts": {str(story["id"]): 5}}
+    await client.post(
+        f"/api/v1/stories/{story['id']}/comments", json={"name": "N", "body": "one more"}
+    )
+    assert (await client.get(path)).json() == {"counts": {str(story["id"]): 6}}

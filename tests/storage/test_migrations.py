@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +73,41 @@ async def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
         assert (mode, keys) == ("wal", 1)
     finally:
         await db.dispose()
+
+
+NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
+
+
+async def test_thread_counters_move_to_their_own_table_and_back(empty_db: Database) -> None:
+    await migrate.upgrade(empty_db, "da867e3d6f07")
+    async with empty_db.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO stories (id, slug, title, published_at, updated_at, comment_count,"
+                " comment_seq, version) VALUES (7, 's', 'T', :now, :now, 4, 6, 9)"
+            ),
+            {"now": NOW},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO comments (story_id, number, name, body_md, body_html, status,"
+                " created_at, depth, score, reply_count, descendant_count)"
+                " VALUES (7, 1, 'N', 'b', '<p>b</p>', 'approved', :now, 0, 0, 0, 0)"
+            ),
+            {"now": NOW},
+        )
+    # Rebuilding the stories table on SQLite must not cascade into its comments.
+    await migrate.upgrade(empty_db)
+    async with empty_db.engine.connect() as conn:
+        row = (await conn.execute(text("SELECT * FROM threads"))).mappings().one()
+        assert dict(row) == {"story_id": 7, "comment_count": 4, "comment_seq": 6, "version": 9}
+        assert (await conn.execute(text("SELECT count(*) FROM comments"))).scalar() == 1
+        assert await conn.run_sync(_differences) == []
+    await migrate.downgrade(empty_db, "da867e3d6f07")
+    async with empty_db.engine.connect() as conn:
+        found = (
+            await conn.execute(text("SELECT comment_count, comment_seq, version FROM stories"))
+        ).one()
+        assert tuple(found) == (4, 6, 9)
+        assert (await conn.execute(text("SELECT count(*) FROM comments"))).scalar() == 1
+        assert "threads" not in await conn.run_sync(_tables)

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from tribune.comments import service, threads
 from tribune.comments.cache import GZIP_MIN
 from tribune.comments.cookies import remember_voter
+from tribune.comments.fastlane import COUNTS_MAX, counts_body, valid_story_ids
 from tribune.comments.schemas import (
     CommentCreated,
     CommentEdit,
@@ -30,7 +31,6 @@ from tribune.web.responses import Json
 from tribune.web.security import BodyTooLarge, read_body
 
 router = APIRouter(prefix="/api/v1", tags=["comments"])
-COUNTS_MAX = 100
 
 
 def _json_body(schema: type) -> dict[str, Any]:
@@ -231,9 +231,9 @@ async def counts(
         raise ProblemError(
             422, "Too many stories", errors={"story": f"At most {COUNTS_MAX} stories per request"}
         )
-    if not all(value.isdigit() and 0 < int(value) < 2**63 for value in story):
+    if not valid_story_ids(story):
         raise ProblemError(
             422, "Story ids must be numbers", errors={"story": "Story must be a list of story ids"}
         )
     found = await stories.comment_counts(db, [int(value) for value in story])
-    return Json({"counts": {str(story_id): count for story_id, count in found.items()}})
+    return Response(counts_body(found), media_type="application/json")

@@ -16,6 +16,10 @@ Key = tuple[int, str, str | None, int, int]
 GZIP_MIN = 1000  # bytes; the same threshold as the app's GZipMiddleware
 
 
+def compress(body: bytes) -> bytes:
+    return gzip.compress(body, compresslevel=6, mtime=0)
+
+
 @dataclass(slots=True)
 class Encoded:
     version: int
@@ -25,7 +29,7 @@ class Encoded:
     def gzipped(self) -> bytes:
         # Compressed once per version, on the first reader that accepts gzip.
         if self._gzipped is None:
-            self._gzipped = gzip.compress(self.body, compresslevel=6, mtime=0)
+            self._gzipped = compress(self.body)
         return self._gzipped
 
 

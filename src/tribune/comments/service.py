@@ -91,12 +91,24 @@ async def _check_parent(conn: AsyncConnection, story_id: int, parent_id: int) ->
     return dict(parent)
 
 
+def _content(fields: CommentFields, keys: Keys | None) -> dict[str, Any]:
+    """The columns a comment's fields make. Rendering is the slowest step of a post, so it
+    runs before the transaction, not while holding the write lock."""
+    return {
+        "name": fields.name,
+        "email": fields.email,
+        "website": fields.website,
+        "avatar": keys.avatar(fields.name, fields.email) if keys else None,
+        "body_md": fields.body,
+        "body_html": render_comment(fields.body),
+    }
+
+
 async def _store(
     conn: AsyncConnection,
     story_id: int,
-    fields: CommentFields,
+    content: dict[str, Any],
     *,
-    keys: Keys | None,
     created_at: datetime,
     parent: dict[str, Any] | None = None,
     client_hash: str | None = None,
@@ -114,12 +126,7 @@ async def _store(
             "root_id": root_id,
             "depth": 0 if parent is None else parent["depth"] + 1,
             "number": number,
-            "name": fields.name,
-            "email": fields.email,
-            "website": fields.website,
-            "avatar": keys.avatar(fields.name, fields.email) if keys else None,
-            "body_md": fields.body,
-            "body_html": render_comment(fields.body),
+            **content,
             "status": CommentStatus.approved,
             "created_at": created_at,
             "client_hash": client_hash,
@@ -143,17 +150,20 @@ async def post_comment(
     errors |= parent_errors
     if fields is None or errors:
         raise InvalidComment(errors)
-    async with db.transaction() as conn:
+    content = _content(fields, keys)
+
+    async def store(conn: AsyncConnection) -> RowMapping:
         parent = None if parent_id is None else await _check_parent(conn, story_id, parent_id)
-        row = await _store(
+        return await _store(
             conn,
             story_id,
-            fields,
-            keys=keys,
+            content,
             created_at=datetime.now(UTC),
             parent=parent,
             client_hash=reader.client_hash,
         )
+
+    row = await db.grouped(store)
     return to_public(row) | {"edit_token": keys.edit_token(row["id"])}
 
 
@@ -171,8 +181,7 @@ async def import_comments(
         await _store(
             conn,
             story_id,
-            fields,
-            keys=keys,
+            _content(fields, keys),
             created_at=draft.created_at or datetime.now(UTC),
             import_key=draft.import_key,
         )
@@ -224,13 +233,14 @@ async def edit_comment(
     body = normalize_newlines(body)
     if problem := check_body(body):
         raise InvalidComment({"body": problem})
+    text = body.strip()
+    html = render_comment(text)
     async with db.transaction() as conn:
         row = await _own_comment(conn, keys, comment_id, token, window_minutes)
-        text = body.strip()
         await store.update_comment(
             conn,
             comment_id,
-            {"body_md": text, "body_html": render_comment(text), "edited_at": datetime.now(UTC)},
+            {"body_md": text, "body_html": html, "edited_at": datetime.now(UTC)},
         )
         await story_store.bump_version(conn, row["story_id"])
         updated = await store.comment_by_id(conn, comment_id)

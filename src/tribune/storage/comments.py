@@ -45,10 +45,12 @@ SORT_KEYS: dict[str, tuple[list[Any], bool]] = {
 }
 
 
+_INSERT = insert(comments).returning(*PUBLIC_COLUMNS)
+
+
 async def insert_comment(conn: AsyncConnection, values: dict[str, Any]) -> RowMapping:
     """Store a comment; returns it as readers may see it."""
-    result = await conn.execute(insert(comments).values(**values).returning(*PUBLIC_COLUMNS))
-    return result.mappings().one()
+    return (await conn.execute(_INSERT, values)).mappings().one()
 
 
 async def insert_many(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:

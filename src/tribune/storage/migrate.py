@@ -21,10 +21,10 @@ def _config() -> Config:
     return config
 
 
-def _upgrade(connection: Connection) -> None:
+def _run(connection: Connection, step: str, revision: str) -> None:
     config = _config()
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    getattr(command, step)(config, revision)
 
 
 def _is_current(connection: Connection) -> bool:
@@ -32,10 +32,18 @@ def _is_current(connection: Connection) -> bool:
     return set(MigrationContext.configure(connection).get_current_heads()) == heads
 
 
-async def upgrade(db: Database) -> None:
-    """Bring the database to the newest schema; a no-op when it is already there."""
+async def upgrade(db: Database, revision: str = "head") -> None:
+    """Bring the database to the newest schema (or to ``revision``); a no-op when it is
+    already there."""
     async with db.write_engine.connect() as conn:
-        await conn.run_sync(_upgrade)
+        await conn.run_sync(_run, "upgrade", revision)
+        await conn.commit()
+
+
+async def downgrade(db: Database, revision: str) -> None:
+    """Take the schema back to an earlier revision, keeping the data it can hold."""
+    async with db.write_engine.connect() as conn:
+        await conn.run_sync(_run, "downgrade", revision)
         await conn.commit()
 
 

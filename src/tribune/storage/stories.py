@@ -14,7 +14,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tribune.storage.engine import Database
-from tribune.storage.tables import StoryStatus, stories, story_tags, tags
+from tribune.storage.tables import StoryStatus, stories, story_tags, tags, threads
 
 LIST_COLUMNS = [
     stories.c.id,
@@ -23,23 +23,32 @@ LIST_COLUMNS = [
     stories.c.lead,
     stories.c.source_url,
     stories.c.published_at,
-    stories.c.comment_count,
+    threads.c.comment_count,
 ]
+# A story with its thread's counters: what the story routes read.
+WITH_THREAD = stories.join(threads, threads.c.story_id == stories.c.id)
+STORY_COLUMNS = [*stories.c, threads.c.comment_count]
 
 StoryCursor = tuple[datetime, int]
 
 
 async def story_by_id(conn: AsyncConnection, story_id: int) -> RowMapping | None:
     """The published story with this id."""
-    query = select(stories).where(
-        stories.c.id == story_id, stories.c.status == StoryStatus.published
+    query = (
+        select(*STORY_COLUMNS)
+        .select_from(WITH_THREAD)
+        .where(stories.c.id == story_id, stories.c.status == StoryStatus.published)
     )
     return (await conn.execute(query)).mappings().first()
 
 
 async def story_by_slug(conn: AsyncConnection, slug: str) -> RowMapping | None:
     """The published story at /stories/{slug}."""
-    query = select(stories).where(stories.c.slug == slug, stories.c.status == StoryStatus.published)
+    query = (
+        select(*STORY_COLUMNS)
+        .select_from(WITH_THREAD)
+        .where(stories.c.slug == slug, stories.c.status == StoryStatus.published)
+    )
     return (await conn.execute(query)).mappings().first()
 
 
@@ -75,7 +84,11 @@ async def recent_stories(
     conn: AsyncConnection, after: StoryCursor | None, limit: int
 ) -> Sequence[RowMapping]:
     """Published stories, newest first, after the keyset cursor (published_at, id)."""
-    query = select(*LIST_COLUMNS).where(stories.c.status == StoryStatus.published)
+    query = (
+        select(*LIST_COLUMNS)
+        .select_from(WITH_THREAD)
+        .where(stories.c.status == StoryStatus.published)
+    )
     return (await conn.execute(_newest_first(query, after, limit))).mappings().all()
 
 
@@ -85,6 +98,7 @@ async def stories_with_tag(
     """Published stories carrying a tag, newest first."""
     query = (
         select(*LIST_COLUMNS)
+        .select_from(WITH_THREAD)
         .join(story_tags, story_tags.c.story_id == stories.c.id)
         .where(story_tags.c.tag_id == tag_id, stories.c.status == StoryStatus.published)
     )
@@ -93,7 +107,9 @@ async def stories_with_tag(
 
 async def insert_story(conn: AsyncConnection, values: dict[str, Any]) -> int:
     result = await conn.execute(insert(stories).values(**values).returning(stories.c.id))
-    return int(result.scalar_one())
+    story_id = int(result.scalar_one())
+    await conn.execute(insert(threads).values(story_id=story_id))
+    return story_id
 
 
 async def tag_by_slug(conn: AsyncConnection, slug: str) -> RowMapping | None:
@@ -134,25 +150,42 @@ async def tag_story(conn: AsyncConnection, story_id: int, named: Sequence[tuple[
         )
 
 
+def _published(story_id: Any) -> Any:
+    return threads.c.story_id.in_(
+        select(stories.c.id).where(
+            stories.c.id == story_id, stories.c.status == StoryStatus.published
+        )
+    )
+
+
+def _next_number_statement(visible: bool) -> Any:
+    values: dict[str, Any] = {
+        "comment_seq": threads.c.comment_seq + 1,
+        "version": threads.c.version + 1,
+    }
+    if visible:
+        values["comment_count"] = threads.c.comment_count + 1
+    story: Any = bindparam("story")
+    return (
+        update(threads)
+        .where(threads.c.story_id == story, _published(story))
+        .values(**values)
+        .returning(threads.c.comment_seq)
+    )
+
+
+# Built once: constructing a statement costs more than SQLite takes to run it.
+_NEXT_NUMBER = {visible: _next_number_statement(visible) for visible in (True, False)}
+
+
 async def next_comment_number(conn: AsyncConnection, story_id: int, visible: bool) -> int | None:
     """Hand out the published story's next comment number and bump its thread version;
     None when there is no such story.
 
-    The row update takes the story's row lock, so concurrent posts to one story number their
+    The row update takes the thread's row lock, so concurrent posts to one story number their
     comments one after another on PostgreSQL as on SQLite.
     """
-    values: dict[str, Any] = {
-        "comment_seq": stories.c.comment_seq + 1,
-        "version": stories.c.version + 1,
-    }
-    if visible:
-        values["comment_count"] = stories.c.comment_count + 1
-    result = await conn.execute(
-        update(stories)
-        .where(stories.c.id == story_id, stories.c.status == StoryStatus.published)
-        .values(**values)
-        .returning(stories.c.comment_seq)
-    )
+    result = await conn.execute(_NEXT_NUMBER[visible], {"story": story_id})
     number = result.scalar_one_or_none()
     return None if number is None else int(number)
 
@@ -160,25 +193,32 @@ async def next_comment_number(conn: AsyncConnection, story_id: int, visible: boo
 async def change_comment_count(conn: AsyncConnection, story_id: int, delta: int) -> None:
     """Move the story's visible comment count and bump its thread version."""
     await conn.execute(
-        update(stories)
-        .where(stories.c.id == story_id)
-        .values(comment_count=stories.c.comment_count + delta, version=stories.c.version + 1)
+        update(threads)
+        .where(threads.c.story_id == story_id)
+        .values(comment_count=threads.c.comment_count + delta, version=threads.c.version + 1)
     )
 
 
 async def bump_version(conn: AsyncConnection, story_id: int) -> None:
     """Mark the story's thread as changed (cached pages of it are stale)."""
     await conn.execute(
-        update(stories).where(stories.c.id == story_id).values(version=stories.c.version + 1)
+        update(threads).where(threads.c.story_id == story_id).values(version=threads.c.version + 1)
+    )
+
+
+def _counts_query(ids: Any) -> Any:
+    return (
+        select(stories.c.id, threads.c.comment_count)
+        .select_from(WITH_THREAD)
+        .where(stories.c.id.in_(ids), stories.c.status == bindparam("status"))
     )
 
 
 async def comment_counts(conn: AsyncConnection, story_ids: Sequence[int]) -> dict[int, int]:
     """Visible comment counts of the published stories among the ids."""
-    query = select(stories.c.id, stories.c.comment_count).where(
-        stories.c.id.in_(list(story_ids)), stories.c.status == StoryStatus.published
-    )
-    return {row.id: row.comment_count for row in await conn.execute(query)}
+    query = _counts_query(list(story_ids))
+    found = await conn.execute(query, {"status": StoryStatus.published.value})
+    return {row.id: row.comment_count for row in found}
 
 
 async def recent_for_feed(conn: AsyncConnection, limit: int) -> Sequence[RowMapping]:
@@ -193,8 +233,10 @@ async def recent_for_feed(conn: AsyncConnection, limit: int) -> Sequence[RowMapp
 
 
 def _thread_meta_query(story_id: Any) -> Any:
-    return select(stories.c.version, stories.c.comment_count).where(
-        stories.c.id == story_id, stories.c.status == StoryStatus.published
+    return (
+        select(threads.c.version, threads.c.comment_count)
+        .select_from(WITH_THREAD)
+        .where(stories.c.id == story_id, stories.c.status == StoryStatus.published)
     )
 
 
@@ -240,15 +282,13 @@ async def _quick_rows(
 
 @functools.lru_cache(maxsize=128)
 def _counts_sql(size: int) -> dict[str, str]:
-    ids: list[Any] = [bindparam(f"id{n}") for n in range(size)]
-    query = select(stories.c.id, stories.c.comment_count).where(
-        stories.c.id.in_(ids), stories.c.status == bindparam("status")
-    )
-    return _compiled(query)
+    return _compiled(_counts_query([bindparam(f"id{n}") for n in range(size)]))
 
 
 async def comment_counts_now(db: Database, story_ids: Sequence[int]) -> dict[int, int]:
     """comment_counts outside any transaction, by the quickest path the database offers."""
+    if not story_ids:
+        return {}
     rows = await _quick_rows(
         db, _counts_sql(len(story_ids)), (*story_ids, StoryStatus.published.value)
     )

@@ -16,7 +16,7 @@ from tribune.comments.cookies import own_tokens
 from tribune.comments.schemas import Problem
 from tribune.stories import service
 from tribune.stories.schemas import StoryDetail, StoryList
-from tribune.web.deps import MAX_ID, Db, StoryId, get_reader
+from tribune.web.deps import MAX_ID, Db, StoryId, reader_of
 from tribune.web.errors import ProblemError
 from tribune.web.responses import Json
 from tribune.web.security import csrf_token, set_csrf_cookie
@@ -89,7 +89,7 @@ async def render_story_page(
     settings = request.app.state.settings
     keys = request.app.state.keys
     form = form or {}
-    reader = get_reader(request)
+    reader = reader_of(request)
     own = own_tokens(request, keys)
     token = csrf_token(request)
     # A reader who has voted or posted sees their own state; everyone else shares one rendering

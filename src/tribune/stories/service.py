@@ -193,6 +193,4 @@ class InvalidCursor(ValueError):
 
 async def comment_counts(db: Database, story_ids: list[int]) -> dict[int, int]:
     """Visible comment counts of published stories; unknown ids are left out."""
-    if not story_ids:
-        return {}
     return await store.comment_counts_now(db, story_ids)

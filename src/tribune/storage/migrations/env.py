@@ -14,7 +14,34 @@ from tribune.storage.tables import metadata
 config = context.config
 
 
+def _sqlite_pragma(connection: Connection, statement: str) -> None:
+    # On the DB-API connection, outside any transaction: a pragma inside one does nothing.
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(statement)
+    cursor.close()
+
+
 def _run(connection: Connection) -> None:
+    if connection.dialect.name != "sqlite":
+        _migrate(connection)
+        return
+    # Batch mode rebuilds a table and drops the old one; with foreign keys on, SQLite first
+    # deletes the rows that reference it (ON DELETE CASCADE: a story's comments). SQLite's
+    # own procedure for schema changes: keys off, change, check, keys on.
+    _sqlite_pragma(connection, "PRAGMA foreign_keys=OFF")
+    try:
+        _migrate(connection)
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise RuntimeError(f"migration left rows with broken references: {broken[:5]}")
+        connection.commit()
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        _sqlite_pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+def _migrate(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
