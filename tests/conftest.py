@@ -126,7 +126,14 @@ def database_url(
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, secret_key=SECRET, base_url=BASE_URL, demo=False)
+    # Tests post faster than any reader; the rate-limit tests turn limits back on.
+    return Settings(
+        database_url=database_url,
+        secret_key=SECRET,
+        base_url=BASE_URL,
+        demo=False,
+        rate_limits=False,
+    )
 
 
 @pytest.fixture

@@ -24,7 +24,13 @@ def free_port() -> int:
 
 def tribune_env(database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRIBUNE_")}
-    return env | {"TRIBUNE_DATABASE_URL": database_url, "TRIBUNE_SECRET_KEY": "s" * 40} | extra
+    base = {
+        "TRIBUNE_DATABASE_URL": database_url,
+        "TRIBUNE_SECRET_KEY": "s" * 40,
+        # Tests post faster than any reader; the rate-limit tests turn limits back on.
+        "TRIBUNE_RATE_LIMITS": "off",
+    }
+    return env | base | extra
 
 
 @contextmanager

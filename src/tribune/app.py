@@ -12,15 +12,18 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
 
 from tribune import __version__, feeds
+from tribune.accounts import routes as accounts
 from tribune.comments import api as comments_api
 from tribune.comments import pages as comments_pages
 from tribune.comments.cache import GZIP_MIN, FragmentCache, ThreadCache
 from tribune.comments.fastlane import FastLane
 from tribune.keys import Keys
+from tribune.moderation import routes as moderation
 from tribune.settings import Settings
 from tribune.storage.engine import Database
 from tribune.stories import routes as stories
 from tribune.web import errors, health
+from tribune.web.ratelimit import RateLimiter
 from tribune.web.security import SecurityHeaders
 from tribune.web.templating import STATIC
 
@@ -49,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.keys = Keys(settings.resolved_secret_key())
     app.state.thread_cache = ThreadCache()
     app.state.fragment_cache = FragmentCache()
+    app.state.limiter = RateLimiter(settings.rate_limits)
 
     app.include_router(health.router)
     app.include_router(stories.api)
@@ -56,8 +60,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stories.pages)
     app.include_router(comments_pages.router)
     app.include_router(feeds.router)
+    app.include_router(accounts.router)
+    app.include_router(moderation.router)
+    app.include_router(moderation.api)
     app.add_api_route("/static/{digest}/{name}", static_file, include_in_schema=False)
     errors.install(app)
+    app.add_exception_handler(accounts.SignInRequired, accounts.sign_in_required)
     # Readers on phones pay for every byte; pages and thread JSON compress 4-6x.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN, compresslevel=6)
     app.add_middleware(FastLane, db=db, cache=app.state.thread_cache, depth=settings.thread_depth)

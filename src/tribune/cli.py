@@ -157,6 +157,46 @@ def import_page_command(
 
 
 @app.command()
+def createadmin(
+    email: Annotated[
+        str | None, typer.Option(help="The admin's e-mail (asked if missing).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="The admin's name (asked if missing).")] = None,
+    role: Annotated[str, typer.Option(help="admin, moderator or editor.")] = "admin",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create a staff account (an admin unless --role says otherwise)."""
+    from tribune.accounts.service import InvalidStaff, create_staff
+    from tribune.storage import migrate as migrations
+
+    settings = _settings()
+    email = email or typer.prompt("E-mail")
+    name = name or typer.prompt("Name")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+    async def run() -> None:
+        db = Database(settings.database_url, pool_size=1)
+        try:
+            await migrations.upgrade(db)
+            await create_staff(db, email=email, name=name, role=role, password=password)
+        finally:
+            await db.dispose()
+
+    try:
+        asyncio.run(run())
+    except InvalidStaff as exc:
+        for field, message in exc.errors.items():
+            err.print(f"[red]error:[/red] {field}: {message}")
+        raise typer.Exit(1) from None
+    out.print(f"Created {role} [bold]{email.strip().casefold()}[/bold]; sign in at /admin/login")
+
+
+@app.command()
 def version() -> None:
     """Print Tribune's version."""
     out.print(__version__)

@@ -37,6 +37,14 @@ class Keys:
         """Stands for a client address: one reader counted, the address never stored."""
         return self._hash("client hash", address)
 
+    def email_hash(self, email: str) -> str:
+        """Stands for an e-mail address to staff and to bans; the address is never shown."""
+        return self._hash("email hash", email.strip().casefold())
+
+    def login_key(self, email: str) -> str:
+        """Counts failed logins per account, whether or not the account exists."""
+        return self._hash("login", email.strip().casefold())
+
     def avatar(self, name: str, email: str | None) -> str:
         """The identicon key of a commenter: no one can turn it back into the e-mail."""
         return self._hash("avatar", f"{name.casefold()}\x00{(email or '').casefold()}", 20)

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
         description="Deepest nesting shown; deeper replies show at this depth "
         "with 'in reply to NAME'.",
     )
+    rate_limits: bool = Field(
+        True,
+        description="`off`: no rate limits on posting (benchmarks, load tests).",
+    )
     pool_size: int = Field(
         10, ge=1, le=200, description="PostgreSQL connections per worker process."
     )

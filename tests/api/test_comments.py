@@ -41,9 +41,11 @@ async def test_thread_of_the_demo_story(client: httpx.AsyncClient, story: dict[s
         "edited_at",
         "score",
         "status",
+        "featured",
         "replies",
     }
     assert first["status"] == "approved"
+    assert thread["featured"] == []
 
 
 async def test_post_comment_returns_201_and_shows_in_thread(

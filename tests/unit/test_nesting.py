@@ -27,6 +27,7 @@ def row(comment_id: int, parent_id: int | None, depth: int, name: str = "R") -> 
         "created_at": NOW,
         "edited_at": None,
         "score": 0,
+        "featured": False,
         "reply_count": 1,
         "descendant_count": 0,
     }

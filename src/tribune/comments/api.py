@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
@@ -19,16 +18,20 @@ from tribune.comments.schemas import (
     CommentOut,
     Counts,
     Problem,
+    ReportIn,
+    ReportOut,
     ThreadPage,
     VoteIn,
     VoteOut,
 )
+from tribune.moderation import service as moderation
 from tribune.stories import service as stories
 from tribune.stories.routes import Cursor
 from tribune.web.deps import AppKeys, AppSettings, CommentId, CurrentReader, Db, StoryId
 from tribune.web.errors import ProblemError
+from tribune.web.forms import read_json
+from tribune.web.ratelimit import RateLimited
 from tribune.web.responses import Json
-from tribune.web.security import BodyTooLarge, read_body
 
 router = APIRouter(prefix="/api/v1", tags=["comments"])
 
@@ -44,31 +47,6 @@ def _json_body(schema: type) -> dict[str, Any]:
 
 def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": Problem} for status in statuses}
-
-
-async def read_text(request: Request, media_type: str) -> str:
-    """The request body as text, after checking its type, size and encoding."""
-    declared = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if declared != media_type:
-        raise ProblemError(415, f"Send the request body as {media_type}")
-    try:
-        raw = await read_body(request)
-    except BodyTooLarge:
-        raise ProblemError(413, "The request body is too large") from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ProblemError(400, f"The request body is not valid UTF-8 (byte {exc.start})") from None
-
-
-async def read_json(request: Request) -> dict[str, Any]:
-    try:
-        data = orjson.loads(await read_text(request, "application/json"))
-    except orjson.JSONDecodeError as exc:
-        raise ProblemError(400, f"The request body is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise ProblemError(400, "The request body must be a JSON object")
-    return data
 
 
 def bearer_token(request: Request) -> str | None:
@@ -130,12 +108,62 @@ async def create_comment(
     lets its author edit or delete it during the edit window."""
     data = await read_json(request)
     try:
-        comment = await service.post_comment(db, story_id, data, keys=keys, reader=reader)
+        comment = await service.post_comment(
+            db, story_id, data, keys=keys, reader=reader, limiter=request.app.state.limiter
+        )
     except service.InvalidComment as exc:
         raise ProblemError(422, "The comment was not accepted", errors=exc.errors) from None
     except service.StoryNotFound:
         raise ProblemError(404, f"There is no story {story_id}") from None
+    except moderation.StoryClosed:
+        raise ProblemError(403, "Comments are closed on this story") from None
+    except moderation.Banned as exc:
+        # The text travels back, so a page can keep what the reader typed.
+        raise ProblemError(403, str(exc), extra={"comment": kept(data)}) from None
+    except RateLimited as exc:
+        raise ProblemError(
+            429,
+            exc.message(),
+            headers={"Retry-After": str(exc.retry_after)},
+            extra={"comment": kept(data)},
+        ) from None
     return Json(comment, 201, headers={"Location": f"/comments/{comment['id']}"})
+
+
+def kept(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: data[k] for k in ("name", "email", "website", "body", "parent_id") if k in data}
+
+
+@router.post(
+    "/comments/{comment_id}/reports",
+    operation_id="report_comment",
+    status_code=201,
+    response_model=ReportOut,
+    responses=_problems(400, 404, 409, 415, 422),
+    openapi_extra=_json_body(ReportIn),
+)
+async def report_comment(
+    request: Request, db: Db, keys: AppKeys, reader: CurrentReader, comment_id: CommentId
+) -> Response:
+    """Report a comment to the moderators: spam, abuse, off-topic, misinformation or other
+    (with `text`). One report per reader per comment."""
+    data = await read_json(request)
+    new_voter = reader.voter_id is None
+    voter_id = reader.voter_id or keys.new_voter_id()
+    try:
+        result = await moderation.report(
+            db, comment_id, data, voter_id=voter_id, client_hash=reader.client_hash
+        )
+    except moderation.InvalidReport as exc:
+        raise ProblemError(422, "The report was not accepted", errors=exc.errors) from None
+    except moderation.AlreadyReported:
+        raise ProblemError(409, "You have already reported this comment") from None
+    except LookupError:
+        raise ProblemError(404, f"There is no comment {comment_id} to report") from None
+    response = Json(result, 201)
+    if new_voter:
+        remember_voter(request, response, keys, voter_id)
+    return response
 
 
 @router.patch(

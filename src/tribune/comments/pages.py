@@ -4,20 +4,21 @@ permalinks and identicons. Every form posts, then redirects (POST/redirect/GET).
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
 from tribune.comments import avatars, service, threads
-from tribune.comments.api import read_text
 from tribune.comments.cookies import own_tokens, remember_own, remember_voter
 from tribune.keys import Keys
+from tribune.moderation import service as moderation
 from tribune.stories import service as stories
 from tribune.stories.routes import render_story_page, story_url
 from tribune.web.deps import AppKeys, AppSettings, CommentId, CurrentReader, Db
 from tribune.web.errors import ProblemError
+from tribune.web.forms import read_form
+from tribune.web.ratelimit import RateLimited
 from tribune.web.security import CSRF_FIELD, csrf_ok, csrf_token, set_csrf_cookie
 from tribune.web.templating import render
 
@@ -25,15 +26,6 @@ router = APIRouter(include_in_schema=False)
 
 FORM_FIELDS = ("name", "email", "website", "body", "parent_id", "value", CSRF_FIELD)
 FORM_EXPIRED = "This form had expired. Your comment is still here: please send it again."
-
-
-async def read_form(request: Request) -> dict[str, str]:
-    text = await read_text(request, "application/x-www-form-urlencoded")
-    try:
-        pairs = parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=20)
-    except (UnicodeDecodeError, ValueError):
-        raise ProblemError(400, "The form data is not valid") from None
-    return {key: value for key, value in pairs if key in FORM_FIELDS}
 
 
 async def location(db: Db, comment_id: int, *, anchor: bool = True) -> str:
@@ -54,20 +46,48 @@ async def post_comment_form(
     story = await stories.story_by_slug(db, slug)
     if story is None:
         raise HTTPException(404)
-    form = await read_form(request)
+    form = await read_form(request, FORM_FIELDS)
     if not csrf_ok(request, form.get(CSRF_FIELD)):
         return await render_story_page(
             request, db, story, form=form, errors={"form": FORM_EXPIRED}, status_code=403
         )
     try:
-        comment = await service.post_comment(db, story["id"], form, keys=keys, reader=reader)
+        comment = await service.post_comment(
+            db, story["id"], form, keys=keys, reader=reader, limiter=request.app.state.limiter
+        )
     except service.InvalidComment as exc:
         return await render_story_page(
             request, db, story, form=form, errors=exc.errors, status_code=422
         )
     except service.StoryNotFound:
         raise HTTPException(404) from None
-    response = RedirectResponse(await location(db, comment["id"]), status_code=303)
+    except moderation.StoryClosed:
+        errors = {"form": "Comments are closed on this story. Your text is still here to copy."}
+        return await render_story_page(
+            request, db, story, form=form, errors=errors, status_code=403
+        )
+    except moderation.Banned as exc:
+        errors = {"form": f"{exc} Your text is still here to copy."}
+        return await render_story_page(
+            request, db, story, form=form, errors=errors, status_code=403
+        )
+    except RateLimited as exc:
+        response = await render_story_page(
+            request,
+            db,
+            story,
+            form=form,
+            errors={"form": f"{exc.message()}. Your comment is still here: send it again then."},
+            status_code=429,
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    if comment["status"] != "approved":
+        # Held or rejected: the author sees it above the discussion with the reason.
+        target = f"{story_url(story['slug'])}#c{comment['id']}"
+    else:
+        target = await location(db, comment["id"])
+    response = RedirectResponse(target, status_code=303)
     remember_own(request, response, keys, comment["edit_token"])
     return response
 
@@ -129,7 +149,7 @@ async def edit_submit(
     request: Request, db: Db, keys: AppKeys, settings: AppSettings, comment_id: CommentId
 ) -> Response:
     comment, token = await _own(request, db, keys, comment_id)
-    form = await read_form(request)
+    form = await read_form(request, FORM_FIELDS)
     body = form.get("body", "")
     if not csrf_ok(request, form.get(CSRF_FIELD)):
         return _edit_page(
@@ -157,7 +177,7 @@ async def delete_submit(
     request: Request, db: Db, keys: AppKeys, settings: AppSettings, comment_id: CommentId
 ) -> Response:
     comment, token = await _own(request, db, keys, comment_id)
-    form = await read_form(request)
+    form = await read_form(request, FORM_FIELDS)
     if not csrf_ok(request, form.get(CSRF_FIELD)):
         return _edit_page(
             request, comment, body="", errors={"form": FORM_EXPIRED}, status_code=403, delete=True
@@ -174,6 +194,80 @@ async def delete_submit(
     return RedirectResponse(f"{after}#comments", status_code=303)
 
 
+# Reports ------------------------------------------------------------------------------------------
+
+REPORT_CHOICES = [
+    ("spam", "Spam or advertising"),
+    ("abuse", "Abuse or harassment"),
+    ("off-topic", "Off-topic"),
+    ("misinformation", "Misinformation"),
+    ("other", "Something else"),
+]
+
+
+def _report_page(
+    request: Request,
+    comment: dict[str, Any],
+    form: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    response = render(
+        request,
+        "report.html",
+        {
+            "comment": comment,
+            "form": form,
+            "errors": errors,
+            "done": None,
+            "reasons": REPORT_CHOICES,
+            "csrf_token": csrf_token(request),
+        },
+        status_code=status_code,
+    )
+    set_csrf_cookie(request, response)
+    return response
+
+
+async def _reportable(db: Db, comment_id: int) -> dict[str, Any]:
+    comment = await threads.comment(db, comment_id)
+    if comment is None or comment["status"] != "approved":
+        raise HTTPException(404)
+    return comment
+
+
+@router.get("/comments/{comment_id}/report")
+async def report_form(request: Request, db: Db, comment_id: CommentId) -> Response:
+    return _report_page(request, await _reportable(db, comment_id), {}, {})
+
+
+@router.post("/comments/{comment_id}/report")
+async def report_submit(
+    request: Request, db: Db, keys: AppKeys, reader: CurrentReader, comment_id: CommentId
+) -> Response:
+    comment = await _reportable(db, comment_id)
+    form = await read_form(request, ("reason", "text", CSRF_FIELD))
+    if not csrf_ok(request, form.get(CSRF_FIELD)):
+        return _report_page(request, comment, form, {"form": FORM_EXPIRED}, status_code=403)
+    voter_id = reader.voter_id or keys.new_voter_id()
+    after = await location(db, comment_id, anchor=False)  # before reports may hide it
+    try:
+        await moderation.report(
+            db, comment_id, form, voter_id=voter_id, client_hash=reader.client_hash
+        )
+    except moderation.InvalidReport as exc:
+        return _report_page(request, comment, form, exc.errors, status_code=422)
+    except moderation.AlreadyReported:
+        errors = {"form": "You have already reported this comment. Thank you."}
+        return _report_page(request, comment, form, errors, status_code=409)
+    except LookupError:
+        raise HTTPException(404) from None
+    response = RedirectResponse(f"{after}#comments", status_code=303)
+    if reader.voter_id is None:
+        remember_voter(request, response, keys, voter_id)
+    return response
+
+
 # Votes --------------------------------------------------------------------------------------------
 
 
@@ -181,7 +275,7 @@ async def delete_submit(
 async def vote_form(
     request: Request, db: Db, keys: AppKeys, reader: CurrentReader, comment_id: CommentId
 ) -> Response:
-    form = await read_form(request)
+    form = await read_form(request, FORM_FIELDS)
     if not csrf_ok(request, form.get(CSRF_FIELD)):
         raise ProblemError(403, "This form had expired: go back, reload the page and vote again")
     value: Any = form.get("value", "")

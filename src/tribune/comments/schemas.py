@@ -27,6 +27,7 @@ class CommentOut(BaseModel):
     edited_at: datetime | None
     score: int
     status: str
+    featured: bool = Field(description="Picked by a moderator; highlighted.")
     replies: list[CommentOut]
 
 
@@ -34,6 +35,9 @@ class ThreadPage(BaseModel):
     comments: list[CommentOut]
     next_cursor: str | None
     total: int
+    featured: list[CommentOut] = Field(
+        description="Comments moderators picked, above the first page (empty on later pages)."
+    )
 
 
 class Problem(BaseModel):
@@ -48,6 +52,11 @@ class CommentCreated(CommentOut):
     edit_token: str = Field(
         description="Lets the author edit or delete the comment during the edit window: "
         "send it as `Authorization: Bearer TOKEN`. Shown only once."
+    )
+    moderation: list[str] | None = Field(
+        None,
+        description="Why the rules held or rejected the comment (its status says which); "
+        "absent when it was published.",
     )
 
 
@@ -66,3 +75,14 @@ class VoteOut(BaseModel):
 
 class Counts(BaseModel):
     counts: dict[str, int]
+
+
+class ReportIn(BaseModel):
+    reason: str = Field(description="spam, abuse, off-topic, misinformation or other.")
+    text: str | None = Field(None, description="What is wrong; required for other, 500 max.")
+
+
+class ReportOut(BaseModel):
+    comment_id: int
+    reported: bool
+    hidden: bool = Field(description="Whether reports now hide it until a moderator looks.")

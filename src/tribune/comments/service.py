@@ -25,10 +25,14 @@ from tribune.comments.validation import (
 )
 from tribune.keys import Keys, TokenExpired, TokenInvalid
 from tribune.markdown import render_comment
+from tribune.moderation import service as moderation
+from tribune.moderation.rules import fingerprint
 from tribune.storage import comments as store
+from tribune.storage import moderation as moderation_store
 from tribune.storage import stories as story_store
 from tribune.storage.engine import Database
 from tribune.storage.tables import CommentStatus
+from tribune.web.ratelimit import RateLimiter
 
 
 class InvalidComment(Exception):
@@ -99,8 +103,10 @@ def _content(fields: CommentFields, keys: Keys | None) -> dict[str, Any]:
         "email": fields.email,
         "website": fields.website,
         "avatar": keys.avatar(fields.name, fields.email) if keys else None,
+        "email_hash": keys.email_hash(fields.email) if keys and fields.email else None,
         "body_md": fields.body,
         "body_html": render_comment(fields.body),
+        "fingerprint": fingerprint(fields.body),
     }
 
 
@@ -113,8 +119,11 @@ async def _store(
     parent: dict[str, Any] | None = None,
     client_hash: str | None = None,
     import_key: str | None = None,
+    status: CommentStatus = CommentStatus.approved,
+    verdicts: list[dict[str, str]] | None = None,
 ) -> RowMapping:
-    number = await story_store.next_comment_number(conn, story_id, visible=True)
+    visible = status == CommentStatus.approved
+    number = await story_store.next_comment_number(conn, story_id, visible=visible)
     if number is None:
         raise StoryNotFound(story_id)
     root_id = None if parent is None else (parent["root_id"] or parent["id"])
@@ -127,13 +136,14 @@ async def _store(
             "depth": 0 if parent is None else parent["depth"] + 1,
             "number": number,
             **content,
-            "status": CommentStatus.approved,
+            "status": status,
+            "verdicts": verdicts,
             "created_at": created_at,
             "client_hash": client_hash,
             "import_key": import_key,
         },
     )
-    if parent is not None:
+    if parent is not None and visible:
         await store.add_to_counts(conn, parent["id"], replies=1)
         assert root_id is not None
         await store.add_to_counts(conn, root_id, descendants=1)
@@ -141,16 +151,40 @@ async def _store(
 
 
 async def post_comment(
-    db: Database, story_id: int, data: dict[str, Any], *, keys: Keys, reader: Reader
+    db: Database,
+    story_id: int,
+    data: dict[str, Any],
+    *,
+    keys: Keys,
+    reader: Reader,
+    limiter: RateLimiter | None = None,
 ) -> dict[str, Any]:
-    """Validate and store a reader's comment (a reply when ``parent_id`` is given). Returns
-    the public comment with its ``edit_token``; raises InvalidComment or StoryNotFound."""
+    """Validate, screen and store a reader's comment (a reply when ``parent_id`` is given).
+    Returns the public comment with its ``edit_token`` and, when the rules held or rejected
+    it, their reasons; raises InvalidComment, StoryNotFound, or moderation's StoryClosed and
+    Banned, or RateLimited (counting only valid comments)."""
     fields, errors = validate_comment(data)
     parent_id, parent_errors = _parent_id(data)
     errors |= parent_errors
     if fields is None or errors:
         raise InvalidComment(errors)
+    if limiter is not None:
+        per_minute = (await moderation.rule_config(db)).rate_per_minute
+        limiter.hit(per_minute, reader.client_hash, f"name:{fields.name.casefold()}")
     content = _content(fields, keys)
+    screening = await moderation.screen(
+        db,
+        story_id,
+        body=fields.body,
+        body_html=content["body_html"],
+        name=fields.name,
+        website=fields.website,
+        email_hash=content["email_hash"],
+        client_hash=reader.client_hash,
+        fingerprint=content["fingerprint"],
+    )
+    if screening is None:
+        raise StoryNotFound(story_id)
 
     async def store(conn: AsyncConnection) -> RowMapping:
         parent = None if parent_id is None else await _check_parent(conn, story_id, parent_id)
@@ -161,10 +195,15 @@ async def post_comment(
             created_at=datetime.now(UTC),
             parent=parent,
             client_hash=reader.client_hash,
+            status=screening.status,
+            verdicts=screening.stored(),
         )
 
     row = await db.grouped(store)
-    return to_public(row) | {"edit_token": keys.edit_token(row["id"])}
+    answer = to_public(row) | {"edit_token": keys.edit_token(row["id"])}
+    if screening.verdicts:
+        answer["moderation"] = [verdict.reason for verdict in screening.verdicts]
+    return answer
 
 
 async def import_comments(
@@ -235,14 +274,23 @@ async def edit_comment(
         raise InvalidComment({"body": problem})
     text = body.strip()
     html = render_comment(text)
+    config = await moderation.rule_config(db)
     async with db.transaction() as conn:
         row = await _own_comment(conn, keys, comment_id, token, window_minutes)
-        await store.update_comment(
-            conn,
-            comment_id,
-            {"body_md": text, "body_html": html, "edited_at": datetime.now(UTC)},
-        )
-        await story_store.bump_version(conn, row["story_id"])
+        screening = moderation.rescreen_edit(config, row, text, html)
+        changes: dict[str, Any] = {
+            "body_md": text,
+            "body_html": html,
+            "fingerprint": fingerprint(text),
+            "edited_at": datetime.now(UTC),
+        }
+        if row["status"] == CommentStatus.approved and screening.status != row["status"]:
+            # An edit can turn a published comment into one the rules hold or reject.
+            changes["verdicts"] = screening.stored()
+            await moderation_store.set_status(conn, row, screening.status, changes)
+        else:
+            await store.update_comment(conn, comment_id, changes)
+            await story_store.bump_version(conn, row["story_id"])
         updated = await store.comment_by_id(conn, comment_id)
     assert updated is not None
     return to_public(updated)
@@ -256,10 +304,18 @@ async def delete_comment(
     placeholders above it that it was the last reply of."""
     async with db.transaction() as conn:
         row = await _own_comment(conn, keys, comment_id, token, window_minutes)
-        await story_store.change_comment_count(conn, row["story_id"], -1)
-        if row["root_id"] is not None:
-            await store.add_to_counts(conn, row["root_id"], descendants=-1)
+        # A held or rejected comment was never counted where readers see counts.
+        was_visible = row["status"] == CommentStatus.approved
+        if was_visible:
+            await story_store.change_comment_count(conn, row["story_id"], -1)
+            if row["root_id"] is not None:
+                await store.add_to_counts(conn, row["root_id"], descendants=-1)
+        else:
+            await story_store.bump_version(conn, row["story_id"])
         if row["reply_count"] > 0:
+            if not was_visible and row["parent_id"] is not None:
+                # The placeholder holds its place among its parent's replies again.
+                await store.add_to_counts(conn, row["parent_id"], replies=1)
             await store.update_comment(
                 conn,
                 comment_id,
@@ -276,12 +332,15 @@ async def delete_comment(
             return
         # Remove the comment, then each placeholder left without replies, walking upwards.
         current: dict[str, Any] | None = row
+        counted = was_visible
         while current is not None:
             await store.delete_comment(conn, current["id"])
             parent_id = current["parent_id"]
             if parent_id is None:
                 break
-            await store.add_to_counts(conn, parent_id, replies=-1)
+            if counted:
+                await store.add_to_counts(conn, parent_id, replies=-1)
+            counted = True  # every placeholder above was among its parent's replies
             parent = await store.comment_for_update(conn, parent_id)
             placeholder_done = (
                 parent is not None

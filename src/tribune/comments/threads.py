@@ -57,6 +57,7 @@ def to_public(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
         "edited_at": row["edited_at"],
         "score": row["score"],
         "status": row["status"],
+        "featured": bool(row["featured"]),
         "replies": [],
     }
 
@@ -139,9 +140,7 @@ class ThreadPage:
     shown: dict[int, Shown]
     next_cursor: str | None
     total: int
-
-    def as_json(self) -> dict[str, Any]:
-        return {"comments": self.comments, "next_cursor": self.next_cursor, "total": self.total}
+    featured: list[dict[str, Any]]
 
 
 async def thread_page(
@@ -159,7 +158,13 @@ async def thread_page(
     after = decode_cursor(sort, cursor) if cursor else None
     async with db.read() as conn:
         top, shown, following = await _read_page(conn, story["id"], sort, after, limit, max_depth)
-    return ThreadPage(top, shown, following, story["comment_count"])
+        featured = await _featured(conn, story["id"]) if after is None else []
+    return ThreadPage(top, shown, following, story["comment_count"], featured)
+
+
+async def _featured(conn: Any, story_id: int) -> list[dict[str, Any]]:
+    # Highlighted above the first page of every sort order.
+    return [to_public(row) for row in await store.featured_of(conn, story_id)]
 
 
 async def _read_page(
@@ -208,7 +213,10 @@ async def thread_json(
         if meta is None:
             raise StoryNotFound(story_id)
         top, _, following = await _read_page(conn, story_id, sort, after, limit, max_depth)
-    body = dumps({"comments": top, "next_cursor": following, "total": meta[1]})
+        featured = await _featured(conn, story_id) if after is None else []
+    body = dumps(
+        {"comments": top, "next_cursor": following, "total": meta[1], "featured": featured}
+    )
     return cache.put(key, meta[0], body)
 
 
@@ -254,6 +262,17 @@ async def comment(db: Database, comment_id: int) -> dict[str, Any] | None:
         "story_title": story["title"],
         "created_at": row["created_at"],
     }
+
+
+async def own_hidden(db: Database, story_id: int, comment_ids: list[int]) -> list[dict[str, Any]]:
+    """The reader's own comments on the story that are held or rejected, for them alone."""
+    if not comment_ids:
+        return []
+    async with db.read() as conn:
+        rows = await store.hidden_among(conn, story_id, comment_ids)
+    return [
+        to_public(row) | {"reasons": [v["reason"] for v in row["verdicts"] or []]} for row in rows
+    ]
 
 
 async def votes_of(

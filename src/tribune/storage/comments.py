@@ -29,6 +29,7 @@ PUBLIC_COLUMNS = [
     comments.c.score,
     comments.c.reply_count,
     comments.c.descendant_count,
+    comments.c.featured,
 ]
 
 # A deleted comment stays only while it has replies (it is removed with its last one), so
@@ -62,6 +63,22 @@ async def insert_many(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None
 async def comment_by_id(conn: AsyncConnection, comment_id: int) -> RowMapping | None:
     query = select(*PUBLIC_COLUMNS).where(comments.c.id == comment_id)
     return (await conn.execute(query)).mappings().first()
+
+
+async def hidden_among(
+    conn: AsyncConnection, story_id: int, comment_ids: Sequence[int]
+) -> Sequence[RowMapping]:
+    """Which of these comments of the story are held or rejected, with the rules' reasons."""
+    query = (
+        select(*PUBLIC_COLUMNS, comments.c.verdicts)
+        .where(
+            comments.c.id.in_(list(comment_ids)),
+            comments.c.story_id == story_id,
+            comments.c.status.in_((CommentStatus.pending, CommentStatus.rejected)),
+        )
+        .order_by(comments.c.id)
+    )
+    return (await conn.execute(query)).mappings().all()
 
 
 async def comment_for_update(conn: AsyncConnection, comment_id: int) -> RowMapping | None:
@@ -113,6 +130,24 @@ async def replies_of(conn: AsyncConnection, root_ids: Iterable[int]) -> list[Row
         return []
     rows = (await conn.execute(replies_query(ids))).mappings().all()
     return [row for row in rows if row["status"] in VISIBLE]
+
+
+FEATURED_MAX = 5
+
+
+async def featured_of(conn: AsyncConnection, story_id: int) -> Sequence[RowMapping]:
+    """The story's featured comments (moderators' picks), oldest first."""
+    query = (
+        select(*PUBLIC_COLUMNS)
+        .where(
+            comments.c.story_id == story_id,
+            comments.c.featured.is_(True),
+            comments.c.status == CommentStatus.approved,
+        )
+        .order_by(comments.c.number)
+        .limit(FEATURED_MAX)
+    )
+    return (await conn.execute(query)).mappings().all()
 
 
 async def top_level_before(conn: AsyncConnection, story_id: int, number: int) -> int:

@@ -117,9 +117,12 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._loop_reader: sqlite3.Connection | None = None
         self._writer: Connection | None = None
+        # Site settings this process read lately: key -> (monotonic time read, value).
+        self.settings_cache: dict[str, tuple[float, Any]] = {}
         self._queued: list[tuple[Work, asyncio.Future[Any]]] = []
         self._committer: asyncio.Task[None] | None = None
         self._quick_pool: asyncpg.Pool | None = None
+        self._quick_pool_lock = asyncio.Lock()
         self._pool_size = pool_size
 
     def loop_reader(self) -> sqlite3.Connection | None:
@@ -143,12 +146,15 @@ class Database:
         """For PostgreSQL, a small asyncpg pool for tiny hot reads (a story's thread version)
         without SQLAlchemy's per-statement work; asyncpg prepares and caches the statement."""
         if self._quick_pool is None:
-            url = make_url(self.url).set(drivername="postgresql")
-            self._quick_pool = await asyncpg.create_pool(
-                url.render_as_string(hide_password=False),
-                min_size=1,
-                max_size=max(2, self._pool_size // 2),
-            )
+            # Many first requests arrive together: one creates the pool, the others wait.
+            async with self._quick_pool_lock:
+                if self._quick_pool is None:
+                    url = make_url(self.url).set(drivername="postgresql")
+                    self._quick_pool = await asyncpg.create_pool(
+                        url.render_as_string(hide_password=False),
+                        min_size=1,
+                        max_size=max(2, self._pool_size // 2),
+                    )
         return self._quick_pool
 
     @asynccontextmanager

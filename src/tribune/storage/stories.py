@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import functools
-import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tribune.storage.engine import Database
+from tribune.storage.quick import QuickSQL, quick, quick_rows
 from tribune.storage.tables import StoryStatus, stories, story_tags, tags, threads
 
 LIST_COLUMNS = [
@@ -103,6 +102,32 @@ async def stories_with_tag(
         .where(story_tags.c.tag_id == tag_id, stories.c.status == StoryStatus.published)
     )
     return (await conn.execute(_newest_first(query, after, limit))).mappings().all()
+
+
+async def stories_for_staff(conn: AsyncConnection, limit: int) -> Sequence[RowMapping]:
+    """Published stories, newest first, with their comment settings."""
+    query = (
+        select(*LIST_COLUMNS, stories.c.comment_mode, stories.c.first_comment_hold)
+        .select_from(WITH_THREAD)
+        .where(stories.c.status == StoryStatus.published)
+        .order_by(stories.c.published_at.desc(), stories.c.id.desc())
+        .limit(limit)
+    )
+    return (await conn.execute(query)).mappings().all()
+
+
+async def set_comment_mode(
+    conn: AsyncConnection, story_id: int, mode: str, first_comment_hold: bool
+) -> bool:
+    """Change who may comment on a story; the thread's version moves (pages show the form)."""
+    result = await conn.execute(
+        update(stories)
+        .where(stories.c.id == story_id)
+        .values(comment_mode=mode, first_comment_hold=first_comment_hold)
+    )
+    if result.rowcount:
+        await bump_version(conn, story_id)
+    return bool(result.rowcount)
 
 
 async def insert_story(conn: AsyncConnection, values: dict[str, Any]) -> int:
@@ -232,66 +257,35 @@ async def recent_for_feed(conn: AsyncConnection, limit: int) -> Sequence[RowMapp
     return (await conn.execute(query)).mappings().all()
 
 
-def _thread_meta_query(story_id: Any) -> Any:
+def _thread_meta_query(story_id: Any, status: Any) -> Any:
     return (
         select(threads.c.version, threads.c.comment_count)
         .select_from(WITH_THREAD)
-        .where(stories.c.id == story_id, stories.c.status == StoryStatus.published)
+        .where(stories.c.id == story_id, stories.c.status == status)
     )
 
 
-def _compiled(query: Any) -> dict[str, str]:
-    options = {"render_postcompile": True}
-    return {
-        "sqlite": str(query.compile(dialect=sqlite.dialect(), compile_kwargs=options)),
-        "postgresql": str(
-            query.compile(
-                dialect=postgresql.asyncpg.dialect(),  # type: ignore[no-untyped-call]
-                compile_kwargs=options,
-            )
-        ),
-    }
-
-
-_THREAD_META_SQL = _compiled(_thread_meta_query(bindparam("story_id")))
+_THREAD_META = quick(_thread_meta_query(bindparam("story"), bindparam("status")))
+PUBLISHED = {"status": StoryStatus.published.value}
 
 
 async def thread_meta(conn: AsyncConnection, story_id: int) -> tuple[int, int] | None:
     """What a thread read needs of its published story: (version, comment count)."""
-    row = (await conn.execute(_thread_meta_query(story_id))).first()
+    row = (await conn.execute(_thread_meta_query(story_id, StoryStatus.published))).first()
     return None if row is None else (int(row[0]), int(row[1]))
 
 
-async def _quick_rows(
-    db: Database, sql: dict[str, str], params: tuple[Any, ...]
-) -> list[Any] | None:
-    """Run a tiny read without SQLAlchemy's per-statement work (11 µs against ~200 µs on
-    SQLite): on SQLite with the raw loop reader, on PostgreSQL through the asyncpg pool. None
-    when the raw reader is unavailable or busy; the caller then uses db.read()."""
-    if not db.is_sqlite:
-        pool = await db.quick_pool()
-        return list(await pool.fetch(sql["postgresql"], *params))
-    reader = db.loop_reader()
-    if reader is None:
-        return None
-    try:
-        return reader.execute(sql["sqlite"], params).fetchall()
-    except sqlite3.OperationalError:
-        return None  # busy or locked
-
-
 @functools.lru_cache(maxsize=128)
-def _counts_sql(size: int) -> dict[str, str]:
-    return _compiled(_counts_query([bindparam(f"id{n}") for n in range(size)]))
+def _counts_sql(size: int) -> QuickSQL:
+    return quick(_counts_query([bindparam(f"id{n}") for n in range(size)]))
 
 
 async def comment_counts_now(db: Database, story_ids: Sequence[int]) -> dict[int, int]:
     """comment_counts outside any transaction, by the quickest path the database offers."""
     if not story_ids:
         return {}
-    rows = await _quick_rows(
-        db, _counts_sql(len(story_ids)), (*story_ids, StoryStatus.published.value)
-    )
+    params = {f"id{n}": story_id for n, story_id in enumerate(story_ids)} | PUBLISHED
+    rows = await quick_rows(db, _counts_sql(len(story_ids)), params)
     if rows is None:
         async with db.read() as conn:
             return await comment_counts(conn, story_ids)
@@ -300,7 +294,7 @@ async def comment_counts_now(db: Database, story_ids: Sequence[int]) -> dict[int
 
 async def thread_meta_now(db: Database, story_id: int) -> tuple[int, int] | None:
     """thread_meta outside any transaction, by the quickest path the database offers."""
-    rows = await _quick_rows(db, _THREAD_META_SQL, (story_id, StoryStatus.published.value))
+    rows = await quick_rows(db, _THREAD_META, {"story": story_id} | PUBLISHED)
     if rows is not None:
         return (int(rows[0][0]), int(rows[0][1])) if rows else None
     async with db.read() as conn:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -68,6 +69,20 @@ class StoryStatus(enum.StrEnum):
     draft = "draft"
 
 
+class CommentMode(enum.StrEnum):
+    """Who may comment on a story: everyone, everyone but held for review, or nobody."""
+
+    open = "open"
+    premoderated = "premoderated"
+    closed = "closed"
+
+
+class Role(enum.StrEnum):
+    admin = "admin"  # everything: staff, settings, the audit log
+    moderator = "moderator"  # the queue, reports, bans, story comment modes
+    editor = "editor"  # stories and their comment modes
+
+
 class CommentStatus(enum.StrEnum):
     approved = "approved"
     pending = "pending"
@@ -94,6 +109,9 @@ stories = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     # Where an import came from (e.g. "page:<title>" or the --url); re-imports find it here.
     Column("import_key", String(2100), unique=True),
+    Column("comment_mode", String(16), nullable=False, server_default=CommentMode.open.value),
+    # Hold the first comment of each new commenter on this story (the site can do so too).
+    Column("first_comment_hold", Boolean, nullable=False, server_default="0"),
     Index(None, "status", "published_at", "id"),
 )
 
@@ -159,6 +177,17 @@ comments = Table(
     # Keyed hash of the client address; the raw address is never stored.
     Column("client_hash", String(64)),
     Column("import_key", String(200)),
+    # Keyed hash of the e-mail (when given): with client_hash, who the author is to staff.
+    Column("email_hash", String(64)),
+    # Normalised text digest: the same or nearly the same body posted again is held.
+    Column("fingerprint", String(32)),
+    # Why the rules held or rejected it: [{"rule", "decision", "reason"}, ...]
+    Column("verdicts", JSON),
+    Column("featured", Boolean, nullable=False, server_default="0"),
+    Column("report_count", Integer, nullable=False, server_default="0"),
+    Column("moderated_at", UTCDateTime()),
+    Column("moderated_by", ForeignKey("staff.id", ondelete="SET NULL")),
+    Column("moderation_note", Text),
     UniqueConstraint("story_id", "number"),
     UniqueConstraint("story_id", "import_key"),
     # Thread pages: top-level comments (depth 0) of a story in each sort order, read forwards
@@ -171,6 +200,11 @@ comments = Table(
     Index(None, "parent_id", "number"),
     # Site-wide recent comments and the moderation queue.
     Index(None, "status", "created_at"),
+    Index(None, "fingerprint", "created_at"),
+    Index(None, "email_hash"),
+    Index(None, "client_hash"),
+    Index(None, "report_count", "id"),
+    Index(None, "story_id", "featured"),
 )
 
 # One vote per reader per comment: a reader is a signed voter cookie and, so that clearing
@@ -187,4 +221,88 @@ votes = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("comment_id", "voter_id"),
     UniqueConstraint("comment_id", "client_hash"),
+)
+
+# Reader reports: one per reader per comment, found by voter cookie or address hash as votes are.
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("comment_id", ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
+    Column("reason", String(20), nullable=False),
+    Column("text", Text),
+    Column("voter_id", String(64)),
+    Column("client_hash", String(64)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("comment_id", "voter_id"),
+    UniqueConstraint("comment_id", "client_hash"),
+)
+
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),  # stored lower-cased
+    Column("name", String(100), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Staff sessions: the cookie holds a random token, the table only its SHA-256.
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("staff_id", ForeignKey("staff.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+)
+
+# Failed logins per account and per client (keyed hashes), for slowing down and locking.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("first_at", UTCDateTime(), nullable=False),
+    Column("locked_until", UTCDateTime()),
+)
+
+bans = Table(
+    "bans",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("kind", String(16), nullable=False),  # "email" or "client": which hash it names
+    Column("value", String(64), nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime()),
+    Column("created_by", ForeignKey("staff.id", ondelete="SET NULL")),
+    Column("lifted_at", UTCDateTime()),
+    Index(None, "kind", "value"),
+)
+
+# Every staff action; nothing in the product updates or deletes these rows.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("staff_id", ForeignKey("staff.id", ondelete="SET NULL")),
+    Column("actor", String(254), nullable=False),  # the name at the time (kept if removed)
+    Column("action", String(40), nullable=False),
+    Column("target", String(200), nullable=False, server_default=""),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("detail", JSON),
+    Index(None, "at"),
+)
+
+# Site-wide settings edited in the staff UI (the moderation rules), as JSON per key.
+site_settings = Table(
+    "site_settings",
+    metadata,
+    Column("key", String(50), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
 )

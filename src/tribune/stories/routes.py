@@ -150,6 +150,7 @@ async def render_story_page(
         and thread.shown[comment_id].comment["status"] == "approved"
         and now - thread.shown[comment_id].comment["created_at"] < window
     }
+    awaiting = await threads.own_hidden(db, story["id"], list(own))
     parent_id = form.get("parent_id") or (str(reply_to) if reply_to else "")
     replying = None
     if parent_id.isdigit():
@@ -172,6 +173,7 @@ async def render_story_page(
             "editable": editable,
             "csrf_token": token,
             "thread_html": thread_html,
+            "awaiting": awaiting,
         },
         status_code=status_code,
     )

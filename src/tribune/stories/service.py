@@ -151,6 +151,12 @@ async def recent(
     return _with_tags(page, tags), following
 
 
+async def for_staff(db: Database, limit: int) -> list[dict[str, Any]]:
+    """The newest published stories with their comment settings, for the staff pages."""
+    async with db.read() as conn:
+        return [dict(row) for row in await store.stories_for_staff(conn, limit)]
+
+
 async def tagged(
     db: Database, slug: str, after: store.StoryCursor | None, limit: int
 ) -> tuple[dict[str, Any], list[dict[str, Any]], store.StoryCursor | None] | None:

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from tribune.encoding import dumps
@@ -31,12 +32,14 @@ class ProblemError(Exception):
         *,
         errors: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.errors = errors
         self.headers = headers
+        self.extra = extra
 
 
 def problem(
@@ -45,6 +48,7 @@ def problem(
     *,
     errors: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -54,6 +58,8 @@ def problem(
     }
     if errors:
         body["errors"] = errors
+    if extra:
+        body.update(extra)
     return Response(dumps(body), status, headers=headers, media_type=PROBLEM_JSON)
 
 
@@ -91,7 +97,7 @@ async def _problem_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ProblemError)
     if not wants_json(request):
         return await _page(request, exc.status, exc.detail, headers=exc.headers)
-    return problem(exc.status, exc.detail, errors=exc.errors, headers=exc.headers)
+    return problem(exc.status, exc.detail, errors=exc.errors, headers=exc.headers, extra=exc.extra)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -103,6 +109,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if not wants_json(request):
         return await _page(request, exc.status_code, detail, headers=headers)
     return problem(exc.status_code, detail, headers=headers)
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    # The client hung up mid-request (a closed tab, a load generator stopping): nothing to
+    # answer and nothing to log.
+    return Response(status_code=400)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
@@ -131,4 +143,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ProblemError, _problem_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _server_error)

@@ -14,7 +14,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 PACKAGE = Path(__file__).resolve().parent.parent
-TEMPLATE_DIRS = [PACKAGE / d / "templates" for d in ("web", "stories", "comments")]
+TEMPLATE_DIRS = [
+    PACKAGE / d / "templates" for d in ("web", "stories", "comments", "accounts", "moderation")
+]
 STATIC_DIR = PACKAGE / "web" / "static"
 
 

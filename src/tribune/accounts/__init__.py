@@ -1,0 +1,1 @@
+"""Staff accounts: roles, passwords, sessions, login throttling and the audit log."""

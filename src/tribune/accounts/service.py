@@ -1,0 +1,273 @@
+"""Who staff are and what each role may do; logging in without giving away who has an account.
+
+Passwords are hashed with argon2id. A session is a random token in an HttpOnly cookie; the
+database keeps only its SHA-256, so a leaked table opens no sessions. Failed logins are
+counted per account (a keyed hash of the e-mail as typed, whether or not it exists) and per
+client: after a few the answer slows down, after more the pair is locked for a while. Every
+staff action goes to the audit log through ``audit``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tribune.comments.validation import check_email, check_name
+from tribune.keys import Keys
+from tribune.storage import staff as store
+from tribune.storage.engine import Database
+from tribune.storage.tables import Role
+
+SESSION_HOURS = 12
+PASSWORD_MIN = 12
+PASSWORD_MAX = 1024
+SLOW_AFTER = 3  # failures before answers slow down
+SLOW_STEP_SECONDS = 1.0  # each further failure adds this much, up to 5 steps
+LOCK_AFTER = 5  # failures before the account (or client) is locked
+FAILURE_WINDOW = timedelta(minutes=15)
+LOCK_FOR = timedelta(minutes=15)
+WRONG_LOGIN = "The e-mail address or the password is not right"
+
+# What each role may do. Admins may do everything.
+PERMISSIONS: dict[str, set[Role]] = {
+    "signed_in": set(Role),
+    "moderate": {Role.admin, Role.moderator},  # the queue, reports, featuring
+    "ban": {Role.admin, Role.moderator},
+    "stories": {Role.admin, Role.moderator, Role.editor},  # story comment modes
+    "rules": {Role.admin},
+    "staff": {Role.admin},
+    "audit": {Role.admin},
+}
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified against when the e-mail is unknown, so both answers take as long.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class InvalidStaff(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+class LoginRefused(Exception):
+    """Wrong credentials or locked; the message is safe to show (it names no account)."""
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class Staff:
+    id: int
+    email: str
+    name: str
+    role: Role
+
+    def can(self, permission: str) -> bool:
+        return self.role in PERMISSIONS[permission]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Staff:
+        return cls(id=row["id"], email=row["email"], name=row["name"], role=Role(row["role"]))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def check_password(password: str) -> str | None:
+    if len(password) < PASSWORD_MIN:
+        return f"Password must be at least {PASSWORD_MIN} characters"
+    if len(password) > PASSWORD_MAX:
+        return f"Password must be at most {PASSWORD_MAX} characters"
+    return None
+
+
+def validate_staff(email: str, name: str, role: str, password: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not email.strip():
+        errors["email"] = "Please enter an e-mail address"
+    elif problem := check_email(email):
+        errors["email"] = problem
+    if problem := check_name(name):
+        errors["name"] = problem
+    if role not in Role.__members__:
+        errors["role"] = "Role must be admin, moderator or editor"
+    if problem := check_password(password):
+        errors["password"] = problem
+    return errors
+
+
+async def create_staff(
+    db: Database,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    by: Staff | None = None,
+) -> Staff:
+    """Add a staff member (``by`` None: from the command line)."""
+    errors = validate_staff(email, name, role, password)
+    if errors:
+        raise InvalidStaff(errors)
+    address = email.strip().casefold()
+    async with db.transaction() as conn:
+        if await store.staff_by_email(conn, address) is not None:
+            raise InvalidStaff({"email": "There is already a staff member with this e-mail"})
+        staff_id = await store.insert_staff(
+            conn,
+            {
+                "email": address,
+                "name": name.strip(),
+                "role": role,
+                "password_hash": _hasher.hash(password),
+                "created_at": _now(),
+            },
+        )
+        member = Staff(id=staff_id, email=address, name=name.strip(), role=Role(role))
+        await audit(conn, by, "staff.add", f"staff {staff_id}", detail={"role": role})
+    return member
+
+
+async def remove_staff(db: Database, staff_id: int, *, by: Staff) -> None:
+    async with db.transaction() as conn:
+        row = await store.staff_by_id(conn, staff_id)
+        if row is None:
+            raise InvalidStaff({"staff": f"There is no staff member {staff_id}"})
+        if row["role"] == Role.admin and await store.count_admins(conn) <= 1:
+            raise InvalidStaff({"staff": "The last admin cannot be removed"})
+        await store.delete_staff(conn, staff_id)
+        await audit(conn, by, "staff.remove", f"staff {staff_id}", detail={"name": row["name"]})
+
+
+async def all_staff(db: Database) -> list[Staff]:
+    async with db.read() as conn:
+        return [Staff.from_row(row) for row in await store.all_staff(conn)]
+
+
+# Logging in ------------------------------------------------------------------------------------
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def log_in(
+    db: Database, keys: Keys, email: str, password: str, client_hash: str | None
+) -> tuple[Staff, str]:
+    """Check the credentials; returns the staff member and a new session token, or raises
+    LoginRefused with the same message whether or not the e-mail has an account."""
+    now = _now()
+    counters = [f"account:{keys.login_key(email)}"]
+    if client_hash:
+        counters.append(f"client:{client_hash}")
+    async with db.read() as conn:
+        found = await store.failures(conn, counters)
+        row = await store.staff_by_email(conn, email.strip().casefold())
+    live = [f for f in found.values() if now - f["first_at"] < FAILURE_WINDOW]
+    locked = [
+        f["locked_until"] for f in found.values() if f["locked_until"] and f["locked_until"] > now
+    ]
+    if locked:
+        wait = int((max(locked) - now).total_seconds()) + 1
+        minutes = (wait + 59) // 60
+        raise LoginRefused(
+            f"Too many failed logins. Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+            retry_after=wait,
+        )
+    recent = max((f["failures"] for f in live), default=0)
+    if recent >= SLOW_AFTER:
+        # Each further guess costs the guesser seconds, not our CPU (the loop stays free).
+        await asyncio.sleep(min(recent - SLOW_AFTER + 1, 5) * SLOW_STEP_SECONDS)
+    # Argon2 runs in a thread: ~50 ms of CPU that must not stall every other request.
+    good = await asyncio.to_thread(_verify, row["password_hash"] if row else _DUMMY_HASH, password)
+    async with db.transaction() as conn:
+        if row is None or not good:
+            for key in counters:
+                current = found.get(key)
+                fresh = current is None or now - current["first_at"] >= FAILURE_WINDOW
+                count = 1 if fresh else current["failures"] + 1  # type: ignore[index]
+                first = now if fresh else current["first_at"]  # type: ignore[index]
+                until = now + LOCK_FOR if count >= LOCK_AFTER else None
+                await store.set_failures(conn, key, count, first, until)
+            await audit(conn, None, "login.failed", "", detail={"account": row is not None})
+        else:
+            for key in counters:
+                await store.clear_failures(conn, key)
+            member = Staff.from_row(row)
+            token = secrets.token_urlsafe(32)
+            await store.insert_session(
+                conn, _token_hash(token), member.id, now, now + timedelta(hours=SESSION_HOURS)
+            )
+            await audit(conn, member, "login", f"staff {member.id}")
+    if row is None or not good:
+        raise LoginRefused(WRONG_LOGIN)
+    return member, token
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def session_staff(db: Database, token: str | None) -> Staff | None:
+    if not token or len(token) > 100:
+        return None
+    async with db.read() as conn:
+        row = await store.session_staff(conn, _token_hash(token), _now())
+    return None if row is None else Staff.from_row(row)
+
+
+async def log_out(db: Database, token: str, member: Staff) -> None:
+    async with db.transaction() as conn:
+        await store.delete_session(conn, _token_hash(token))
+        await audit(conn, member, "logout", f"staff {member.id}")
+
+
+# The audit log ---------------------------------------------------------------------------------
+
+
+async def audit(
+    conn: AsyncConnection,
+    actor: Staff | None,
+    action: str,
+    target: str,
+    *,
+    reason: str = "",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Record a staff action inside the transaction that performs it."""
+    await store.insert_audit(
+        conn,
+        {
+            "at": _now(),
+            "staff_id": actor.id if actor else None,
+            "actor": actor.name if actor else _anonymous_actor(action),
+            "action": action,
+            "target": target,
+            "reason": reason,
+            "detail": detail,
+        },
+    )
+
+
+def _anonymous_actor(action: str) -> str:
+    return "(not signed in)" if action.startswith("login") else "command line"
+
+
+async def audit_entries(db: Database, before: int | None, limit: int = 100) -> list[dict[str, Any]]:
+    async with db.read() as conn:
+        return [dict(row) for row in await store.audit_page(conn, before, limit)]

@@ -1,0 +1,1 @@
+"""Comment moderation: the rules that approve, hold or reject a new or edited comment."""

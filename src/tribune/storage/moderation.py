@@ -1,0 +1,353 @@
+"""Moderation queries: authors' history, duplicates, bans, reports, settings, the queue, and
+moving a comment between approved and hidden with every counter kept in step."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Text,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import aliased
+
+from tribune.storage import stories as story_store
+from tribune.storage.comments import PUBLIC_COLUMNS, add_to_counts
+from tribune.storage.engine import Database
+from tribune.storage.quick import quick, quick_rows
+from tribune.storage.tables import (
+    CommentStatus,
+    StoryStatus,
+    UTCDateTime,
+    bans,
+    comments,
+    reports,
+    site_settings,
+    stories,
+)
+
+
+def _by_author(email_hash: str | None, client_hash: str | None) -> Any:
+    found = [
+        column == value
+        for column, value in (
+            (comments.c.email_hash, email_hash),
+            (comments.c.client_hash, client_hash),
+        )
+        if value
+    ]
+    return or_(*found) if found else None
+
+
+async def author_history(
+    conn: AsyncConnection, email_hash: str | None, client_hash: str | None
+) -> tuple[int, int]:
+    """(comments posted, comments rejected) by the author."""
+    who = _by_author(email_hash, client_hash)
+    if who is None:
+        return 0, 0
+    query = select(
+        func.count(), func.count().filter(comments.c.status == CommentStatus.rejected)
+    ).where(who)
+    posted, rejected = (await conn.execute(query)).one()
+    return int(posted), int(rejected)
+
+
+def _screening_query() -> Any:
+    email: Any = bindparam("email")
+    client: Any = bindparam("client")
+    now = bindparam("now", type_=UTCDateTime())
+    # A NULL hash never equals anything, so one statement serves with or without an e-mail.
+    author = or_(comments.c.email_hash == email, comments.c.client_hash == client)
+    ban = (
+        select(bans.c.id)
+        .where(
+            or_(
+                and_(bans.c.kind == "email", bans.c.value == email),
+                and_(bans.c.kind == "client", bans.c.value == client),
+            ),
+            bans.c.lifted_at.is_(None),
+            or_(bans.c.expires_at.is_(None), bans.c.expires_at > now),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(
+        stories.c.comment_mode,
+        stories.c.first_comment_hold,
+        exists()
+        .where(
+            comments.c.fingerprint == bindparam("fingerprint"),
+            comments.c.created_at >= bindparam("since", type_=UTCDateTime()),
+        )
+        .label("duplicate"),
+        exists().where(author, comments.c.status == bindparam("approved")).label("has_posted"),
+        ban.label("ban_id"),
+    ).where(stories.c.id == bindparam("story"), stories.c.status == bindparam("published"))
+
+
+_SCREENING = _screening_query()
+_SCREENING_QUICK = quick(_SCREENING)
+FACTS = ("comment_mode", "first_comment_hold", "duplicate", "has_posted", "ban_id")
+
+
+async def screening_facts(
+    db: Database,
+    story_id: int,
+    *,
+    fingerprint: str,
+    since: datetime,
+    email_hash: str | None,
+    client_hash: str | None,
+    now: datetime,
+) -> dict[str, Any] | None:
+    """What the rules need to know about a new comment, in one query: the published story's
+    comment settings, whether the same text was posted since ``since``, whether the author
+    has an approved comment, and the id of a ban in force on them (None: not banned).
+    None when there is no such story. Runs on every post, so by the quickest path."""
+    params = {
+        "story": story_id,
+        "fingerprint": fingerprint,
+        "since": since,
+        "email": email_hash,
+        "client": client_hash,
+        "now": now,
+        "approved": CommentStatus.approved.value,
+        "published": StoryStatus.published.value,
+    }
+    rows = await quick_rows(db, _SCREENING_QUICK, params)
+    if rows is None:
+        async with db.read() as conn:
+            rows = list(await conn.execute(_SCREENING, params))
+    return dict(zip(FACTS, rows[0], strict=True)) if rows else None
+
+
+# Bans ------------------------------------------------------------------------------------------
+
+
+async def active_ban(
+    conn: AsyncConnection, hashes: dict[str, str | None], now: datetime
+) -> RowMapping | None:
+    """A ban in force on any of the given {kind: hash}."""
+    named = [
+        and_(bans.c.kind == kind, bans.c.value == value) for kind, value in hashes.items() if value
+    ]
+    if not named:
+        return None
+    query = (
+        select(bans)
+        .where(
+            or_(*named),
+            bans.c.lifted_at.is_(None),
+            or_(bans.c.expires_at.is_(None), bans.c.expires_at > now),
+        )
+        .order_by(bans.c.expires_at.is_(None).desc(), bans.c.expires_at.desc())
+        .limit(1)
+    )
+    return (await conn.execute(query)).mappings().first()
+
+
+async def insert_ban(conn: AsyncConnection, values: dict[str, Any]) -> int:
+    result = await conn.execute(insert(bans).values(**values).returning(bans.c.id))
+    return int(result.scalar_one())
+
+
+async def lift_ban(conn: AsyncConnection, ban_id: int, now: datetime) -> bool:
+    result = await conn.execute(
+        update(bans).where(bans.c.id == ban_id, bans.c.lifted_at.is_(None)).values(lifted_at=now)
+    )
+    return bool(result.rowcount)
+
+
+async def bans_in_force(conn: AsyncConnection, now: datetime) -> Sequence[RowMapping]:
+    query = (
+        select(bans)
+        .where(
+            bans.c.lifted_at.is_(None), or_(bans.c.expires_at.is_(None), bans.c.expires_at > now)
+        )
+        .order_by(bans.c.id.desc())
+    )
+    return (await conn.execute(query)).mappings().all()
+
+
+# Reports ---------------------------------------------------------------------------------------
+
+
+async def report_of(
+    conn: AsyncConnection, comment_id: int, voter_id: str | None, client_hash: str | None
+) -> bool:
+    who = [
+        c == v
+        for c, v in ((reports.c.voter_id, voter_id), (reports.c.client_hash, client_hash))
+        if v
+    ]
+    if not who:
+        return False
+    query = select(exists().where(reports.c.comment_id == comment_id, or_(*who)))
+    return bool((await conn.execute(query)).scalar())
+
+
+async def insert_report(conn: AsyncConnection, values: dict[str, Any]) -> int:
+    """Store a report and count it on the comment; returns the comment's report count."""
+    await conn.execute(insert(reports).values(**values))
+    result = await conn.execute(
+        update(comments)
+        .where(comments.c.id == values["comment_id"])
+        .values(report_count=comments.c.report_count + 1)
+        .returning(comments.c.report_count)
+    )
+    return int(result.scalar_one())
+
+
+async def reports_for(
+    conn: AsyncConnection, comment_ids: Sequence[int]
+) -> dict[int, list[RowMapping]]:
+    if not comment_ids:
+        return {}
+    query = (
+        select(reports.c.comment_id, reports.c.reason, reports.c.text, reports.c.created_at)
+        .where(reports.c.comment_id.in_(list(comment_ids)))
+        .order_by(reports.c.id)
+    )
+    found: dict[int, list[RowMapping]] = {}
+    for row in (await conn.execute(query)).mappings():
+        found.setdefault(row["comment_id"], []).append(row)
+    return found
+
+
+async def clear_reports(conn: AsyncConnection, comment_id: int) -> None:
+    await conn.execute(delete(reports).where(reports.c.comment_id == comment_id))
+    await conn.execute(update(comments).where(comments.c.id == comment_id).values(report_count=0))
+
+
+# Site settings ---------------------------------------------------------------------------------
+
+
+async def setting(conn: AsyncConnection, key: str) -> Any:
+    query = select(site_settings.c.value).where(site_settings.c.key == key)
+    return (await conn.execute(query)).scalar_one_or_none()
+
+
+async def put_setting(conn: AsyncConnection, key: str, value: Any, now: datetime) -> None:
+    await conn.execute(delete(site_settings).where(site_settings.c.key == key))
+    await conn.execute(insert(site_settings).values(key=key, value=value, updated_at=now))
+
+
+# The queue -------------------------------------------------------------------------------------
+
+MODERATION_COLUMNS = [
+    *PUBLIC_COLUMNS,
+    comments.c.body_md,
+    comments.c.email_hash,
+    comments.c.client_hash,
+    comments.c.verdicts,
+    comments.c.featured,
+    comments.c.report_count,
+    comments.c.moderated_at,
+    comments.c.moderation_note,
+]
+
+
+def queue_query(
+    tab: str, story_id: int | None, rule: str | None, before: int | None, limit: int
+) -> Any:
+    """Comments for a queue tab, newest first by id, after a keyset cursor."""
+    parent = aliased(comments)
+    query = (
+        select(
+            *MODERATION_COLUMNS,
+            stories.c.title.label("story_title"),
+            stories.c.slug.label("story_slug"),
+            parent.c.name.label("parent_name"),
+            parent.c.body_html.label("parent_body_html"),
+        )
+        .join(stories, stories.c.id == comments.c.story_id)
+        .outerjoin(parent, parent.c.id == comments.c.parent_id)
+    )
+    if tab == "reported":
+        query = query.where(
+            comments.c.report_count > 0, comments.c.status != CommentStatus.rejected
+        )
+    elif tab in ("pending", "approved", "rejected"):
+        query = query.where(comments.c.status == tab)
+    else:
+        query = query.where(comments.c.status != CommentStatus.deleted)
+    if story_id is not None:
+        query = query.where(comments.c.story_id == story_id)
+    if rule:
+        # Verdicts are stored as JSON text written by json.dumps: [{"rule": "links", ...}].
+        as_text = func.coalesce(cast(comments.c.verdicts, Text), "")
+        query = query.where(as_text.contains(f'"rule": "{rule}"'))
+    if before is not None:
+        query = query.where(comments.c.id < before)
+    return query.order_by(comments.c.id.desc()).limit(limit)
+
+
+async def queue_page(
+    conn: AsyncConnection,
+    tab: str,
+    story_id: int | None,
+    rule: str | None,
+    before: int | None,
+    limit: int,
+) -> Sequence[RowMapping]:
+    return (await conn.execute(queue_query(tab, story_id, rule, before, limit))).mappings().all()
+
+
+async def tab_counts(conn: AsyncConnection) -> dict[str, int]:
+    query = select(
+        func.count().filter(comments.c.status == CommentStatus.pending),
+        func.count().filter(
+            and_(comments.c.report_count > 0, comments.c.status != CommentStatus.rejected)
+        ),
+    )
+    pending, reported = (await conn.execute(query)).one()
+    return {"pending": int(pending), "reported": int(reported)}
+
+
+async def comments_for_update(conn: AsyncConnection, ids: Sequence[int]) -> Sequence[RowMapping]:
+    query = select(*MODERATION_COLUMNS).where(comments.c.id.in_(list(ids))).with_for_update()
+    return (await conn.execute(query.order_by(comments.c.id))).mappings().all()
+
+
+async def set_status(
+    conn: AsyncConnection,
+    row: RowMapping | dict[str, Any],
+    status: CommentStatus,
+    values: dict[str, Any],
+) -> None:
+    """Move a comment to a status, keeping the story's count, its parent's reply count and
+    its root's descendant count in step with what readers can see, and bump the version."""
+    was_visible = row["status"] == CommentStatus.approved
+    now_visible = status == CommentStatus.approved
+    await conn.execute(
+        update(comments).where(comments.c.id == row["id"]).values(status=status, **values)
+    )
+    delta = int(now_visible) - int(was_visible)
+    if delta:
+        await story_store.change_comment_count(conn, row["story_id"], delta)
+        if row["parent_id"] is not None:
+            await add_to_counts(conn, row["parent_id"], replies=delta)
+            await add_to_counts(conn, row["root_id"], descendants=delta)
+    else:
+        await story_store.bump_version(conn, row["story_id"])
+
+
+async def set_featured(
+    conn: AsyncConnection, row: RowMapping | dict[str, Any], featured: bool
+) -> None:
+    await conn.execute(update(comments).where(comments.c.id == row["id"]).values(featured=featured))
+    await story_store.bump_version(conn, row["story_id"])
