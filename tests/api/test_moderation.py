@@ -627,3 +627,24 @@ async def test_rule_settings_are_validated_saved_and_audited(
     entry = (await accounts.audit_entries(app.state.db, None))[0]
     assert entry["action"] == "rules.change"
     assert entry["detail"]["after"]["links_max"] == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"ids": [2**70], "action": "approve"},
+        {"ids": [0], "action": "approve"},
+        {"ids": [], "action": "approve"},
+        {"ids": [1], "action": "explode"},
+        {"ids": "1", "action": "approve"},
+        {"ids": [1], "action": "ban", "ban_days": 99999},
+        {"ids": [424242], "action": "reject"},
+    ],
+)
+async def test_bad_staff_api_calls_get_a_clear_422(admin: httpx.AsyncClient, body: Any) -> None:
+    token = admin.cookies.get("tribune_csrf") or await csrf_of(admin, "/admin/moderation")
+    answer = await admin.post(
+        "/api/v1/admin/moderation", json=body, headers={"X-CSRF-Token": token}
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"]

@@ -377,6 +377,8 @@ async def act(
         raise InvalidAction({"ids": "Select at least one comment"})
     if len(ids) > 500:
         raise InvalidAction({"ids": "At most 500 comments at a time"})
+    if not all(1 <= comment_id < 2**63 for comment_id in ids):
+        raise InvalidAction({"ids": "Ids must be comment ids (positive whole numbers)"})
     if ban_days is not None and not 1 <= ban_days <= 3650:
         raise InvalidAction({"ban_days": "Days must be between 1 and 3650, or empty for no expiry"})
     reason = reason.strip()[:1000]
