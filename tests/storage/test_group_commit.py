@@ -13,16 +13,21 @@ from tribune.storage.engine import Database
 from tribune.storage.tables import tags
 
 pytestmark = pytest.mark.anyio
+calls: list[int] = []
 
 
-def add_tag(slug: str, fail: bool = False) -> Any:
-    async def work(conn: AsyncConnection) -> str:
-        await conn.execute(insert(tags).values(slug=slug, name=slug))
-        if fail:
-            raise ValueError(f"{slug} changed its mind")
-        return slug
+async def add_tags(conn: AsyncConnection, slugs: list[str]) -> list[Any]:
+    """Store the tags in one statement; a slug starting with "bad" fails alone, unwritten."""
+    calls.append(len(slugs))
+    good = [slug for slug in slugs if not slug.startswith("bad")]
+    if good:
+        await conn.execute(insert(tags), [{"slug": slug, "name": slug} for slug in good])
+    return [ValueError(f"{slug} refused") if slug.startswith("bad") else slug for slug in slugs]
 
-    return work
+
+async def break_all(conn: AsyncConnection, slugs: list[str]) -> list[Any]:
+    await conn.execute(insert(tags), [{"slug": slug, "name": slug} for slug in slugs])
+    raise RuntimeError("the handler failed after writing")
 
 
 async def tag_slugs(db: Database) -> set[str]:
@@ -30,31 +35,32 @@ async def tag_slugs(db: Database) -> set[str]:
         return {row[0] for row in await conn.execute(select(tags.c.slug))}
 
 
-async def test_a_failing_write_rolls_back_alone(db: Database) -> None:
+async def test_queued_items_share_one_handler_call_and_fail_alone(db: Database) -> None:
+    calls.clear()
     outcomes = await asyncio.gather(
-        db.grouped(add_tag("a")),
-        db.grouped(add_tag("b", fail=True)),
-        db.grouped(add_tag("c")),
+        db.batched(add_tags, "a"),
+        db.batched(add_tags, "bad-b"),
+        db.batched(add_tags, "c"),
         return_exceptions=True,
     )
     assert outcomes[0] == "a" and outcomes[2] == "c"
     assert isinstance(outcomes[1], ValueError)
-    assert await tag_slugs(db) == {"a", "c"}  # b's insert went with its savepoint
+    assert calls == [3]  # one call, one transaction for all three
+    assert await tag_slugs(db) == {"a", "c"}
 
 
 async def test_many_queued_writes_all_land(db: Database) -> None:
-    slugs = [f"t{n}" for n in range(150)]  # more than one group
-    assert await asyncio.gather(*(db.grouped(add_tag(slug)) for slug in slugs)) == slugs
+    slugs = [f"t{n}" for n in range(450)]  # more than one group
+    assert await asyncio.gather(*(db.batched(add_tags, slug) for slug in slugs)) == slugs
     async with db.read() as conn:
-        assert (await conn.execute(select(func.count()).select_from(tags))).scalar() == 150
+        assert (await conn.execute(select(func.count()).select_from(tags))).scalar() == 450
 
 
-async def test_a_constraint_violation_fails_only_its_writer(db: Database) -> None:
-    # Two inserts of one slug in one group: the second breaks the unique key inside its own
-    # savepoint, so only it fails; the group still commits the first.
-    first, second = await asyncio.gather(
-        db.grouped(add_tag("same")), db.grouped(add_tag("same")), return_exceptions=True
+async def test_a_failing_handler_fails_the_whole_transaction(db: Database) -> None:
+    outcomes = await asyncio.gather(
+        db.batched(add_tags, "kept-only-if-committed"),
+        db.batched(break_all, "x"),
+        return_exceptions=True,
     )
-    assert first == "same"
-    assert isinstance(second, Exception)
-    assert await tag_slugs(db) == {"same"}
+    assert all(isinstance(outcome, RuntimeError) for outcome in outcomes)
+    assert await tag_slugs(db) == set()  # nothing of the transaction was committed

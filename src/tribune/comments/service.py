@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -110,44 +109,68 @@ def _content(fields: CommentFields, keys: Keys | None) -> dict[str, Any]:
     }
 
 
-async def _store(
-    conn: AsyncConnection,
-    story_id: int,
-    content: dict[str, Any],
-    *,
-    created_at: datetime,
-    parent: dict[str, Any] | None = None,
-    client_hash: str | None = None,
-    import_key: str | None = None,
-    status: CommentStatus = CommentStatus.approved,
-    verdicts: list[dict[str, str]] | None = None,
-) -> RowMapping:
-    visible = status == CommentStatus.approved
-    number = await story_store.next_comment_number(conn, story_id, visible=visible)
-    if number is None:
-        raise StoryNotFound(story_id)
-    root_id = None if parent is None else (parent["root_id"] or parent["id"])
-    row = await store.insert_comment(
-        conn,
-        {
-            "story_id": story_id,
-            "parent_id": None if parent is None else parent["id"],
-            "root_id": root_id,
-            "depth": 0 if parent is None else parent["depth"] + 1,
-            "number": number,
-            **content,
-            "status": status,
-            "verdicts": verdicts,
-            "created_at": created_at,
-            "client_hash": client_hash,
-            "import_key": import_key,
-        },
-    )
-    if parent is not None and visible:
-        await store.add_to_counts(conn, parent["id"], replies=1)
-        assert root_id is not None
-        await store.add_to_counts(conn, root_id, descendants=1)
-    return row
+@dataclass(slots=True)
+class NewComment:
+    """A comment ready to store: its columns, and which comment it answers."""
+
+    story_id: int
+    content: dict[str, Any]
+    created_at: datetime
+    parent_id: int | None = None
+    client_hash: str | None = None
+    import_key: str | None = None
+    status: CommentStatus = CommentStatus.approved
+    verdicts: list[dict[str, str]] | None = None
+
+
+async def _store_all(conn: AsyncConnection, new: list[NewComment]) -> list[Any]:
+    """Store comments together (the posts of one group commit, an import): per story one
+    numbering update and one insert. Returns each stored row, or the exception of a comment
+    that could not be stored (a reply to what cannot be replied to, a story gone)."""
+    outcomes: list[Any] = [None] * len(new)
+    parents: dict[int, dict[str, Any]] = {}
+    for index, item in enumerate(new):
+        if item.parent_id is not None:
+            try:
+                parents[index] = await _check_parent(conn, item.story_id, item.parent_id)
+            except InvalidComment as exc:
+                outcomes[index] = exc
+    by_story: dict[int, list[int]] = {}
+    for index, item in enumerate(new):
+        if outcomes[index] is None:
+            by_story.setdefault(item.story_id, []).append(index)
+    for story_id, indexes in by_story.items():
+        visible = [i for i in indexes if new[i].status == CommentStatus.approved]
+        last = await story_store.take_comment_numbers(conn, story_id, len(indexes), len(visible))
+        if last is None:
+            for index in indexes:
+                outcomes[index] = StoryNotFound(story_id)
+            continue
+        rows = []
+        for number, index in enumerate(indexes, start=last - len(indexes) + 1):
+            item, parent = new[index], parents.get(index)
+            rows.append(
+                {
+                    "story_id": story_id,
+                    "parent_id": None if parent is None else parent["id"],
+                    "root_id": None if parent is None else (parent["root_id"] or parent["id"]),
+                    "depth": 0 if parent is None else parent["depth"] + 1,
+                    "number": number,
+                    **item.content,
+                    "status": item.status,
+                    "verdicts": item.verdicts,
+                    "created_at": item.created_at,
+                    "client_hash": item.client_hash,
+                    "import_key": item.import_key,
+                }
+            )
+        for index, row in zip(indexes, await store.insert_comments(conn, rows), strict=True):
+            outcomes[index] = row
+        for index in visible:
+            if (parent := parents.get(index)) is not None:
+                await store.add_to_counts(conn, parent["id"], replies=1)
+                await store.add_to_counts(conn, parent["root_id"] or parent["id"], descendants=1)
+    return outcomes
 
 
 async def post_comment(
@@ -186,20 +209,18 @@ async def post_comment(
     if screening is None:
         raise StoryNotFound(story_id)
 
-    async def store(conn: AsyncConnection) -> RowMapping:
-        parent = None if parent_id is None else await _check_parent(conn, story_id, parent_id)
-        return await _store(
-            conn,
-            story_id,
-            content,
+    row = await db.batched(
+        _store_all,
+        NewComment(
+            story_id=story_id,
+            content=content,
             created_at=datetime.now(UTC),
-            parent=parent,
+            parent_id=parent_id,
             client_hash=reader.client_hash,
             status=screening.status,
             verdicts=screening.stored(),
-        )
-
-    row = await db.grouped(store)
+        ),
+    )
     answer = to_public(row) | {"edit_token": keys.edit_token(row["id"])}
     if screening.verdicts:
         answer["moderation"] = [verdict.reason for verdict in screening.verdicts]
@@ -212,21 +233,24 @@ async def import_comments(
     """Add imported comments the story does not already hold (same import key); returns how
     many were added. Runs inside the importer's transaction."""
     known = await store.import_keys(conn, story_id)
-    added = 0
+    new = []
     for draft in drafts:
         if draft.import_key in known:
             continue
         fields = CommentFields(name=draft.name or ANONYMOUS, body=draft.body)
-        await _store(
-            conn,
-            story_id,
-            _content(fields, keys),
-            created_at=draft.created_at or datetime.now(UTC),
-            import_key=draft.import_key,
+        new.append(
+            NewComment(
+                story_id=story_id,
+                content=_content(fields, keys),
+                created_at=draft.created_at or datetime.now(UTC),
+                import_key=draft.import_key,
+            )
         )
         known.add(draft.import_key)
-        added += 1
-    return added
+    for outcome in await _store_all(conn, new):
+        if isinstance(outcome, Exception):
+            raise outcome
+    return len(new)
 
 
 # Editing and deleting one's own comment ---------------------------------------------------------

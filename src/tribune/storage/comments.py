@@ -46,12 +46,13 @@ SORT_KEYS: dict[str, tuple[list[Any], bool]] = {
 }
 
 
-_INSERT = insert(comments).returning(*PUBLIC_COLUMNS)
+_INSERT = insert(comments).returning(*PUBLIC_COLUMNS, sort_by_parameter_order=True)
 
 
-async def insert_comment(conn: AsyncConnection, values: dict[str, Any]) -> RowMapping:
-    """Store a comment; returns it as readers may see it."""
-    return (await conn.execute(_INSERT, values)).mappings().one()
+async def insert_comments(conn: AsyncConnection, rows: list[dict[str, Any]]) -> list[RowMapping]:
+    """Store comments (one statement, however many); returns them as readers may see them,
+    in the order given."""
+    return list((await conn.execute(_INSERT, rows)).mappings().all())
 
 
 async def insert_many(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import create_engine, event
@@ -15,10 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 LOOP_READ_BUSY_MS = 20
-GROUP_MAX = 64  # writes sharing one commit
+GROUP_MAX = 200  # writes sharing one commit
 
-T = TypeVar("T")
-Work = Callable[[AsyncConnection], Awaitable[Any]]
+Handler = Callable[[AsyncConnection, list[Any]], Awaitable[list[Any]]]
 
 
 def async_url(url: str) -> str:
@@ -73,11 +72,6 @@ class LoopConnection:
     async def run_sync(self, fn: Any, *args: Any) -> Any:
         return fn(self.sync_connection, *args)
 
-    @asynccontextmanager
-    async def begin_nested(self) -> AsyncIterator[None]:
-        with self.sync_connection.begin_nested():
-            yield
-
 
 def _loop_engine(url: str, begin: Any, pool_size: int) -> Engine:
     engine = create_engine(
@@ -119,7 +113,7 @@ class Database:
         self._writer: Connection | None = None
         # Site settings this process read lately: key -> (monotonic time read, value).
         self.settings_cache: dict[str, tuple[float, Any]] = {}
-        self._queued: list[tuple[Work, asyncio.Future[Any]]] = []
+        self._queued: list[tuple[Handler, Any, asyncio.Future[Any]]] = []
         self._committer: asyncio.Task[None] | None = None
         self._quick_pool: asyncpg.Pool | None = None
         self._quick_pool_lock = asyncio.Lock()
@@ -181,13 +175,18 @@ class Database:
             async with self.engine.begin() as conn:
                 yield conn
 
-    async def grouped(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-        """Run ``work`` in a write transaction shared with the writes queued meanwhile (group
-        commit): one commit, so one WAL flush on PostgreSQL and one lock on SQLite, serves
-        them all. Each runs in a savepoint of its own, so an exception rolls back only its
-        own work and is raised here; the result is returned only after the commit."""
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queued.append((work, future))
+    async def batched(self, handler: Handler, item: Any) -> Any:
+        """Queue ``item`` for ``handler``, which writes every item queued meanwhile in one
+        transaction, shared with other handlers' items (group commit): one commit, so one WAL
+        flush on PostgreSQL and one lock on SQLite, serves them all, and a handler can write
+        its items with a statement or two instead of a few each.
+
+        The handler returns one outcome per item, in order: a result, or an exception for
+        that item's caller alone (it must not have written anything for that item). An
+        exception the handler raises fails every item of the transaction, and nothing is
+        committed. Returns only after the commit."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queued.append((handler, item, future))
         if self._committer is None or self._committer.done():
             self._committer = asyncio.create_task(self._commit_queued())
         return await future
@@ -195,32 +194,32 @@ class Database:
     async def _commit_queued(self) -> None:
         while self._queued:
             batch, self._queued = self._queued[:GROUP_MAX], self._queued[GROUP_MAX:]
-            outcomes: list[tuple[asyncio.Future[Any], BaseException | None, Any]] = []
+            by_handler: dict[Handler, list[tuple[Any, asyncio.Future[Any]]]] = {}
+            for handler, item, future in batch:
+                by_handler.setdefault(handler, []).append((item, future))
+            outcomes: list[tuple[asyncio.Future[Any], Any]] = []
             try:
                 async with self.transaction() as conn:
-                    for work, future in batch:
-                        try:
-                            async with conn.begin_nested():
-                                outcomes.append((future, None, await work(conn)))
-                        except Exception as exc:
-                            outcomes.append((future, exc, None))
+                    for handler, queued in by_handler.items():
+                        results = await handler(conn, [item for item, _ in queued])
+                        outcomes += zip((f for _, f in queued), results, strict=True)
             except Exception as exc:
                 # Nothing of this batch was committed: every caller learns it failed.
-                for _, future in batch:
+                for _, _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
                 continue
             except BaseException:  # cancelled at shutdown: no caller waits forever
-                for _, future in batch + self._queued:
+                for _, _, future in batch + self._queued:
                     future.cancel()
                 raise
-            for future, error, result in outcomes:
+            for future, outcome in outcomes:
                 if future.done():  # the caller went away (its client disconnected)
                     continue
-                if error is None:
-                    future.set_result(result)
+                if isinstance(outcome, Exception):
+                    future.set_exception(outcome)
                 else:
-                    future.set_exception(error)
+                    future.set_result(outcome)
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

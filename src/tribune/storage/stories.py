@@ -183,35 +183,36 @@ def _published(story_id: Any) -> Any:
     )
 
 
-def _next_number_statement(visible: bool) -> Any:
-    values: dict[str, Any] = {
-        "comment_seq": threads.c.comment_seq + 1,
-        "version": threads.c.version + 1,
-    }
-    if visible:
-        values["comment_count"] = threads.c.comment_count + 1
+def _take_numbers_statement() -> Any:
     story: Any = bindparam("story")
     return (
         update(threads)
         .where(threads.c.story_id == story, _published(story))
-        .values(**values)
+        .values(
+            comment_seq=threads.c.comment_seq + bindparam("count"),
+            comment_count=threads.c.comment_count + bindparam("visible"),
+            version=threads.c.version + 1,
+        )
         .returning(threads.c.comment_seq)
     )
 
 
 # Built once: constructing a statement costs more than SQLite takes to run it.
-_NEXT_NUMBER = {visible: _next_number_statement(visible) for visible in (True, False)}
+_TAKE_NUMBERS = _take_numbers_statement()
 
 
-async def next_comment_number(conn: AsyncConnection, story_id: int, visible: bool) -> int | None:
-    """Hand out the published story's next comment number and bump its thread version;
-    None when there is no such story.
+async def take_comment_numbers(
+    conn: AsyncConnection, story_id: int, count: int, visible: int
+) -> int | None:
+    """Hand out the published story's next ``count`` comment numbers (returns the last),
+    count ``visible`` of them as seen by readers, and bump the thread version; None when
+    there is no such story.
 
     The row update takes the thread's row lock, so concurrent posts to one story number their
     comments one after another on PostgreSQL as on SQLite.
     """
-    result = await conn.execute(_NEXT_NUMBER[visible], {"story": story_id})
-    number = result.scalar_one_or_none()
+    params = {"story": story_id, "count": count, "visible": visible}
+    number = (await conn.execute(_TAKE_NUMBERS, params)).scalar_one_or_none()
     return None if number is None else int(number)
 
 

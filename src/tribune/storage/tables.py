@@ -201,8 +201,9 @@ comments = Table(
     # Site-wide recent comments and the moderation queue.
     Index(None, "status", "created_at"),
     Index(None, "fingerprint", "created_at"),
-    Index(None, "email_hash"),
-    Index(None, "client_hash"),
+    # Does this author have an approved comment: found without reading all their comments.
+    Index(None, "email_hash", "status"),
+    Index(None, "client_hash", "status"),
     Index(None, "report_count", "id"),
     Index(None, "story_id", "featured"),
 )

@@ -141,8 +141,12 @@ def upgrade() -> None:
             )
         )
         batch_op.add_column(sa.Column("moderation_note", sa.Text(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_comments_client_hash"), ["client_hash"], unique=False)
-        batch_op.create_index(batch_op.f("ix_comments_email_hash"), ["email_hash"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_comments_client_hash_status"), ["client_hash", "status"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_comments_email_hash_status"), ["email_hash", "status"], unique=False
+        )
         batch_op.create_index(
             batch_op.f("ix_comments_fingerprint_created_at"),
             ["fingerprint", "created_at"],
@@ -181,8 +185,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_comments_story_id_featured"))
         batch_op.drop_index(batch_op.f("ix_comments_report_count_id"))
         batch_op.drop_index(batch_op.f("ix_comments_fingerprint_created_at"))
-        batch_op.drop_index(batch_op.f("ix_comments_email_hash"))
-        batch_op.drop_index(batch_op.f("ix_comments_client_hash"))
+        batch_op.drop_index(batch_op.f("ix_comments_email_hash_status"))
+        batch_op.drop_index(batch_op.f("ix_comments_client_hash_status"))
         batch_op.drop_column("moderation_note")
         batch_op.drop_column("moderated_by")
         batch_op.drop_column("moderated_at")
