@@ -18,6 +18,8 @@ from tribune.comments import pages as comments_pages
 from tribune.comments.cache import GZIP_MIN, FragmentCache, ThreadCache
 from tribune.comments.fastlane import FastLane
 from tribune.keys import Keys
+from tribune.live import sse
+from tribune.live.broker import make_broker
 from tribune.moderation import routes as moderation
 from tribune.settings import Settings
 from tribune.storage.engine import Database
@@ -32,9 +34,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     db = Database(settings.database_url, pool_size=settings.pool_size)
 
+    broker = db.broker = make_broker(settings.redis_url)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        await broker.close()  # ends live streams: browsers reconnect elsewhere
         await db.dispose()
 
     app = FastAPI(
@@ -52,11 +57,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.keys = Keys(settings.resolved_secret_key())
     app.state.thread_cache = ThreadCache()
     app.state.fragment_cache = FragmentCache()
-    app.state.limiter = RateLimiter(settings.rate_limits)
+    app.state.limiter = RateLimiter(settings.rate_limits, settings.redis_url)
+    app.state.broker = broker
 
     app.include_router(health.router)
     app.include_router(stories.api)
     app.include_router(comments_api.router)
+    app.include_router(sse.router)
     app.include_router(stories.pages)
     app.include_router(comments_pages.router)
     app.include_router(feeds.router)

@@ -89,8 +89,14 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level,
-        proxy_headers=False,
+        # X-Forwarded-For only from configured proxies: a client must not pick its own
+        # address (it keys rate limits and votes).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or "",
         server_header=False,
+        # Live streams never end by themselves: on shutdown they get this long, then close
+        # and browsers reconnect (to another instance behind a proxy).
+        timeout_graceful_shutdown=5,
     )
 
 

@@ -54,6 +54,16 @@ class Settings(BaseSettings):
         description="Deepest nesting shown; deeper replies show at this depth "
         "with 'in reply to NAME'.",
     )
+    redis_url: str | None = Field(
+        None,
+        description="Redis (`redis://host:6379/0`) to share live events and rate-limit "
+        "counters between instances. Unset: both stay in each process.",
+    )
+    trusted_proxies: str | None = Field(
+        None,
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-For is "
+        "believed (right to left). Unset: the connection's address is the client's.",
+    )
     rate_limits: bool = Field(
         True,
         description="`off`: no rate limits on posting (benchmarks, load tests).",

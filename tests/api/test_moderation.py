@@ -648,3 +648,27 @@ async def test_bad_staff_api_calls_get_a_clear_422(admin: httpx.AsyncClient, bod
     )
     assert answer.status_code == 422, answer.text
     assert answer.json()["errors"]
+
+
+async def test_reports_have_a_rate_limit_of_their_own(settings: Settings, story_db: int) -> None:
+    app = create_app(settings.model_copy(update={"rate_limits": True}))
+    try:
+        targets = []
+        for n in range(11):
+            async with reader(app, f"10.7.0.{n}") as author:
+                letter = "abcdefghijk"[n]
+                body = f"Opinion {letter} here"
+                targets.append((await post(author, story_db, body, name=f"Author {letter}")).json())
+        async with reader(app, "10.7.1.1") as reporter:
+            for target in targets[:10]:
+                answer = await reporter.post(
+                    f"/api/v1/comments/{target['id']}/reports", json={"reason": "spam"}
+                )
+                assert answer.status_code == 201
+            refused = await reporter.post(
+                f"/api/v1/comments/{targets[10]['id']}/reports", json={"reason": "spam"}
+            )
+            assert refused.status_code == 429
+            assert int(refused.headers["retry-after"]) >= 1
+    finally:
+        await app.state.db.dispose()

@@ -64,3 +64,33 @@ async def test_thread_pages_read_an_index_in_order(
 async def test_replies_of_a_page_come_from_the_root_index(db: Database) -> None:
     described, indexes = await plan(db, store.replies_query([1, 2, 3]))
     assert set(indexes) == {"ix_comments_root_id_number"}, described
+
+
+async def test_screening_a_post_reads_only_indexes(db: Database) -> None:
+    # Runs before every post: its cost must not grow with the site's comments, however
+    # prolific the author (SQLite once walked every approved comment through the OR).
+    from datetime import UTC, datetime
+
+    from tribune.storage import moderation
+
+    values = {
+        "story": 1,
+        "fingerprint": "f" * 32,
+        "since": datetime(2026, 1, 1, tzinfo=UTC),
+        "email": "e" * 32,
+        "client": "c" * 32,
+        "now": datetime(2026, 1, 2, tzinfo=UTC),
+        "approved": "approved",
+        "published": "published",
+    }
+    query = moderation._SCREENING.params(**values)
+    described, indexes = await plan(db, query)
+    assert "ix_comments_status_created_at" not in indexes, described
+    for wanted in (
+        "ix_comments_fingerprint_created_at",
+        "ix_comments_email_hash_status",
+        "ix_comments_client_hash_status",
+        "ix_bans_kind_value",
+    ):
+        assert wanted in indexes, described
+    assert "SCAN comments" not in described

@@ -98,7 +98,7 @@ async def list_comments(
     operation_id="create_comment",
     status_code=201,
     response_model=CommentCreated,
-    responses=_problems(400, 404, 413, 415, 422),
+    responses=_problems(400, 403, 404, 413, 415, 422, 429),
     openapi_extra=_json_body(CommentIn),
 )
 async def create_comment(
@@ -139,7 +139,7 @@ def kept(data: dict[str, Any]) -> dict[str, Any]:
     operation_id="report_comment",
     status_code=201,
     response_model=ReportOut,
-    responses=_problems(400, 404, 409, 415, 422),
+    responses=_problems(400, 404, 409, 415, 422, 429),
     openapi_extra=_json_body(ReportIn),
 )
 async def report_comment(
@@ -152,7 +152,12 @@ async def report_comment(
     voter_id = reader.voter_id or keys.new_voter_id()
     try:
         result = await moderation.report(
-            db, comment_id, data, voter_id=voter_id, client_hash=reader.client_hash
+            db,
+            comment_id,
+            data,
+            voter_id=voter_id,
+            client_hash=reader.client_hash,
+            limiter=request.app.state.limiter,
         )
     except moderation.InvalidReport as exc:
         raise ProblemError(422, "The report was not accepted", errors=exc.errors) from None
@@ -160,6 +165,10 @@ async def report_comment(
         raise ProblemError(409, "You have already reported this comment") from None
     except LookupError:
         raise ProblemError(404, f"There is no comment {comment_id} to report") from None
+    except RateLimited as exc:
+        raise ProblemError(
+            429, exc.message(), headers={"Retry-After": str(exc.retry_after)}
+        ) from None
     response = Json(result, 201)
     if new_voter:
         remember_voter(request, response, keys, voter_id)

@@ -253,13 +253,22 @@ async def report_submit(
     after = await location(db, comment_id, anchor=False)  # before reports may hide it
     try:
         await moderation.report(
-            db, comment_id, form, voter_id=voter_id, client_hash=reader.client_hash
+            db,
+            comment_id,
+            form,
+            voter_id=voter_id,
+            client_hash=reader.client_hash,
+            limiter=request.app.state.limiter,
         )
     except moderation.InvalidReport as exc:
         return _report_page(request, comment, form, exc.errors, status_code=422)
     except moderation.AlreadyReported:
         errors = {"form": "You have already reported this comment. Thank you."}
         return _report_page(request, comment, form, errors, status_code=409)
+    except RateLimited as exc:
+        response = _report_page(request, comment, form, {"form": exc.message()}, 429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except LookupError:
         raise HTTPException(404) from None
     response = RedirectResponse(f"{after}#comments", status_code=303)

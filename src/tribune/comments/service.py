@@ -193,7 +193,7 @@ async def post_comment(
         raise InvalidComment(errors)
     if limiter is not None:
         per_minute = (await moderation.rule_config(db)).rate_per_minute
-        limiter.hit(per_minute, reader.client_hash, f"name:{fields.name.casefold()}")
+        await limiter.hit(per_minute, reader.client_hash, f"name:{fields.name.casefold()}")
     content = _content(fields, keys)
     screening = await moderation.screen(
         db,
@@ -221,6 +221,8 @@ async def post_comment(
             verdicts=screening.stored(),
         ),
     )
+    if row["status"] == CommentStatus.approved:
+        await db.announce(story_id, "comment", to_public(row))
     answer = to_public(row) | {"edit_token": keys.edit_token(row["id"])}
     if screening.verdicts:
         answer["moderation"] = [verdict.reason for verdict in screening.verdicts]
@@ -317,7 +319,13 @@ async def edit_comment(
             await story_store.bump_version(conn, row["story_id"])
         updated = await store.comment_by_id(conn, comment_id)
     assert updated is not None
-    return to_public(updated)
+    public = to_public(updated)
+    if updated["status"] == CommentStatus.approved:
+        edit = {k: public[k] for k in ("id", "body_html", "edited_at")}
+        await db.announce(updated["story_id"], "edit", edit)
+    elif row["status"] == CommentStatus.approved:
+        await db.announce(updated["story_id"], "delete", {"id": comment_id})
+    return public
 
 
 async def delete_comment(
@@ -328,50 +336,57 @@ async def delete_comment(
     placeholders above it that it was the last reply of."""
     async with db.transaction() as conn:
         row = await _own_comment(conn, keys, comment_id, token, window_minutes)
-        # A held or rejected comment was never counted where readers see counts.
         was_visible = row["status"] == CommentStatus.approved
-        if was_visible:
-            await story_store.change_comment_count(conn, row["story_id"], -1)
-            if row["root_id"] is not None:
-                await store.add_to_counts(conn, row["root_id"], descendants=-1)
-        else:
-            await story_store.bump_version(conn, row["story_id"])
-        if row["reply_count"] > 0:
-            if not was_visible and row["parent_id"] is not None:
-                # The placeholder holds its place among its parent's replies again.
-                await store.add_to_counts(conn, row["parent_id"], replies=1)
-            await store.update_comment(
-                conn,
-                comment_id,
-                {
-                    "status": CommentStatus.deleted,
-                    "name": None,
-                    "email": None,
-                    "website": None,
-                    "avatar": None,
-                    "body_md": "",
-                    "body_html": "",
-                },
-            )
-            return
-        # Remove the comment, then each placeholder left without replies, walking upwards.
-        current: dict[str, Any] | None = row
-        counted = was_visible
-        while current is not None:
-            await store.delete_comment(conn, current["id"])
-            parent_id = current["parent_id"]
-            if parent_id is None:
-                break
-            if counted:
-                await store.add_to_counts(conn, parent_id, replies=-1)
-            counted = True  # every placeholder above was among its parent's replies
-            parent = await store.comment_for_update(conn, parent_id)
-            placeholder_done = (
-                parent is not None
-                and parent["status"] == CommentStatus.deleted
-                and parent["reply_count"] == 0
-            )
-            current = dict(parent) if parent is not None and placeholder_done else None
+        await _remove_own(conn, row, was_visible)
+    if was_visible:
+        await db.announce(row["story_id"], "delete", {"id": comment_id})
+
+
+async def _remove_own(conn: AsyncConnection, row: dict[str, Any], was_visible: bool) -> None:
+    """Remove a comment's row, or leave a placeholder when it has replies. A held or rejected
+    comment was never counted where readers see counts."""
+    if was_visible:
+        await story_store.change_comment_count(conn, row["story_id"], -1)
+        if row["root_id"] is not None:
+            await store.add_to_counts(conn, row["root_id"], descendants=-1)
+    else:
+        await story_store.bump_version(conn, row["story_id"])
+    if row["reply_count"] > 0:
+        if not was_visible and row["parent_id"] is not None:
+            # The placeholder holds its place among its parent's replies again.
+            await store.add_to_counts(conn, row["parent_id"], replies=1)
+        await store.update_comment(
+            conn,
+            row["id"],
+            {
+                "status": CommentStatus.deleted,
+                "name": None,
+                "email": None,
+                "website": None,
+                "avatar": None,
+                "body_md": "",
+                "body_html": "",
+            },
+        )
+        return
+    # Remove the comment, then each placeholder left without replies, walking upwards.
+    current: dict[str, Any] | None = row
+    counted = was_visible
+    while current is not None:
+        await store.delete_comment(conn, current["id"])
+        parent_id = current["parent_id"]
+        if parent_id is None:
+            break
+        if counted:
+            await store.add_to_counts(conn, parent_id, replies=-1)
+        counted = True  # every placeholder above was among its parent's replies
+        parent = await store.comment_for_update(conn, parent_id)
+        placeholder_done = (
+            parent is not None
+            and parent["status"] == CommentStatus.deleted
+            and parent["reply_count"] == 0
+        )
+        current = dict(parent) if parent is not None and placeholder_done else None
 
 
 # Votes -------------------------------------------------------------------------------------------
@@ -411,4 +426,7 @@ async def _vote_once(db: Database, comment_id: int, value: int, reader: Reader) 
         if value != before:
             await store.add_to_counts(conn, comment_id, score=value - before)
             await story_store.bump_version(conn, row["story_id"])
-        return {"score": int(row["score"]) + value - before, "value": value}
+    score = int(row["score"]) + value - before
+    if value != before:
+        await db.announce(row["story_id"], "score", {"id": comment_id, "score": score})
+    return {"score": score, "value": value}

@@ -17,12 +17,14 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tribune.accounts.service import Staff, audit
+from tribune.comments.threads import to_public
 from tribune.moderation import rules
 from tribune.moderation.rules import Decision, RuleConfig, Submission, Verdict
 from tribune.storage import moderation as store
 from tribune.storage import stories as story_store
 from tribune.storage.engine import Database
 from tribune.storage.tables import CommentMode, CommentStatus
+from tribune.web.ratelimit import RateLimiter
 
 RULES_KEY = "moderation.rules"
 CONFIG_SECONDS = 2.0  # how long a worker trusts its copy of the rule settings
@@ -198,10 +200,11 @@ async def report(
     *,
     voter_id: str | None,
     client_hash: str | None,
+    limiter: RateLimiter | None = None,
 ) -> dict[str, Any]:
     """Record a reader's report. After ``reports_to_hide`` reports an approved comment is
     hidden until a moderator looks at it. Raises InvalidReport, AlreadyReported, or
-    LookupError for a comment readers cannot see."""
+    LookupError for a comment readers cannot see, or RateLimited."""
     reason, text = data.get("reason"), data.get("text")
     errors: dict[str, str] = {}
     if reason not in REPORT_REASONS:
@@ -218,7 +221,11 @@ async def report(
         errors["text"] = "Please say what is wrong with this comment"
     if errors:
         raise InvalidReport(errors)
-    threshold = (await rule_config(db)).reports_to_hide
+    config = await rule_config(db)
+    if limiter is not None:
+        # Mass reporting can hide a thread; reports get a limit of their own (2x posting).
+        await limiter.hit(config.rate_per_minute * 2, f"report:{client_hash or voter_id}")
+    threshold = config.reports_to_hide
     async with db.transaction() as conn:
         rows = await store.comments_for_update(conn, [comment_id])
         if not rows or rows[0]["status"] != CommentStatus.approved:
@@ -247,6 +254,8 @@ async def report(
             await store.set_status(
                 conn, row, CommentStatus.pending, {"verdicts": [*(row["verdicts"] or []), verdict]}
             )
+    if hidden:
+        await db.announce(row["story_id"], "delete", {"id": comment_id})
     return {"comment_id": comment_id, "reported": True, "hidden": hidden}
 
 
@@ -384,6 +393,7 @@ async def act(
     reason = reason.strip()[:1000]
     now = _now()
     done = []
+    news: list[tuple[int, str, dict[str, Any]]] = []  # announced once committed
     async with db.transaction() as conn:
         rows = await store.comments_for_update(conn, sorted(set(ids)))
         if len(rows) != len(set(ids)):
@@ -398,13 +408,18 @@ async def act(
                 "moderated_by": by.id,
                 "moderation_note": reason or None,
             }
+            was_visible = row["status"] == CommentStatus.approved
             if action == "approve":
                 await store.set_status(conn, row, CommentStatus.approved, moderated)
                 await store.clear_reports(conn, row["id"])
                 status = CommentStatus.approved
+                if not was_visible:
+                    news.append((row["story_id"], "comment", to_public(row) | {"status": status}))
             elif action in ("reject", "ban"):
                 await store.set_status(conn, row, CommentStatus.rejected, moderated)
                 status = CommentStatus.rejected
+                if was_visible:
+                    news.append((row["story_id"], "delete", {"id": row["id"]}))
                 if action == "ban":
                     expires = now + timedelta(days=ban_days) if ban_days else None
                     await ban(
@@ -428,6 +443,8 @@ async def act(
                     else row["featured"],
                 }
             )
+    for story_id, kind, data in news:
+        await db.announce(story_id, kind, data)
     return done
 
 
@@ -450,3 +467,4 @@ async def set_story_mode(
             f"story {story_id}",
             detail={"mode": mode, "first_comment_hold": first_comment_hold},
         )
+    await db.announce(story_id, "story", {"comment_mode": mode})

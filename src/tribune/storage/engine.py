@@ -6,12 +6,15 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, Result, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+if TYPE_CHECKING:
+    from tribune.live.broker import Broker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 LOOP_READ_BUSY_MS = 20
@@ -111,6 +114,8 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._loop_reader: sqlite3.Connection | None = None
         self._writer: Connection | None = None
+        # Where committed writes are announced to live readers (tribune.live; set by the app).
+        self.broker: Broker | None = None
         # Site settings this process read lately: key -> (monotonic time read, value).
         self.settings_cache: dict[str, tuple[float, Any]] = {}
         self._queued: list[tuple[Handler, Any, asyncio.Future[Any]]] = []
@@ -220,6 +225,11 @@ class Database:
                     future.set_exception(outcome)
                 else:
                     future.set_result(outcome)
+
+    async def announce(self, story_id: int, kind: str, data: dict[str, Any]) -> None:
+        """Tell live readers of a story what was just committed (no-op without a broker)."""
+        if self.broker is not None:
+            await self.broker.publish(story_id, kind, data)
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

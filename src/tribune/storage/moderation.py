@@ -71,7 +71,13 @@ def _screening_query() -> Any:
     client: Any = bindparam("client")
     now = bindparam("now", type_=UTCDateTime())
     # A NULL hash never equals anything, so one statement serves with or without an e-mail.
-    author = or_(comments.c.email_hash == email, comments.c.client_hash == client)
+    # Two EXISTS, each on its own (hash, status) index: as one OR, SQLite preferred to walk
+    # every approved comment of the site.
+    approved: Any = bindparam("approved")
+    posted = or_(
+        exists().where(comments.c.email_hash == email, comments.c.status == approved),
+        exists().where(comments.c.client_hash == client, comments.c.status == approved),
+    )
     ban = (
         select(bans.c.id)
         .where(
@@ -94,7 +100,7 @@ def _screening_query() -> Any:
             comments.c.created_at >= bindparam("since", type_=UTCDateTime()),
         )
         .label("duplicate"),
-        exists().where(author, comments.c.status == bindparam("approved")).label("has_posted"),
+        posted.label("has_posted"),
         ban.label("ban_id"),
     ).where(stories.c.id == bindparam("story"), stories.c.status == bindparam("published"))
 

@@ -117,7 +117,33 @@ async def _client_gone(request: Request, exc: Exception) -> Response:
     return Response(status_code=400)
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """A database that is restarting, unreachable or busy: the request may succeed later."""
+    import asyncpg  # type: ignore[import-untyped]
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    seen: BaseException | None = exc
+    while seen is not None:  # SQLAlchemy wraps the driver's error
+        if isinstance(seen, OSError | asyncpg.PostgresConnectionError | asyncpg.InterfaceError):
+            return True
+        if isinstance(seen, asyncpg.CannotConnectNowError | asyncpg.AdminShutdownError):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        if isinstance(seen, OperationalError | InterfaceError):
+            return True
+        seen = seen.__cause__
+    return False
+
+
 async def _server_error(request: Request, exc: Exception) -> Response:
+    if database_unavailable(exc):
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        detail = "The database is not reachable right now; please try again shortly"
+        headers = {"Retry-After": "5"}
+        if not wants_json(request):
+            return await _page(request, 503, detail, headers=headers)
+        return problem(503, detail, headers=headers)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     detail = "Something went wrong on our side; the error was logged"
     if not wants_json(request):

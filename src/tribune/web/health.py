@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from tribune.web.deps import Db
@@ -21,13 +21,18 @@ async def health() -> Response:
 
 
 @router.get("/readyz", operation_id="ready")
-async def ready(db: Db) -> Response:
-    """The database answers; 503 with the reason when it does not."""
+async def ready(request: Request, db: Db) -> Response:
+    """The database answers; 503 with the reason when it does not. Redis, when configured,
+    is reported but never makes the site unready: without it only live updates pause."""
+    broker = request.app.state.broker
+    redis = "off" if broker.kind != "redis" else "ok" if await broker.healthy() else "degraded"
     try:
         await db.ping()
     except Exception as exc:  # any driver error means "not ready", never a 500
         log.warning("readiness check failed: %s", type(exc).__name__)
         return Json(
-            {"status": "unavailable", "database": "unreachable"}, 503, headers={"Retry-After": "5"}
+            {"status": "unavailable", "database": "unreachable", "redis": redis},
+            503,
+            headers={"Retry-After": "5"},
         )
-    return Json({"status": "ok", "database": "ok"})
+    return Json({"status": "ok", "database": "ok", "redis": redis})

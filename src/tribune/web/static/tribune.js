@@ -59,5 +59,101 @@ function enhanceMore(root) {
   });
 }
 
+/**
+ * Follow the discussion live (Server-Sent Events). New comments do not move the text under
+ * the reader's eyes: a "N new comments: show" button loads them; scores, edits and removals
+ * change in place. The browser reconnects by itself, sending the last event id it saw.
+ */
+function followLive(section) {
+  const bar = document.createElement("p");
+  bar.className = "live-bar";
+  bar.setAttribute("role", "status");
+  const show = document.createElement("button");
+  show.type = "button";
+  show.hidden = true;
+  bar.append(show);
+  section.querySelector("h2").after(bar);
+  let fresh = 0;
+
+  const comment = (id) => document.getElementById(`c${id}`);
+  const source = new EventSource(`/api/v1/stories/${section.dataset.story}/events`);
+  source.addEventListener("comment", (event) => {
+    const data = JSON.parse(event.data);
+    if (comment(data.id)) return;
+    fresh += 1;
+    show.textContent = `${fresh} new comment${fresh === 1 ? "" : "s"}: show`;
+    show.hidden = false;
+  });
+  source.addEventListener("score", (event) => {
+    const data = JSON.parse(event.data);
+    const score = comment(data.id)?.querySelector(":scope > .comment-actions .score");
+    if (score) score.textContent = String(data.score);
+  });
+  source.addEventListener("edit", (event) => {
+    const data = JSON.parse(event.data);
+    const body = comment(data.id)?.querySelector(":scope > .comment-body");
+    if (body) body.innerHTML = data.body_html; // sanitized on the server, like the page
+  });
+  source.addEventListener("delete", (event) => {
+    const body = comment(JSON.parse(event.data).id)?.querySelector(":scope > .comment-body");
+    if (body) body.textContent = "This comment was removed.";
+  });
+  source.addEventListener("reset", () => {
+    source.close();
+    show.textContent = "The discussion has changed: reload";
+    show.hidden = false;
+    fresh = -1;
+  });
+  // A page with an open stream cannot enter the back/forward cache: close it on leaving.
+  window.addEventListener("pagehide", () => source.close(), { once: true });
+  show.addEventListener("click", async () => {
+    if (fresh < 0) {
+      window.location.reload();
+      return;
+    }
+    show.setAttribute("aria-busy", "true");
+    const response = await fetch(section.dataset.firstPage, { credentials: "same-origin" });
+    show.removeAttribute("aria-busy");
+    if (!response.ok) return;
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const list = section.querySelector("ol.comments");
+    const fresher = page.querySelector("body > ol.comments");
+    if (!list || !fresher) {
+      window.location.reload(); // the first comment of the story: the page has no list yet
+      return;
+    }
+    list.replaceWith(document.adoptNode(fresher));
+    const more = section.querySelector("p.more");
+    const next = page.querySelector("body > p.more");
+    if (more) more.remove();
+    if (next) fresher.after(document.adoptNode(next));
+    enhanceVotes(fresher);
+    enhanceMore(section);
+    fresh = 0;
+    show.hidden = true;
+  });
+}
+
+/** Follow the discussion once the reader scrolls near it: no stream for those who never do. */
+function followWhenSeen() {
+  const section = document.getElementById("comments");
+  if (!section || !section.dataset.story || !("EventSource" in window)) return;
+  if (!("IntersectionObserver" in window)) {
+    followLive(section);
+    return;
+  }
+  const observer = new IntersectionObserver(
+    (entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) {
+        observer.disconnect();
+        followLive(section);
+      }
+    },
+    { rootMargin: "300px" },
+  );
+  observer.observe(section);
+}
+
 enhanceVotes(document);
 enhanceMore(document);
+followWhenSeen();

@@ -1,0 +1,1 @@
+"""Live updates: a story's events between instances (broker) and to browsers (SSE)."""
