@@ -112,6 +112,20 @@ def wrk(url: str, seconds: int, connections: int) -> dict[str, float]:
     }
 
 
+def rss_mb(port: int) -> float:
+    """Resident memory of the `tribune serve --port PORT` process (one worker), from /proc."""
+    for proc in Path("/proc").iterdir():
+        try:
+            command = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"serve" in command and str(port).encode() in command:
+            for line in (proc / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def run(backend: str, url: str, workdir: Path, args: argparse.Namespace) -> list[dict[str, Any]]:
     print(f"{backend}:")
     ids = asyncio.run(prepare(url, args.comments))
@@ -134,10 +148,16 @@ def run(backend: str, url: str, workdir: Path, args: argparse.Namespace) -> list
             assert httpx.get(target).status_code == 200, target
             result = wrk(target, args.seconds, args.connections)
             rows.append({"backend": backend, "scenario": name, **result})
+        # Every sort of the large thread read too, then the worker's resident memory.
+        for sort in ("newest", "top", "replies"):
+            assert httpx.get(f"{large}?sort={sort}").status_code == 200
+        memory = rss_mb(int(base.rsplit(":", 1)[1]))
+    print(f"  resident memory of the worker after serving them: {memory:.0f} MB")
     base_api = rows[0]["rps"]
     base_page = next(r["rps"] for r in rows if r["scenario"] == "page 200 comments")
     for row in rows:
         row["ratio"] = row["rps"] / (base_page if row["scenario"].startswith("page") else base_api)
+        row["worker_rss_mb"] = memory
         print(
             f"  {row['scenario']:<42} {row['rps']:>8.0f} req/s  p50 {row['p50_ms']:>6.2f} ms"
             f"  p99 {row['p99_ms']:>6.2f} ms  ×{row['ratio']:.2f} of 200-comment read"

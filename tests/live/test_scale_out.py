@@ -380,3 +380,33 @@ def test_a_postgresql_restart_answers_503_then_recovers(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline, "Tribune did not reconnect"
                 time.sleep(0.3)
             assert httpx.get(f"{base}/readyz").status_code == 200
+
+
+def test_rate_limits_hold_across_instances(
+    tmp_path: Path, postgresql_ready: str | None, shared_redis: str
+) -> None:
+    if postgresql_ready:
+        pytest.skip("PostgreSQL unavailable")
+    run_async(_truncate_postgresql())
+    # A Redis database of this test's own, so counters of earlier runs do not interfere.
+    redis_url = shared_redis.rsplit("/", 1)[0] + "/3"
+    subprocess.run(["redis-cli", "-n", "3", "flushdb"], check=False, capture_output=True)
+    env = {"TRIBUNE_REDIS_URL": redis_url, "TRIBUNE_RATE_LIMITS": "on"}
+    with (
+        running_server(POSTGRESQL_URL, tmp_path, **env) as a,
+        running_server(POSTGRESQL_URL, tmp_path, TRIBUNE_DEMO="0", **env) as b,
+    ):
+        story_id = first_story(a)
+        for n in range(5):
+            answer = httpx.post(
+                f"{a}/api/v1/stories/{story_id}/comments",
+                json={"name": "Busy reader", "body": f"Quick take {spelled(n)}"},
+            )
+            assert answer.status_code == 201
+        # The sixth comment in the minute, through the other instance: still too many.
+        refused = httpx.post(
+            f"{b}/api/v1/stories/{story_id}/comments",
+            json={"name": "Busy reader", "body": "One more, elsewhere"},
+        )
+        assert refused.status_code == 429
+        assert int(refused.headers["retry-after"]) >= 1

@@ -13,6 +13,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, Result, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from tribune.storage.coalesce import Coalescer
+
 if TYPE_CHECKING:
     from tribune.live.broker import Broker
 
@@ -114,6 +116,8 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._loop_reader: sqlite3.Connection | None = None
         self._writer: Connection | None = None
+        # Identical hot reads in flight at once share a query (PostgreSQL; see coalesce.py).
+        self.shared_reads = Coalescer()
         # Where committed writes are announced to live readers (tribune.live; set by the app).
         self.broker: Broker | None = None
         # Site settings this process read lately: key -> (monotonic time read, value).

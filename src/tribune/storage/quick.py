@@ -51,8 +51,15 @@ async def quick_rows(db: Database, sql: QuickSQL, params: dict[str, Any]) -> lis
     caller then reads through db.read()."""
     params = sql.fixed | params
     if not db.is_sqlite:
-        pool = await db.quick_pool()
-        return list(await pool.fetch(sql.postgresql, *(params[n] for n in sql.postgresql_names)))
+        values = tuple(params[n] for n in sql.postgresql_names)
+
+        async def fetch() -> list[Any]:
+            pool = await db.quick_pool()
+            return list(await pool.fetch(sql.postgresql, *values))
+
+        # A round trip and server time each: identical reads in flight share one.
+        rows: list[Any] = await db.shared_reads.read((sql.postgresql, values), fetch)
+        return rows
     reader = db.loop_reader()
     if reader is None:
         return None
