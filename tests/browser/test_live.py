@@ -37,6 +37,7 @@ def test_new_comments_are_announced_then_shown_on_request(page: Any, site: str) 
     show.click()
     expect(page.get_by_text("Posted from another browser: bravo")).to_be_visible()
     expect(show).to_be_hidden()
+    expect(page.locator("#comments-title")).to_have_text("7 comments")
 
     # A vote elsewhere changes the score in place.
     target = page.locator("ol.comments > li").first

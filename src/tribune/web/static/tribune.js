@@ -104,8 +104,16 @@ function followLive(section) {
     show.hidden = false;
     fresh = -1;
   });
-  // A page with an open stream cannot enter the back/forward cache: close it on leaving.
+  // A page with an open stream cannot enter the back/forward cache: close it on leaving,
+  // and follow again (from a fresh page) when the reader comes back to it.
   window.addEventListener("pagehide", () => source.close(), { once: true });
+  window.addEventListener(
+    "pageshow",
+    (event) => {
+      if (event.persisted) window.location.reload();
+    },
+    { once: true },
+  );
   show.addEventListener("click", async () => {
     if (fresh < 0) {
       window.location.reload();
@@ -129,6 +137,10 @@ function followLive(section) {
     if (next) fresher.after(document.adoptNode(next));
     enhanceVotes(fresher);
     enhanceMore(section);
+    const title = section.querySelector("#comments-title");
+    const total = Number(title.dataset.total) + fresh;
+    title.dataset.total = String(total);
+    title.textContent = `${total.toLocaleString("en-US")} comment${total === 1 ? "" : "s"}`;
     fresh = 0;
     show.hidden = true;
   });
