@@ -259,46 +259,51 @@ def test_acknowledged_comments_survive_sigkill(
         url = f"sqlite:///{tmp_path / 'durable.db'}"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    acknowledged: list[int] = []
+    acknowledged: dict[int, str] = {}
     with killable_server(url, tmp_path, port) as process:
         story_id = first_story(base)
 
         def burst(worker: int) -> None:
             for n in range(10_000):
+                body = f"Burst {spelled(worker)} {spelled(n)}: durable words, ünïcödé 🗞"
                 try:
-                    answer = post(
-                        base,
-                        story_id,
-                        f"Burst {spelled(worker)} {spelled(n)}: durable words",
-                        timeout=5,
-                    )
+                    answer = post(base, story_id, body, timeout=5)
                 except httpx.HTTPError:
                     return  # the server is gone
                 if answer.status_code == 201:
-                    acknowledged.append(int(answer.json()["id"]))
+                    acknowledged[int(answer.json()["id"])] = body
 
         with ThreadPoolExecutor(8) as pool:
-            for worker in range(8):
-                pool.submit(burst, worker)
+            bursts = [pool.submit(burst, worker) for worker in range(8)]
             time.sleep(1.5)
             os.kill(process.pid, signal.SIGKILL)
+            for finished in bursts:
+                finished.result()  # a client that broke for another reason fails the test
     assert len(acknowledged) > 50, "the burst did not get going"
     # Restarted, the server comes up on the same database, and every comment that was
     # acknowledged (a 201) is stored: posts are answered only after their commit.
     port = free_port()
     with killable_server(url, tmp_path, port):
         assert httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
-    stored = run_async(stored_ids(url, acknowledged))
-    missing = set(acknowledged) - stored
+    stored, intact = run_async(stored_bodies(url, list(acknowledged)))
+    missing = set(acknowledged) - set(stored)
     assert not missing, f"{len(missing)} of {len(acknowledged)} acknowledged comments were lost"
+    assert stored == acknowledged  # byte for byte, each once
+    assert intact
 
 
-async def stored_ids(url: str, ids: list[int]) -> set[int]:
+async def stored_bodies(url: str, ids: list[int]) -> tuple[dict[int, str], bool]:
+    """The stored Markdown of these comments, and whether the database checks out."""
     db = Database(url, pool_size=1)
     try:
         async with db.read() as conn:
-            query = select(comments.c.id).where(comments.c.id.in_(ids))
-            return {row[0] for row in await conn.execute(query)}
+            query = select(comments.c.id, comments.c.body_md).where(comments.c.id.in_(ids))
+            found = {row[0]: row[1] for row in await conn.execute(query)}
+            intact = True
+            if db.is_sqlite:
+                check = await conn.exec_driver_sql("PRAGMA integrity_check")
+                intact = check.scalar() == "ok"
+        return found, intact
     finally:
         await db.dispose()
 
