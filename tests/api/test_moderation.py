@@ -672,3 +672,34 @@ async def test_reports_have_a_rate_limit_of_their_own(settings: Settings, story_
             assert int(refused.headers["retry-after"]) >= 1
     finally:
         await app.state.db.dispose()
+
+
+async def test_an_edit_is_screened_again(client: httpx.AsyncClient, story: dict[str, Any]) -> None:
+    posted = (await post(client, story["id"], "A perfectly calm opinion")).json()
+    path = f"/api/v1/comments/{posted['id']}"
+    auth = {"Authorization": f"Bearer {posted['edit_token']}"}
+    edited = await client.patch(path, json={"body": "Now buy v1agra here"}, headers=auth)
+    assert edited.status_code == 200
+    assert edited.json()["status"] == "rejected"
+    page = (await client.get(f"/api/v1/stories/{story['id']}/comments")).json()
+    assert posted["id"] not in [c["id"] for c in page["comments"]]
+    assert page["total"] == 5
+    counts = (await client.get(f"/api/v1/counts?story={story['id']}")).json()
+    assert counts["counts"][str(story["id"])] == 5
+
+
+async def test_deleting_a_held_comment_leaves_the_counts_alone(
+    client: httpx.AsyncClient, story: dict[str, Any]
+) -> None:
+    held = (
+        await post(client, story["id"], "See https://a.example https://b.example https://c.example")
+    ).json()
+    assert held["status"] == "pending"
+    gone = await client.delete(
+        f"/api/v1/comments/{held['id']}",
+        headers={"Authorization": f"Bearer {held['edit_token']}"},
+    )
+    assert gone.status_code == 204
+    page = (await client.get(f"/api/v1/stories/{story['id']}/comments")).json()
+    assert page["total"] == 5
+    assert [c["number"] for c in page["comments"]] == [1, 2, 3, 4, 5]
