@@ -356,6 +356,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int)
     parser.add_argument("--repeats", type=int)
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument(
+        "--backends",
+        default=None,
+        help="comma-separated: sqlite, postgresql (default: both; --quick: sqlite)",
+    )
+    parser.add_argument("--no-isso", action="store_true", help="skip the peer (re-measuring us)")
     args = parser.parse_args()
     args.seconds = args.seconds or (3 if args.quick else 10)
     args.repeats = args.repeats or (1 if args.quick else 3)
@@ -369,12 +375,17 @@ def main() -> None:
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir()
 
-    print("Isso: setting up and seeding (first run only) ...", flush=True)
-    prepare_isso()
-    cases = run_isso(args, sizes)
+    cases = []
+    if not args.no_isso:
+        print("Isso: setting up and seeding (first run only) ...", flush=True)
+        prepare_isso()
+        cases = run_isso(args, sizes)
 
-    backends = [("sqlite", f"sqlite:///{workdir / 'bench.db'}")]
-    if not args.quick and (postgresql := asyncio.run(fresh_postgresql())):
+    wanted = (args.backends or ("sqlite" if args.quick else "sqlite,postgresql")).split(",")
+    backends = []
+    if "sqlite" in wanted:
+        backends.append(("sqlite", f"sqlite:///{workdir / 'bench.db'}"))
+    if "postgresql" in wanted and (postgresql := asyncio.run(fresh_postgresql())):
         backends.append(("postgresql", postgresql))
     body = b""
     for backend, url in backends:
