@@ -48,15 +48,19 @@ def site(
 ) -> Iterator[str]:
     """A running Tribune with the demo story, on each database."""
     workdir = tmp_path_factory.mktemp("site")
-    if request.param == "sqlite":
-        url = f"sqlite:///{workdir / 'site.db'}"
-    else:
-        if postgresql_ready:
-            pytest.skip("PostgreSQL unavailable")
-        run_async(_truncate_postgresql())
-        url = POSTGRESQL_URL
-    with running_server(url, workdir) as base:
+    with running_server(site_database(request.param, workdir, postgresql_ready), workdir) as base:
         yield base
+
+
+def site_database(kind: str, workdir: Path, postgresql_ready: str | None) -> str:
+    """A fresh database of that kind for a site: a file in workdir, or the emptied shared
+    PostgreSQL (skipped when it is unavailable)."""
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'site.db'}"
+    if postgresql_ready:
+        pytest.skip("PostgreSQL unavailable")
+    run_async(_truncate_postgresql())
+    return POSTGRESQL_URL
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
-from tests.conftest import POSTGRESQL_URL, _truncate_postgresql, run_async
+from tests.browser.conftest import screenshot, site_database
 from tests.server import TRIBUNE, running_server, tribune_env
 
 pytestmark = pytest.mark.browser
@@ -36,13 +35,7 @@ def queue_site(
     postgresql_ready: str | None,
 ) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("queue")
-    if request.param == "sqlite":
-        url = f"sqlite:///{workdir / 'queue.db'}"
-    else:
-        if postgresql_ready:
-            pytest.skip("PostgreSQL unavailable")
-        run_async(_truncate_postgresql())
-        url = POSTGRESQL_URL
+    url = site_database(request.param, workdir, postgresql_ready)
     with running_server(url, workdir) as base:
         subprocess.run(
             [

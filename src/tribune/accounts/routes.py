@@ -16,8 +16,8 @@ from tribune.storage.tables import Role
 from tribune.web.deps import MAX_ID, AppKeys, Db, client_hash
 from tribune.web.errors import ProblemError, wants_json
 from tribune.web.forms import read_form
-from tribune.web.security import CSRF_FIELD, csrf_ok, csrf_token, set_csrf_cookie
-from tribune.web.templating import render
+from tribune.web.security import CSRF_FIELD, csrf_ok
+from tribune.web.templating import render_form
 
 router = APIRouter(include_in_schema=False)
 
@@ -80,15 +80,10 @@ def page(
     request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
 ) -> Response:
     """A staff page: never cached, never indexed, with a fresh CSRF token when needed."""
-    context = {
-        "staff": getattr(request.state, "staff", None),
-        "csrf_token": csrf_token(request),
-        **context,
-    }
-    response = render(request, template, context, status_code=status_code)
+    context = {"staff": getattr(request.state, "staff", None), **context}
+    response = render_form(request, template, context, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
-    set_csrf_cookie(request, response)
     return response
 
 

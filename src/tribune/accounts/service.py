@@ -199,9 +199,10 @@ async def log_in(
         if row is None or not good:
             for key in counters:
                 current = found.get(key)
-                fresh = current is None or now - current["first_at"] >= FAILURE_WINDOW
-                count = 1 if fresh else current["failures"] + 1  # type: ignore[index]
-                first = now if fresh else current["first_at"]  # type: ignore[index]
+                if current is None or now - current["first_at"] >= FAILURE_WINDOW:
+                    count, first = 1, now  # a new window of failures
+                else:
+                    count, first = current["failures"] + 1, current["first_at"]
                 until = now + LOCK_FOR if count >= LOCK_AFTER else None
                 await store.set_failures(conn, key, count, first, until)
             await audit(conn, None, "login.failed", "", detail={"account": row is not None})

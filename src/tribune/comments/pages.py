@@ -19,8 +19,8 @@ from tribune.web.deps import AppKeys, AppSettings, CommentId, CurrentReader, Db
 from tribune.web.errors import ProblemError
 from tribune.web.forms import read_form
 from tribune.web.ratelimit import RateLimited
-from tribune.web.security import CSRF_FIELD, csrf_ok, csrf_token, set_csrf_cookie
-from tribune.web.templating import render
+from tribune.web.security import CSRF_FIELD, csrf_ok
+from tribune.web.templating import render_form
 
 router = APIRouter(include_in_schema=False)
 
@@ -128,14 +128,12 @@ def _edit_page(
     status_code: int = 200,
     delete: bool = False,
 ) -> Response:
-    response = render(
+    return render_form(
         request,
         "delete.html" if delete else "edit.html",
-        {"comment": comment, "body": body, "errors": errors, "csrf_token": csrf_token(request)},
+        {"comment": comment, "body": body, "errors": errors},
         status_code=status_code,
     )
-    set_csrf_cookie(request, response)
-    return response
 
 
 @router.get("/comments/{comment_id}/edit")
@@ -212,21 +210,12 @@ def _report_page(
     errors: dict[str, str],
     status_code: int = 200,
 ) -> Response:
-    response = render(
+    return render_form(
         request,
         "report.html",
-        {
-            "comment": comment,
-            "form": form,
-            "errors": errors,
-            "done": None,
-            "reasons": REPORT_CHOICES,
-            "csrf_token": csrf_token(request),
-        },
+        {"comment": comment, "form": form, "errors": errors, "reasons": REPORT_CHOICES},
         status_code=status_code,
     )
-    set_csrf_cookie(request, response)
-    return response
 
 
 async def _reportable(db: Db, comment_id: int) -> dict[str, Any]:

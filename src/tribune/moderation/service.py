@@ -409,6 +409,7 @@ async def act(
                 "moderation_note": reason or None,
             }
             was_visible = row["status"] == CommentStatus.approved
+            featured = bool(row["featured"])
             if action == "approve":
                 await store.set_status(conn, row, CommentStatus.approved, moderated)
                 await store.clear_reports(conn, row["id"])
@@ -431,18 +432,11 @@ async def act(
                         target=target,
                     )
             else:
-                await store.set_featured(conn, row, action == "feature")
+                featured = action == "feature"
+                await store.set_featured(conn, row, featured)
                 status = CommentStatus(row["status"])
             await audit(conn, by, f"comment.{action}", target, reason=reason)
-            done.append(
-                {
-                    "id": row["id"],
-                    "status": status.value,
-                    "featured": action == "feature"
-                    if action in ("feature", "unfeature")
-                    else row["featured"],
-                }
-            )
+            done.append({"id": row["id"], "status": status.value, "featured": featured})
     for story_id, kind, data in news:
         await db.announce(story_id, kind, data)
     return done

@@ -19,8 +19,8 @@ from tribune.stories.schemas import StoryDetail, StoryList
 from tribune.web.deps import MAX_ID, Db, StoryId, reader_of
 from tribune.web.errors import ProblemError
 from tribune.web.responses import Json
-from tribune.web.security import csrf_token, set_csrf_cookie
-from tribune.web.templating import ENV, render
+from tribune.web.security import csrf_token
+from tribune.web.templating import ENV, render, render_form
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["stories"])
@@ -99,7 +99,7 @@ async def render_story_page(
     key = (story["id"], sort, after, settings.thread_depth)
     meta = await threads.version(db, story["id"]) if shared else None
     if meta is not None and (cached := fragments.get(key, meta[0])) is not None:
-        response = render(
+        return render_form(
             request,
             template,
             {
@@ -109,12 +109,9 @@ async def render_story_page(
                 "form": {},
                 "errors": {},
                 "replying": None,
-                "csrf_token": token,
             },
             status_code=status_code,
         )
-        set_csrf_cookie(request, response)
-        return response
     try:
         thread = await threads.thread_page(
             db, story, sort=sort, cursor=after, max_depth=settings.thread_depth
@@ -157,7 +154,7 @@ async def render_story_page(
         replying = await threads.comment(db, int(parent_id))
         if replying is None or replying["story_slug"] != story["slug"]:
             replying = None
-    response = render(
+    return render_form(
         request,
         template,
         {
@@ -171,14 +168,11 @@ async def render_story_page(
             "replying": replying,
             "my_votes": my_votes,
             "editable": editable,
-            "csrf_token": token,
             "thread_html": thread_html,
             "awaiting": awaiting,
         },
         status_code=status_code,
     )
-    set_csrf_cookie(request, response)
-    return response
 
 
 SORT_LABELS = {"oldest": "Oldest", "newest": "Newest", "top": "Top", "replies": "Most replies"}

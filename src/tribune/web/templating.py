@@ -13,6 +13,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from tribune.web.security import csrf_token, set_csrf_cookie
+
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [
     PACKAGE / d / "templates" for d in ("web", "stories", "comments", "accounts", "moderation")
@@ -104,3 +106,19 @@ def render(
         {"request": request, "base_url": settings.base_url, **context}
     )
     return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+def render_form(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status_code: int = 200,
+) -> Response:
+    """A page holding forms: the reader's CSRF token in its context, and in a cookie when the
+    reader had none yet."""
+    response = render(
+        request, template, {"csrf_token": csrf_token(request), **context}, status_code=status_code
+    )
+    set_csrf_cookie(request, response)
+    return response
