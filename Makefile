@@ -56,11 +56,12 @@ bench-quick: $(VENV)/.test-installed wrk
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
-## lint: formatting, lint rules and types
+## lint: formatting, lint rules, types, and the layer contracts (pyproject: tool.importlinter)
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .lighthouse .pytest_cache .ruff_cache .mypy_cache

@@ -20,8 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import httpx
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -39,17 +40,17 @@ POSTGRESQL_BENCH = "postgresql://postgres@127.0.0.1:5432/tribune_bench"
 
 
 async def fresh_postgresql() -> str | None:
-    admin = Database(POSTGRESQL_ADMIN, pool_size=1)
     try:
-        async with admin.engine.connect() as conn:
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text("DROP DATABASE IF EXISTS tribune_bench"))
-            await conn.execute(text("CREATE DATABASE tribune_bench"))
+        # CREATE DATABASE cannot run inside a transaction: asyncpg runs it as it comes.
+        admin = await asyncpg.connect(POSTGRESQL_ADMIN)
     except OSError as exc:
         print(f"PostgreSQL unavailable ({exc}); SQLite only")
         return None
+    try:
+        await admin.execute("DROP DATABASE IF EXISTS tribune_bench")
+        await admin.execute("CREATE DATABASE tribune_bench")
     finally:
-        await admin.dispose()
+        await admin.close()
     return POSTGRESQL_BENCH
 
 

@@ -58,7 +58,7 @@ async def _migrated_postgresql() -> str | None:
     """Reset the PostgreSQL test database to an empty schema migrated to head."""
     db = Database(POSTGRESQL_URL, pool_size=1)
     try:
-        async with db.engine.begin() as conn:
+        async with db.transaction() as conn:
             await conn.execute(text("DROP SCHEMA public CASCADE"))
             await conn.execute(text("CREATE SCHEMA public"))
         await migrate.upgrade(db)
@@ -100,7 +100,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def _truncate_postgresql() -> None:
     db = Database(POSTGRESQL_URL, pool_size=1)
     try:
-        async with db.engine.begin() as conn:
+        async with db.transaction() as conn:
             names = ", ".join(table.name for table in metadata.sorted_tables)
             await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     finally:

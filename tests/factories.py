@@ -6,6 +6,8 @@ from typing import Any
 
 from tribune.comments import service as comments
 from tribune.keys import Keys
+from tribune.live.broker import Broker, MemoryBroker
+from tribune.readers import Reader
 from tribune.storage.engine import Database
 from tribune.stories import service as stories
 
@@ -17,12 +19,24 @@ async def make_story(
 
 
 KEYS = Keys("factory-secret-" + "k" * 40)
+UNHEARD = MemoryBroker()  # events of comments made for a test that no reader follows
 
 
 async def make_comment(
-    db: Database, story_id: int, body: str = "A comment", name: str = "Reader", **extra: Any
+    db: Database,
+    story_id: int,
+    body: str = "A comment",
+    name: str = "Reader",
+    *,
+    events: Broker = UNHEARD,
+    **extra: Any,
 ) -> dict[str, Any]:
     """A comment (a reply with parent_id=...), with its edit_token."""
     return await comments.post_comment(
-        db, story_id, {"name": name, "body": body, **extra}, keys=KEYS, reader=comments.Reader()
+        db,
+        story_id,
+        {"name": name, "body": body, **extra},
+        keys=KEYS,
+        reader=Reader(),
+        events=events,
     )

@@ -34,10 +34,11 @@ def tribune_env(database_url: str, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def running_server(
+def server_process(
     database_url: str, cwd: Path, *, workers: int = 1, port: int | None = None, **env: str
-) -> Iterator[str]:
-    """Start `tribune serve`, wait until /readyz answers, yield its base URL, stop it."""
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Start `tribune serve`, wait until /readyz answers, yield its base URL and process;
+    stop it (or reap it, when the test killed it) afterwards."""
     port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     log = cwd / f"server-{port}.log"
@@ -60,10 +61,21 @@ def running_server(
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"tribune serve did not start:\n{log.read_text()}")
             time.sleep(0.1)
-        yield base
+        yield base, process
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         try:
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+
+
+@contextmanager
+def running_server(
+    database_url: str, cwd: Path, *, workers: int = 1, port: int | None = None, **env: str
+) -> Iterator[str]:
+    """Start `tribune serve`, wait until /readyz answers, yield its base URL, stop it."""
+    with server_process(database_url, cwd, workers=workers, port=port, **env) as (base, _):
+        yield base

@@ -7,25 +7,26 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
 
 from tribune import __version__, feeds
+from tribune.accounts import deps as staff_deps
 from tribune.accounts import routes as accounts
 from tribune.comments import api as comments_api
 from tribune.comments import pages as comments_pages
-from tribune.comments.cache import GZIP_MIN, FragmentCache, ThreadCache
-from tribune.comments.fastlane import FastLane
+from tribune.comments.cache import fragment_cache, thread_cache
+from tribune.exceptions import NotFound
 from tribune.keys import Keys
 from tribune.live import sse
 from tribune.live.broker import make_broker
 from tribune.moderation import routes as moderation
+from tribune.ratelimit import RateLimiter
 from tribune.settings import Settings
 from tribune.storage.engine import Database
 from tribune.stories import routes as stories
 from tribune.web import errors, health
-from tribune.web.ratelimit import RateLimiter
+from tribune.web.fastlane import GZIP_MIN, FastLane
 from tribune.web.security import SecurityHeaders
 from tribune.web.templating import STATIC
 
@@ -33,8 +34,7 @@ from tribune.web.templating import STATIC
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     db = Database(settings.database_url, pool_size=settings.pool_size)
-
-    broker = db.broker = make_broker(settings.redis_url)
+    broker = make_broker(settings.redis_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -55,8 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.keys = Keys(settings.resolved_secret_key())
-    app.state.thread_cache = ThreadCache()
-    app.state.fragment_cache = FragmentCache()
+    app.state.thread_cache = thread_cache()
+    app.state.fragment_cache = fragment_cache()
     app.state.limiter = RateLimiter(settings.rate_limits, settings.redis_url)
     app.state.broker = broker
 
@@ -72,10 +72,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(moderation.api)
     app.add_api_route("/static/{digest}/{name}", static_file, include_in_schema=False)
     errors.install(app)
-    app.add_exception_handler(accounts.SignInRequired, accounts.sign_in_required)
+    app.add_exception_handler(staff_deps.SignInRequired, staff_deps.sign_in_required)
     # Readers on phones pay for every byte; pages and thread JSON compress 4-6x.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN, compresslevel=6)
-    app.add_middleware(FastLane, db=db, cache=app.state.thread_cache, depth=settings.thread_depth)
+    lanes = [
+        comments_api.thread_lane(db, app.state.thread_cache, settings.thread_depth),
+        comments_api.counts_lane(db),
+    ]
+    app.add_middleware(FastLane, lanes=lanes)
     app.add_middleware(SecurityHeaders)
     return app
 
@@ -84,7 +88,7 @@ async def static_file(digest: str, name: str) -> Response:
     """Static files under content-hash URLs: cacheable forever, a new hash on every change."""
     found = STATIC.get(name)
     if found is None or found.digest != digest:
-        raise HTTPException(404)
+        raise NotFound
     return Response(
         found.body,
         media_type=found.media_type,

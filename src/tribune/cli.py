@@ -16,6 +16,7 @@ from rich.console import Console
 from tribune import __version__
 from tribune.settings import Settings
 from tribune.storage.engine import Database
+from tribune.vocabulary import Role
 
 app = typer.Typer(
     help="Tribune: news stories and the reader discussion beneath them.",
@@ -51,20 +52,17 @@ async def _prepare(settings: Settings) -> None:
     """Migrate, then load the demo story into an empty database unless told not to."""
     from tribune.importers import import_page
     from tribune.storage import migrate
-    from tribune.storage.stories import story_exists
+    from tribune.stories.service import has_stories
 
     db = Database(settings.database_url, pool_size=1)
     try:
         await migrate.upgrade(db)
-        if settings.demo:
-            async with db.read() as conn:
-                empty = not await story_exists(conn)
-            if empty:
-                result = await import_page(db, demo_bytes())
-                out.print(
-                    f"Loaded the demo story [bold]{result.title}[/bold] "
-                    f"with {result.comments_added} comments"
-                )
+        if settings.demo and not await has_stories(db):
+            result = await import_page(db, demo_bytes())
+            out.print(
+                f"Loaded the demo story [bold]{result.title}[/bold] "
+                f"with {result.comments_added} comments"
+            )
     finally:
         await db.dispose()
 
@@ -168,13 +166,14 @@ def createadmin(
         str | None, typer.Option(help="The admin's e-mail (asked if missing).")
     ] = None,
     name: Annotated[str | None, typer.Option(help="The admin's name (asked if missing).")] = None,
-    role: Annotated[str, typer.Option(help="admin, moderator or editor.")] = "admin",
+    role: Annotated[str, typer.Option(help="admin, moderator or editor.")] = Role.admin,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
 ) -> None:
     """Create a staff account (an admin unless --role says otherwise)."""
-    from tribune.accounts.service import InvalidStaff, create_staff
+    from tribune.accounts.service import create_staff
+    from tribune.exceptions import Invalid
     from tribune.storage import migrate as migrations
 
     settings = _settings()
@@ -195,7 +194,7 @@ def createadmin(
 
     try:
         asyncio.run(run())
-    except InvalidStaff as exc:
+    except Invalid as exc:
         for field, message in exc.errors.items():
             err.print(f"[red]error:[/red] {field}: {message}")
         raise typer.Exit(1) from None

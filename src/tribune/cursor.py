@@ -1,4 +1,5 @@
-"""Opaque keyset cursors: the sort key of the last item of a page, base64url-encoded JSON."""
+"""Paging: opaque keyset cursors (the sort key of the last item of a page, base64url-encoded
+JSON), and the most items one page of any list may hold."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import binascii
 from typing import Any
 
 import orjson
+
+LIMIT_MAX = 100  # items per page of any API list: `limit` is 1–100
 
 
 def encode(values: list[Any]) -> str:

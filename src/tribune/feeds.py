@@ -9,18 +9,17 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
 from fastapi import APIRouter, Request
-from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from tribune.comments.threads import ANONYMOUS
-from tribune.storage import comments as comment_store
-from tribune.storage import stories as story_store
+from tribune import public
+from tribune.comments import threads
+from tribune.exceptions import NotFound
 from tribune.stories import service as stories
-from tribune.web.deps import Db
+from tribune.web.deps import Db, settings_of
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)
 
@@ -91,7 +90,7 @@ class Feed:
 
 
 def _comment_entry(feed: Feed, comment: dict[str, Any], story_title: str) -> None:
-    name = comment["name"] or ANONYMOUS
+    name = comment["name"] or public.ANONYMOUS
     feed.entry(
         entry_id=_tag_uri(feed.base_url, "comment", comment["id"], comment["created_at"]),
         title=f"{name} on “{story_title}” (comment {comment['number']})",
@@ -105,15 +104,13 @@ def _comment_entry(feed: Feed, comment: dict[str, Any], story_title: str) -> Non
 
 @router.get("/stories.atom")
 async def stories_feed(request: Request, db: Db) -> Response:
-    base_url = request.app.state.settings.base_url
+    base_url = settings_of(request).base_url
     feed = Feed(base_url, "Tribune: latest stories", "/feeds/stories.atom", "/")
-    async with db.read() as conn:
-        rows = await story_store.recent_for_feed(conn, FEED_SIZE)
-    for story in rows:
+    for story in await stories.recent_for_feed(db, FEED_SIZE):
         feed.entry(
             entry_id=_tag_uri(base_url, "story", story["id"], story["published_at"]),
             title=story["title"],
-            link=f"/stories/{quote(story['slug'])}",
+            link=public.story_path(story["slug"]),
             published=story["published_at"],
             updated=story["updated_at"],
             author="Tribune",
@@ -125,12 +122,10 @@ async def stories_feed(request: Request, db: Db) -> Response:
 
 @router.get("/comments.atom")
 async def comments_feed(request: Request, db: Db) -> Response:
-    base_url = request.app.state.settings.base_url
+    base_url = settings_of(request).base_url
     feed = Feed(base_url, "Tribune: latest comments", "/feeds/comments.atom", "/")
-    async with db.read() as conn:
-        rows = await comment_store.recent_comments(conn, FEED_SIZE)
-    for row in rows:
-        _comment_entry(feed, dict(row), row["story_title"])
+    for row in await threads.recent(db, FEED_SIZE):
+        _comment_entry(feed, row, row["story_title"])
     return feed.response()
 
 
@@ -138,12 +133,10 @@ async def comments_feed(request: Request, db: Db) -> Response:
 async def story_comments_feed(request: Request, db: Db, slug: str) -> Response:
     story = await stories.story_by_slug(db, slug)
     if story is None:
-        raise HTTPException(404)
-    base_url = request.app.state.settings.base_url
-    path = f"/stories/{quote(story['slug'])}"
+        raise NotFound
+    base_url = settings_of(request).base_url
+    path = public.story_path(story["slug"])
     feed = Feed(base_url, f"Comments on “{story['title']}”", f"/feeds{path}/comments.atom", path)
-    async with db.read() as conn:
-        rows = await comment_store.newest_of_story(conn, story["id"], FEED_SIZE)
-    for row in rows:
-        _comment_entry(feed, dict(row), story["title"])
+    for row in await threads.newest_of_story(db, story["id"], FEED_SIZE):
+        _comment_entry(feed, row, story["title"])
     return feed.response()

@@ -83,6 +83,8 @@ async def test_post_without_name_and_body_gets_both_messages(
     problem = response.json()
     assert problem["errors"] == {"name": EMPTY_NAME, "body": EMPTY_BODY}
     assert problem["status"] == 422
+    # RFC 9110's name, whatever Python's HTTPStatus calls it in this version.
+    assert problem["title"] == "Unprocessable Content"
     assert await comment_rows(app) == 5
 
 

@@ -104,6 +104,7 @@ async def test_a_chain_deeper_than_pythons_recursion_limit(
 ) -> None:
     from tests.factories import KEYS
     from tribune.comments import service
+    from tribune.readers import Reader
 
     parent = None
     for i in range(1_050):
@@ -113,7 +114,8 @@ async def test_a_chain_deeper_than_pythons_recursion_limit(
             story["id"],
             {"name": "D", "body": f"{i}", **extra},
             keys=KEYS,
-            reader=service.Reader(),
+            reader=Reader(),
+            events=app.state.broker,
         )
         parent = comment["id"]
     page = await thread(client, story["id"], sort="newest", limit=1)

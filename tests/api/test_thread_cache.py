@@ -1,30 +1,66 @@
-"""Encoded thread pages are reused until the thread changes, on any instance."""
+"""Encoded thread pages are reused until the thread changes, on any instance; the fast lane
+answers the hottest reads itself, with exactly the bytes and headers of the route."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.conftest import BASE_URL
 from tribune.app import create_app
 from tribune.settings import Settings
+from tribune.web.fastlane import FastLane
 
 pytestmark = pytest.mark.anyio
+
+
+async def teapot(scope: Any, receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 418, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+@contextmanager
+def lane_alone(app: Any) -> Iterator[None]:
+    """Put a teapot where the framework was, behind the fast lane: whatever still answers
+    200 is the lane's own answer."""
+    assert app.middleware_stack is not None, "send a request first: the stack is built then"
+    layer = app.middleware_stack
+    while not isinstance(layer, FastLane):
+        layer = layer.app
+    framework, layer.app = layer.app, teapot
+    try:
+        yield
+    finally:
+        layer.app = framework
+
+
+def same_answer(first: httpx.Response, second: httpx.Response) -> None:
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+    assert sorted(first.headers.multi_items()) == sorted(second.headers.multi_items())
 
 
 async def test_repeated_reads_reuse_the_encoded_page(
     client: httpx.AsyncClient, app: Any, story: dict[str, Any]
 ) -> None:
+    cache = app.state.thread_cache
     path = f"/api/v1/stories/{story['id']}/comments"
     first = await client.get(path)
-    cached = dict(app.state.thread_cache._entries)
-    second = await client.get(path)
-    assert first.content == second.content
-    assert dict(app.state.thread_cache._entries) == cached  # same entry object, no re-encode
+    assert cache.stores == 1
+    for headers in ({}, {"accept-encoding": "gzip"}, {}):
+        again = await client.get(path, headers=headers)
+        assert again.json() == first.json()
+    assert cache.stores == 1  # encoded once for this version, served three more times
     gzipped = await client.get(path, headers={"accept-encoding": "gzip"})
     assert gzipped.headers["content-encoding"] == "gzip"
-    assert gzipped.json() == first.json()
+    await client.post(path, json={"name": "N", "body": "a new comment moves the version"})
+    assert (await client.get(path)).json()["total"] == 6
+    assert cache.stores == 2
 
 
 async def test_a_write_on_another_instance_is_seen_at_once(
@@ -34,7 +70,7 @@ async def test_a_write_on_another_instance_is_seen_at_once(
     assert (await client.get(path)).json()["total"] == 5
     other = create_app(settings)
     transport = httpx.ASGITransport(app=other)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as b:
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as b:
         posted = await b.post(path, json={"name": "B", "body": "from instance B"})
         first_id = (await client.get(path)).json()["comments"][0]["id"]
         await b.post(f"/api/v1/comments/{first_id}/votes", json={"value": 1})
@@ -52,37 +88,64 @@ async def test_a_write_on_another_instance_is_seen_at_once(
         {"sort": "newest", "limit": "2"},
         {"sort": "top"},
         {"limit": "5"},
+        {"sort": "oldest", "limit": "50"},  # the defaults, spelled out: the same page
     ],
 )
 async def test_the_fast_lane_answers_exactly_as_the_route(
-    client: httpx.AsyncClient, story: dict[str, Any], query: dict[str, str]
+    client: httpx.AsyncClient, app: Any, story: dict[str, Any], query: dict[str, str]
 ) -> None:
     path = f"/api/v1/stories/{story['id']}/comments"
-    for encoding in ("identity", "gzip"):
-        headers = {"accept-encoding": encoding}
-        from_route = await client.get(path, params=query, headers=headers)  # fills the cache
-        from_lane = await client.get(path, params=query, headers=headers)
-        assert from_lane.status_code == from_route.status_code == 200
-        assert from_lane.content == from_route.content
-        assert sorted(from_lane.headers.multi_items()) == sorted(from_route.headers.multi_items())
+    # A parameter the lane does not know sends the request to the route, which ignores it.
+    by_route = {
+        encoding: await client.get(
+            path, params={**query, "via": "route"}, headers={"accept-encoding": encoding}
+        )
+        for encoding in ("identity", "gzip")
+    }
+    stores = app.state.thread_cache.stores
+    with lane_alone(app):
+        for encoding, from_route in by_route.items():
+            from_lane = await client.get(path, params=query, headers={"accept-encoding": encoding})
+            same_answer(from_lane, from_route)
+    assert app.state.thread_cache.stores == stores  # the lane encoded nothing
+
+
+async def test_the_fast_lane_leaves_what_it_cannot_answer_to_the_route(
+    client: httpx.AsyncClient, app: Any, story: dict[str, Any]
+) -> None:
+    path = f"/api/v1/stories/{story['id']}/comments"
+    await client.get(path)  # the first page is cached
+    with lane_alone(app):
+        assert (await client.get(path)).status_code == 200
+        for params in ({"sort": "replies"}, {"limit": "７"}, {"sort": "sideways"}, {"x": "1"}):
+            assert (await client.get(path, params=params)).status_code == 418  # not the lane
+    await client.post(path, json={"name": "N", "body": "a change: the cached page is old"})
+    with lane_alone(app):
+        assert (await client.get(path)).status_code == 418
+    assert (await client.get(path, params={"limit": "７"})).status_code == 422
 
 
 @pytest.mark.parametrize("stories", [0, 3, 100])
 async def test_counts_from_the_fast_lane_match_the_route(
-    client: httpx.AsyncClient, story: dict[str, Any], stories: int
+    client: httpx.AsyncClient, app: Any, story: dict[str, Any], stories: int
 ) -> None:
-    # The lane takes only `story` parameters; one more (ignored by the route) sends the same
-    # question to the route.
     ids = [("story", str(story["id"] + n)) for n in range(stories)]
-    for encoding in ("identity", "gzip"):
-        headers = {"accept-encoding": encoding}
-        from_lane = await client.get("/api/v1/counts", params=ids, headers=headers)
-        from_route = await client.get("/api/v1/counts", params=[*ids, ("x", "1")], headers=headers)
-        assert from_lane.status_code == from_route.status_code == 200
-        assert from_lane.content == from_route.content
-        assert sorted(from_lane.headers.multi_items()) == sorted(from_route.headers.multi_items())
-    if stories:
-        assert from_lane.json()["counts"][str(story["id"])] == 5
+    by_route = {
+        encoding: await client.get(
+            "/api/v1/counts", params=[*ids, ("via", "route")], headers={"accept-encoding": encoding}
+        )
+        for encoding in ("identity", "gzip")
+    }
+    with lane_alone(app):
+        for encoding, from_route in by_route.items():
+            from_lane = await client.get(
+                "/api/v1/counts", params=ids, headers={"accept-encoding": encoding}
+            )
+            same_answer(from_lane, from_route)
+        if stories:
+            assert from_lane.json()["counts"][str(story["id"])] == 5
+        too_many = [("story", "1")] * 101
+        assert (await client.get("/api/v1/counts", params=too_many)).status_code == 418
 
 
 async def test_counts_move_at_once_after_a_post(
@@ -94,3 +157,26 @@ async def test_counts_move_at_once_after_a_post(
         f"/api/v1/stories/{story['id']}/comments", json={"name": "N", "body": "one more"}
     )
     assert (await client.get(path)).json() == {"counts": {str(story["id"]): 6}}
+
+
+def csrf_of(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found is not None
+    return found.group(1)
+
+
+async def test_story_pages_share_one_rendering_of_the_thread_per_version(
+    app: Any, story: dict[str, Any]
+) -> None:
+    fragments = app.state.fragment_cache
+    path = f"/stories/{story['slug']}"
+    pages = []
+    for _ in range(3):  # three readers, each with a CSRF token of their own
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as reader:
+            pages.append(await reader.get(path))
+    assert fragments.stores == 1
+    tokens = [csrf_of(page) for page in pages]
+    assert len(set(tokens)) == 3
+    first, *others = (page.text.replace(token, "") for page, token in zip(pages, tokens))
+    assert all(other == first for other in others)

@@ -20,10 +20,10 @@ def test_new_comments_are_announced_then_shown_on_request(page: Any, site: str) 
     story_id = page.locator("#comments").get_attribute("data-story")
     first = page.locator("ol.comments > li").first
     first_text = first.inner_text()
-    # The stream opens when the reader reaches the discussion.
-    with page.expect_request(f"**/api/v1/stories/{story_id}/events"):
+    # The stream opens when the reader reaches the discussion; its answer starts once the
+    # subscription is active, so what is posted from then on is announced.
+    with page.expect_response(f"**/api/v1/stories/{story_id}/events"):
         page.locator("#comments-title").scroll_into_view_if_needed()
-    page.wait_for_timeout(300)
     for word in ("alpha", "bravo"):
         answer = httpx.post(
             f"{site}/api/v1/stories/{story_id}/comments",

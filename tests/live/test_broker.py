@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import IN_CI
 from tribune.live import broker as live
 from tribune.live.broker import Broker, Event, MemoryBroker, RedisBroker
+from tribune.vocabulary import EventKind
 
 pytestmark = pytest.mark.anyio
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -44,37 +45,32 @@ async def take(events: Any, count: int) -> list[Event]:
 
 async def test_subscribers_get_new_events_in_order(broker: Broker) -> None:
     story_id = story()
-    first, second = broker.events(story_id, None), broker.events(story_id, None)
-    waiting = asyncio.gather(take(first, 3), take(second, 3))
-    await asyncio.sleep(0.2)  # both subscribed (Redis: the follower is reading)
-    for n in range(3):
-        await broker.publish(story_id, "comment", {"id": n})
-    got_first, got_second = await waiting
+    async with (
+        broker.subscribe(story_id, None) as first,
+        broker.subscribe(story_id, None) as second,
+    ):
+        for n in range(3):
+            await broker.publish(story_id, EventKind.comment, {"id": n})
+        got_first, got_second = await take(first, 3), await take(second, 3)
     assert [e.data["id"] for e in got_first] == [0, 1, 2]
     assert [e.id for e in got_first] == [e.id for e in got_second]
-    await first.aclose()
-    await second.aclose()
 
 
 async def test_a_reconnecting_reader_gets_what_it_missed_once(broker: Broker) -> None:
     story_id = story()
-    reader = broker.events(story_id, None)
-    waiting = asyncio.ensure_future(take(reader, 2))
-    await asyncio.sleep(0.2)
-    await broker.publish(story_id, "comment", {"id": 1})
-    await broker.publish(story_id, "score", {"id": 1, "score": 3})
-    seen = await waiting
-    await reader.aclose()
+    async with broker.subscribe(story_id, None) as reader:
+        await broker.publish(story_id, EventKind.comment, {"id": 1})
+        await broker.publish(story_id, EventKind.score, {"id": 1, "score": 3})
+        seen = await take(reader, 2)
     # Gone for a while: two more events happen.
-    await broker.publish(story_id, "edit", {"id": 1})
-    await broker.publish(story_id, "delete", {"id": 1})
-    again = broker.events(story_id, seen[-1].id)
-    missed = await take(again, 2)
-    assert [e.type for e in missed] == ["edit", "delete"]
-    await broker.publish(story_id, "comment", {"id": 2})
-    (live_event,) = await take(again, 1)
+    await broker.publish(story_id, EventKind.edit, {"id": 1})
+    await broker.publish(story_id, EventKind.delete, {"id": 1})
+    async with broker.subscribe(story_id, seen[-1].id) as again:
+        missed = await take(again, 2)
+        assert [e.type for e in missed] == ["edit", "delete"]
+        await broker.publish(story_id, EventKind.comment, {"id": 2})
+        (live_event,) = await take(again, 1)
     assert live_event.data == {"id": 2}
-    await again.aclose()
 
 
 async def test_a_reader_who_missed_too_much_is_told_to_reload(
@@ -82,34 +78,39 @@ async def test_a_reader_who_missed_too_much_is_told_to_reload(
 ) -> None:
     monkeypatch.setattr(live, "WINDOW", 5)
     story_id = story()
-    await broker.publish(story_id, "comment", {"id": 0})
-    reader = broker.events(story_id, None)
-    waiting = asyncio.ensure_future(take(reader, 1))
-    await asyncio.sleep(0.2)
-    await broker.publish(story_id, "comment", {"id": 1})
-    (seen,) = await waiting
-    await reader.aclose()
+    await broker.publish(story_id, EventKind.comment, {"id": 0})
+    async with broker.subscribe(story_id, None) as reader:
+        await broker.publish(story_id, EventKind.comment, {"id": 1})
+        (seen,) = await take(reader, 1)
     for n in range(30):
-        await broker.publish(story_id, "comment", {"id": 10 + n})
-    again = broker.events(story_id, seen.id)
-    (first,) = await take(again, 1)
-    if isinstance(broker, MemoryBroker):
-        assert first.type == live.RESET
-    else:
-        # Redis trims approximately (whole nodes of ~100 entries): what is still there is
-        # replayed in full, or the reader is told to reload, never a stream with a hole.
-        # (A new Redis subscriber may also get what was published just before it came.)
-        published = [0, 1, *range(10, 40)]
-        expected = published[published.index(seen.data["id"]) + 1 :]
-        rest = await take(again, len(expected) - 1)
-        assert first.type == live.RESET or [e.data["id"] for e in [first, *rest]] == expected
-    await again.aclose()
+        await broker.publish(story_id, EventKind.comment, {"id": 10 + n})
+    async with broker.subscribe(story_id, seen.id) as again:
+        (first,) = await take(again, 1)
+        if isinstance(broker, MemoryBroker):
+            assert first.type == live.RESET
+        else:
+            # Redis trims approximately (whole nodes of ~100 entries): what is still there is
+            # replayed in full, or the reader is told to reload, never a stream with a hole.
+            # (A new Redis subscriber may also get what was published just before it came.)
+            published = [0, 1, *range(10, 40)]
+            expected = published[published.index(seen.data["id"]) + 1 :]
+            rest = await take(again, len(expected) - 1)
+            assert first.type == live.RESET or [e.data["id"] for e in [first, *rest]] == expected
 
 
 async def test_closing_the_broker_ends_streams(broker: Broker) -> None:
-    reader = broker.events(story(), None)
-    waiting = asyncio.ensure_future(take(reader, 1))
-    await asyncio.sleep(0.1)
-    await broker.close()
-    with pytest.raises(StopAsyncIteration):
-        await asyncio.wait_for(waiting, 2)
+    async with broker.subscribe(story(), None) as reader:
+        waiting = asyncio.ensure_future(take(reader, 1))
+        await broker.close()
+        with pytest.raises(StopAsyncIteration):
+            await asyncio.wait_for(waiting, 2)
+
+
+async def test_a_subscription_is_active_when_it_begins(broker: Broker) -> None:
+    # No sleep anywhere: an event published the moment the block starts is delivered.
+    for _ in range(5):
+        story_id = story()
+        async with broker.subscribe(story_id, None) as reader:
+            await broker.publish(story_id, EventKind.comment, {"id": story_id})
+            (event,) = await take(reader, 1)
+        assert event.data == {"id": story_id}

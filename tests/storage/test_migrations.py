@@ -6,9 +6,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import hashlib
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
@@ -18,6 +21,40 @@ from tribune.storage.engine import Database
 from tribune.storage.tables import metadata
 
 pytestmark = pytest.mark.anyio
+
+VERSIONS = migrate.MIGRATIONS / "versions"
+# Migrations are append-only: a database already past a migration never runs it again, so an
+# edit to a landed one would leave such databases on a different schema. A new migration is
+# added here with its SHA-256 once it lands.
+LANDED = {
+    "20261125_1609_060ac49d8ff0_stories_tags_comments.py": (
+        "34232e5f0bb3dc7b86b72846ee5415077008b9c36e26902610a40f4602f0cb93"
+    ),
+    "20261125_1650_da867e3d6f07_replies_votes_avatars.py": (
+        "064d91317f10d8a84a091d6efae701ec1e0f4a61d2b7308f36bc2e19b6e5105e"
+    ),
+    "20261125_1828_5b1f0c2e7a91_thread_counters.py": (
+        "4e770cbbd00b7d2bcf6730bab2405928c63ef30bc0bbcc7dbb9c924955c4dee4"
+    ),
+    "20261125_1859_7c3d9e4f2a10_moderation_and_staff.py": (
+        "917e70f33eff55a97c07c9994f1425cf926ff7fcdb3069fb021bbe5fb9154426"
+    ),
+}
+
+
+def test_landed_migrations_are_never_edited() -> None:
+    found = {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in VERSIONS.glob("*.py")
+    }
+    assert {name: found.get(name) for name in LANDED} == LANDED
+    assert set(found) == set(LANDED), "a new migration: add its file and digest to LANDED"
+
+
+def test_migration_files_sort_in_chain_order() -> None:
+    script = ScriptDirectory(str(migrate.MIGRATIONS))
+    chain = [revision.revision for revision in reversed(list(script.walk_revisions()))]
+    by_name = [path.name.split("_")[2] for path in sorted(VERSIONS.glob("*.py"))]
+    assert by_name == chain
 
 
 def _differences(connection: Connection) -> list[Any]:
@@ -39,7 +76,7 @@ async def empty_db(
         if postgresql_ready:
             pytest.skip("PostgreSQL unavailable")
         db = Database(POSTGRESQL_URL, pool_size=1)
-        async with db.engine.begin() as conn:
+        async with db.transaction() as conn:
             await conn.execute(text("DROP SCHEMA public CASCADE"))
             await conn.execute(text("CREATE SCHEMA public"))
     yield db
@@ -53,9 +90,8 @@ async def test_empty_to_head_matches_tables(empty_db: Database) -> None:
     assert not await migrate.is_current(empty_db)
     await migrate.upgrade(empty_db)
     assert await migrate.is_current(empty_db)
-    async with empty_db.engine.connect() as conn:
-        assert await conn.run_sync(_tables) >= {"stories", "tags", "story_tags", "comments"}
-        assert await conn.run_sync(_differences) == []
+    assert await empty_db.run_sync(_tables) >= {"stories", "tags", "story_tags", "comments"}
+    assert await empty_db.run_sync(_differences) == []
 
 
 async def test_upgrade_twice_is_a_no_op(empty_db: Database) -> None:
@@ -80,7 +116,7 @@ NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
 async def test_thread_counters_move_to_their_own_table_and_back(empty_db: Database) -> None:
     await migrate.upgrade(empty_db, "da867e3d6f07")
-    async with empty_db.engine.begin() as conn:
+    async with empty_db.transaction() as conn:
         await conn.execute(
             text(
                 "INSERT INTO stories (id, slug, title, published_at, updated_at, comment_count,"
@@ -98,16 +134,16 @@ async def test_thread_counters_move_to_their_own_table_and_back(empty_db: Databa
         )
     # Rebuilding the stories table on SQLite must not cascade into its comments.
     await migrate.upgrade(empty_db)
-    async with empty_db.engine.connect() as conn:
+    async with empty_db.read() as conn:
         row = (await conn.execute(text("SELECT * FROM threads"))).mappings().one()
         assert dict(row) == {"story_id": 7, "comment_count": 4, "comment_seq": 6, "version": 9}
         assert (await conn.execute(text("SELECT count(*) FROM comments"))).scalar() == 1
-        assert await conn.run_sync(_differences) == []
+    assert await empty_db.run_sync(_differences) == []
     await migrate.downgrade(empty_db, "da867e3d6f07")
-    async with empty_db.engine.connect() as conn:
+    async with empty_db.read() as conn:
         found = (
             await conn.execute(text("SELECT comment_count, comment_seq, version FROM stories"))
         ).one()
         assert tuple(found) == (4, 6, 9)
         assert (await conn.execute(text("SELECT count(*) FROM comments"))).scalar() == 1
-        assert "threads" not in await conn.run_sync(_tables)
+    assert "threads" not in await empty_db.run_sync(_tables)

@@ -10,23 +10,22 @@ import pytest
 from sqlalchemy import text
 
 from tribune.storage import comments as store
-from tribune.storage.engine import Database
+from tribune.storage.engine import Conn, Database
 
 pytestmark = pytest.mark.anyio
 
 CURSORS = {"oldest": [10], "newest": [10], "top": [3, 10], "replies": [2, 10]}
 
 
-def sql(db: Database, query: Any) -> str:
-    dialect = db.engine.sync_engine.dialect
-    return str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+def sql(conn: Conn, query: Any) -> str:
+    return str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
 
 
 async def plan(db: Database, query: Any) -> tuple[str, list[str]]:
     """The plan as text, and the index names it uses."""
-    async with db.engine.connect() as conn:
+    async with db.read() as conn:
         if db.is_sqlite:
-            rows = await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql(db, query))
+            rows = await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql(conn, query))
             details = [row[-1] for row in rows]
             return "\n".join(details), [
                 d.split("INDEX ")[1].split()[0] for d in details if "INDEX " in d
@@ -34,7 +33,7 @@ async def plan(db: Database, query: Any) -> tuple[str, list[str]]:
         # On an almost empty table the planner rightly prefers a sequential scan; forbidding
         # it asks whether a fitting index exists at all.
         await conn.execute(text("SET enable_seqscan = off"))
-        raw = (await conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + sql(db, query))).scalar_one()
+        raw = (await conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + sql(conn, query))).scalar_one()
         nodes = []
         stack = [(raw if isinstance(raw, list) else json.loads(raw))[0]["Plan"]]
         while stack:
@@ -83,7 +82,7 @@ async def test_screening_a_post_reads_only_indexes(db: Database) -> None:
         "approved": "approved",
         "published": "published",
     }
-    query = moderation._SCREENING.params(**values)
+    query = moderation.SCREENING.params(**values)
     described, indexes = await plan(db, query)
     assert "ix_comments_status_created_at" not in indexes, described
     for wanted in (

@@ -1,72 +1,32 @@
-"""Staff sign-in and sign-out, the staff list, the audit log, and the checks every staff page
-and staff API call goes through (session cookie, role, CSRF)."""
+"""Staff sign-in and sign-out, the staff list and the audit log. The checks every staff
+page goes through are in accounts/deps.py."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
-from urllib.parse import quote
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from tribune.accounts import service
-from tribune.accounts.service import Staff
-from tribune.storage.tables import Role
+from tribune.accounts.deps import (
+    Auditor,
+    SignedIn,
+    StaffAdmin,
+    check_form,
+    current_staff,
+    staff_page,
+)
+from tribune.exceptions import Invalid
+from tribune.vocabulary import Permission, Role
+from tribune.web.cookies import STAFF_COOKIE, set_cookie
 from tribune.web.deps import MAX_ID, AppKeys, Db, client_hash
-from tribune.web.errors import ProblemError, wants_json
 from tribune.web.forms import read_form
 from tribune.web.security import CSRF_FIELD, csrf_ok
-from tribune.web.templating import render_form
 
 router = APIRouter(include_in_schema=False)
 
-STAFF_COOKIE = "tribune_staff"
-CSRF_HEADER = "x-csrf-token"
-
-
-class SignInRequired(Exception):
-    """A staff page was asked for without a session: pages redirect to the login form."""
-
-
-async def current_staff(request: Request) -> Staff | None:
-    if not hasattr(request.state, "staff"):
-        token = request.cookies.get(STAFF_COOKIE)
-        request.state.staff = await service.session_staff(request.app.state.db, token)
-    member: Staff | None = request.state.staff
-    return member
-
-
-def staff_with(permission: str) -> Callable[[Request], Awaitable[Staff]]:
-    """A dependency: the signed-in staff member allowed to do ``permission``. Without a
-    session pages redirect to the login form and the API answers 401; without the role, 403."""
-
-    async def dependency(request: Request) -> Staff:
-        member = await current_staff(request)
-        if member is None:
-            if wants_json(request):
-                raise ProblemError(401, "Sign in as staff at /admin/login first")
-            raise SignInRequired
-        if not member.can(permission):
-            raise ProblemError(403, f"A {member.role} may not do this")
-        # Staff API calls carry the CSRF cookie's value in a header (double submit), and a
-        # browser that names the calling page's origin must name ours.
-        writes = wants_json(request) and request.method not in ("GET", "HEAD")
-        if writes and not csrf_ok(request, request.headers.get(CSRF_HEADER)):
-            raise ProblemError(403, f"Send the {CSRF_HEADER} header with the CSRF cookie")
-        return member
-
-    return dependency
-
-
-async def sign_in_required(request: Request, _exc: Exception) -> Response:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/admin/login?next={quote(target, safe='')}", 303)
-
-
-def check_form(request: Request, form: dict[str, str]) -> None:
-    if not csrf_ok(request, form.get(CSRF_FIELD)):
-        raise ProblemError(403, "This form had expired: go back, reload the page and try again")
+AUDIT_PAGE = 100
 
 
 def safe_next(target: str | None) -> str:
@@ -76,22 +36,6 @@ def safe_next(target: str | None) -> str:
     return "/admin"
 
 
-def page(
-    request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
-) -> Response:
-    """A staff page: never cached, never indexed, with a fresh CSRF token when needed."""
-    context = {"staff": getattr(request.state, "staff", None), **context}
-    response = render_form(request, template, context, status_code=status_code)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
-
-
-SignedIn = Annotated[Staff, Depends(staff_with("signed_in"))]
-StaffAdmin = Annotated[Staff, Depends(staff_with("staff"))]
-Auditor = Annotated[Staff, Depends(staff_with("audit"))]
-
-
 # Signing in and out ----------------------------------------------------------------------------
 
 
@@ -99,7 +43,7 @@ Auditor = Annotated[Staff, Depends(staff_with("audit"))]
 async def login_form(request: Request, next: str | None = None) -> Response:
     if await current_staff(request):
         return RedirectResponse(safe_next(next), 303)
-    return page(request, "login.html", {"form": {}, "error": None, "next": safe_next(next)})
+    return staff_page(request, "login.html", {"form": {}, "error": None, "next": safe_next(next)})
 
 
 @router.post("/admin/login")
@@ -109,7 +53,7 @@ async def login(request: Request, db: Db, keys: AppKeys) -> Response:
     kept = {"email": form.get("email", "")}
     if not csrf_ok(request, form.get(CSRF_FIELD)):
         error = "This form had expired. Please sign in again."
-        return page(
+        return staff_page(
             request, "login.html", {"form": kept, "error": error, "next": target}, status_code=403
         )
     try:
@@ -117,7 +61,7 @@ async def login(request: Request, db: Db, keys: AppKeys) -> Response:
             db, keys, form.get("email", ""), form.get("password", ""), client_hash(request)
         )
     except service.LoginRefused as exc:
-        response = page(
+        response = staff_page(
             request,
             "login.html",
             {"form": kept, "error": str(exc), "next": target},
@@ -127,15 +71,7 @@ async def login(request: Request, db: Db, keys: AppKeys) -> Response:
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
     response = RedirectResponse(target, 303)
-    response.set_cookie(
-        STAFF_COOKIE,
-        token,
-        max_age=service.SESSION_HOURS * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
+    set_cookie(request, response, STAFF_COOKIE, token, service.SESSION_HOURS * 3600)
     return response
 
 
@@ -152,7 +88,7 @@ async def logout(request: Request, db: Db, member: SignedIn) -> Response:
 @router.get("/admin")
 async def admin_home(member: SignedIn) -> Response:
     return RedirectResponse(
-        "/admin/moderation" if member.can("moderate") else "/admin/stories", 303
+        "/admin/moderation" if member.can(Permission.moderate) else "/admin/stories", 303
     )
 
 
@@ -171,7 +107,7 @@ async def _staff_page(
 ) -> Response:
     members = await service.all_staff(db)
     context = {"members": members, "roles": list(Role), "form": form, "errors": errors}
-    return page(request, "staff.html", context, status_code=status_code)
+    return staff_page(request, "staff.html", context, status_code=status_code)
 
 
 @router.post("/admin/staff")
@@ -187,7 +123,7 @@ async def add_staff(request: Request, db: Db, member: StaffAdmin) -> Response:
             password=form.get("password", ""),
             by=member,
         )
-    except service.InvalidStaff as exc:
+    except Invalid as exc:
         kept = {k: v for k, v in form.items() if k != "password"}
         return await _staff_page(request, db, kept, exc.errors, status_code=422)
     return RedirectResponse("/admin/staff", 303)
@@ -204,7 +140,7 @@ async def remove_staff(
     check_form(request, form)
     try:
         await service.remove_staff(db, staff_id, by=member)
-    except service.InvalidStaff as exc:
+    except Invalid as exc:
         return await _staff_page(request, db, {}, exc.errors, status_code=422)
     return RedirectResponse("/admin/staff", 303)
 
@@ -223,7 +159,7 @@ async def audit_log(
     more = len(entries) > AUDIT_PAGE
     entries = entries[:AUDIT_PAGE]
     older = entries[-1]["id"] if more else None
-    return page(request, "audit.html", {"entries": entries, "older": older})
+    return staff_page(request, "audit.html", {"entries": entries, "older": older})
 
 
 AUDIT_PAGE = 100

@@ -18,13 +18,13 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tribune.comments.validation import check_email, check_name
+from tribune.exceptions import FieldErrors, Invalid
+from tribune.fields import check_email, check_name
 from tribune.keys import Keys
-from tribune.storage import staff as store
-from tribune.storage.engine import Database
-from tribune.storage.tables import Role
+from tribune.storage import accounts as store
+from tribune.storage.engine import Conn, Database
+from tribune.vocabulary import AuditAction, Permission, Role
 
 SESSION_HOURS = 12
 PASSWORD_MIN = 12
@@ -35,27 +35,23 @@ LOCK_AFTER = 5  # failures before the account (or client) is locked
 FAILURE_WINDOW = timedelta(minutes=15)
 LOCK_FOR = timedelta(minutes=15)
 WRONG_LOGIN = "The e-mail address or the password is not right"
+NOT_ADDED = "The staff member was not added"
+NOT_REMOVED = "The staff member was not removed"
 
 # What each role may do. Admins may do everything.
-PERMISSIONS: dict[str, set[Role]] = {
-    "signed_in": set(Role),
-    "moderate": {Role.admin, Role.moderator},  # the queue, reports, featuring
-    "ban": {Role.admin, Role.moderator},
-    "stories": {Role.admin, Role.moderator, Role.editor},  # story comment modes
-    "rules": {Role.admin},
-    "staff": {Role.admin},
-    "audit": {Role.admin},
+PERMISSIONS: dict[Permission, set[Role]] = {
+    Permission.signed_in: set(Role),
+    Permission.moderate: {Role.admin, Role.moderator},
+    Permission.ban: {Role.admin, Role.moderator},
+    Permission.stories: {Role.admin, Role.moderator, Role.editor},
+    Permission.rules: {Role.admin},
+    Permission.staff: {Role.admin},
+    Permission.audit: {Role.admin},
 }
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the e-mail is unknown, so both answers take as long.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-
-
-class InvalidStaff(Exception):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(errors)
-        self.errors = errors
 
 
 class LoginRefused(Exception):
@@ -73,7 +69,7 @@ class Staff:
     name: str
     role: Role
 
-    def can(self, permission: str) -> bool:
+    def can(self, permission: Permission) -> bool:
         return self.role in PERMISSIONS[permission]
 
     @classmethod
@@ -93,8 +89,8 @@ def check_password(password: str) -> str | None:
     return None
 
 
-def validate_staff(email: str, name: str, role: str, password: str) -> dict[str, str]:
-    errors: dict[str, str] = {}
+def validate_staff(email: str, name: str, role: str, password: str) -> FieldErrors:
+    errors: FieldErrors = {}
     if not email.strip():
         errors["email"] = "Please enter an e-mail address"
     elif problem := check_email(email):
@@ -120,11 +116,11 @@ async def create_staff(
     """Add a staff member (``by`` None: from the command line)."""
     errors = validate_staff(email, name, role, password)
     if errors:
-        raise InvalidStaff(errors)
+        raise Invalid(NOT_ADDED, errors)
     address = email.strip().casefold()
     async with db.transaction() as conn:
         if await store.staff_by_email(conn, address) is not None:
-            raise InvalidStaff({"email": "There is already a staff member with this e-mail"})
+            raise Invalid(NOT_ADDED, {"email": "There is already a staff member with this e-mail"})
         staff_id = await store.insert_staff(
             conn,
             {
@@ -136,7 +132,7 @@ async def create_staff(
             },
         )
         member = Staff(id=staff_id, email=address, name=name.strip(), role=Role(role))
-        await audit(conn, by, "staff.add", f"staff {staff_id}", detail={"role": role})
+        await audit(conn, by, AuditAction.staff_add, f"staff {staff_id}", detail={"role": role})
     return member
 
 
@@ -144,11 +140,12 @@ async def remove_staff(db: Database, staff_id: int, *, by: Staff) -> None:
     async with db.transaction() as conn:
         row = await store.staff_by_id(conn, staff_id)
         if row is None:
-            raise InvalidStaff({"staff": f"There is no staff member {staff_id}"})
+            raise Invalid(NOT_REMOVED, {"staff": f"There is no staff member {staff_id}"})
         if row["role"] == Role.admin and await store.count_admins(conn) <= 1:
-            raise InvalidStaff({"staff": "The last admin cannot be removed"})
+            raise Invalid(NOT_REMOVED, {"staff": "The last admin cannot be removed"})
         await store.delete_staff(conn, staff_id)
-        await audit(conn, by, "staff.remove", f"staff {staff_id}", detail={"name": row["name"]})
+        detail = {"name": row["name"]}
+        await audit(conn, by, AuditAction.staff_remove, f"staff {staff_id}", detail=detail)
 
 
 async def all_staff(db: Database) -> list[Staff]:
@@ -205,7 +202,9 @@ async def log_in(
                     count, first = current["failures"] + 1, current["first_at"]
                 until = now + LOCK_FOR if count >= LOCK_AFTER else None
                 await store.set_failures(conn, key, count, first, until)
-            await audit(conn, None, "login.failed", "", detail={"account": row is not None})
+            await audit(
+                conn, None, AuditAction.login_failed, "", detail={"account": row is not None}
+            )
         else:
             for key in counters:
                 await store.clear_failures(conn, key)
@@ -214,7 +213,7 @@ async def log_in(
             await store.insert_session(
                 conn, _token_hash(token), member.id, now, now + timedelta(hours=SESSION_HOURS)
             )
-            await audit(conn, member, "login", f"staff {member.id}")
+            await audit(conn, member, AuditAction.login, f"staff {member.id}")
     if row is None or not good:
         raise LoginRefused(WRONG_LOGIN)
     return member, token
@@ -235,16 +234,16 @@ async def session_staff(db: Database, token: str | None) -> Staff | None:
 async def log_out(db: Database, token: str, member: Staff) -> None:
     async with db.transaction() as conn:
         await store.delete_session(conn, _token_hash(token))
-        await audit(conn, member, "logout", f"staff {member.id}")
+        await audit(conn, member, AuditAction.logout, f"staff {member.id}")
 
 
 # The audit log ---------------------------------------------------------------------------------
 
 
 async def audit(
-    conn: AsyncConnection,
+    conn: Conn,
     actor: Staff | None,
-    action: str,
+    action: AuditAction,
     target: str,
     *,
     reason: str = "",
@@ -265,8 +264,9 @@ async def audit(
     )
 
 
-def _anonymous_actor(action: str) -> str:
-    return "(not signed in)" if action.startswith("login") else "command line"
+def _anonymous_actor(action: AuditAction) -> str:
+    signing_in = action in (AuditAction.login, AuditAction.login_failed)
+    return "(not signed in)" if signing_in else "command line"
 
 
 async def audit_entries(db: Database, before: int | None, limit: int = 100) -> list[dict[str, Any]]:

@@ -1,19 +1,23 @@
-"""Pre-encoded thread pages, reused until the story's thread version moves.
+"""Thread pages kept per thread version: encoded JSON for the API, rendered HTML for pages.
 
 Every write to a thread bumps its story's version in the same transaction, and every read
-checks the current version first, so a cached page is never served after a change (on any
+checks the current version first, so a kept page is never served after a change (on any
 instance: the version lives in the database). Reads inside one transaction see one snapshot,
-so a page cached under version v holds at least what v committed.
+so a page kept under version v holds at least what v committed.
 """
 
 from __future__ import annotations
 
 import gzip
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
-Key = tuple[int, str, str | None, int, int]
-GZIP_MIN = 1000  # bytes; the same threshold as the app's GZipMiddleware
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+CSRF_SLOT = "\x00csrf\x00"  # cannot occur in rendered text: NUL is refused in every field
 
 
 def compress(body: bytes) -> bytes:
@@ -22,7 +26,8 @@ def compress(body: bytes) -> bytes:
 
 @dataclass(slots=True)
 class Encoded:
-    version: int
+    """A thread page as the API sends it."""
+
     body: bytes
     _gzipped: bytes | None = field(default=None, repr=False)
 
@@ -33,49 +38,41 @@ class Encoded:
         return self._gzipped
 
 
-class ThreadCache:
-    """A bounded LRU of encoded thread pages."""
+class VersionedLRU(Generic[K, V]):
+    """A bounded LRU whose entries count only for the version they were made for.
+    ``stores`` counts the entries made: a cache that serves its readers stops growing it."""
 
-    def __init__(self, max_entries: int = 4096) -> None:
+    def __init__(self, max_entries: int) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[Key, Encoded] = OrderedDict()
+        self.stores = 0
+        self._entries: OrderedDict[K, tuple[int, V]] = OrderedDict()
 
-    def get(self, key: Key, version: int) -> Encoded | None:
-        entry = self._entries.get(key)
-        if entry is None or entry.version != version:
-            return None
-        self._entries.move_to_end(key)
-        return entry
-
-    def put(self, key: Key, version: int, body: bytes) -> Encoded:
-        entry = Encoded(version, body)
-        self._entries[key] = entry
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
-        return entry
-
-
-class FragmentCache:
-    """Rendered HTML of thread pages as an anonymous reader sees them, per thread version.
-    The reader's CSRF token is left as CSRF_SLOT and filled in for each response."""
-
-    def __init__(self, max_entries: int = 1024) -> None:
-        self.max_entries = max_entries
-        self._entries: OrderedDict[tuple[object, ...], tuple[int, str]] = OrderedDict()
-
-    def get(self, key: tuple[object, ...], version: int) -> str | None:
+    def get(self, key: K, version: int) -> V | None:
         found = self._entries.get(key)
         if found is None or found[0] != version:
             return None
         self._entries.move_to_end(key)
         return found[1]
 
-    def put(self, key: tuple[object, ...], version: int, html: str) -> None:
-        self._entries[key] = (version, html)
+    def put(self, key: K, version: int, value: V) -> V:
+        self.stores += 1
+        self._entries[key] = (version, value)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
+        return value
 
 
-CSRF_SLOT = "\x00csrf\x00"  # cannot occur in rendered text: NUL is refused in every field
+# (story id, sort, cursor, limit, display depth)
+ThreadKey = tuple[int, str, str | None, int, int]
+
+
+def thread_cache() -> VersionedLRU[ThreadKey, Encoded]:
+    """Encoded API thread pages."""
+    return VersionedLRU(4096)
+
+
+def fragment_cache() -> VersionedLRU[tuple[object, ...], str]:
+    """Rendered HTML of thread pages as an anonymous reader sees them, with the reader's
+    CSRF token left as CSRF_SLOT and filled in for each response."""
+    return VersionedLRU(1024)

@@ -1,90 +1,252 @@
-"""The discussion without JavaScript: the comment form, reply, edit, delete and vote forms,
-permalinks and identicons. Every form posts, then redirects (POST/redirect/GET)."""
+"""The story page with its discussion, and the discussion without JavaScript: the comment
+form, reply, edit, delete, report and vote forms, permalinks and identicons. Every form
+posts, then redirects (POST/redirect/GET); a refused form is shown again with everything
+typed kept and a message beside each wrong field."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from starlette.exceptions import HTTPException
+from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
+from tribune import public
 from tribune.comments import avatars, service, threads
-from tribune.comments.cookies import own_tokens, remember_own, remember_voter
+from tribune.comments.cache import CSRF_SLOT
+from tribune.exceptions import Invalid, NotAllowed, NotFound
 from tribune.keys import Keys
-from tribune.moderation import service as moderation
+from tribune.live.deps import Events
+from tribune.moderation import reports
+from tribune.moderation.reports import AlreadyReported
+from tribune.moderation.screening import Banned, StoryClosed
+from tribune.ratelimit import RateLimited
+from tribune.readers import Reader
 from tribune.stories import service as stories
-from tribune.stories.routes import render_story_page, story_url
-from tribune.web.deps import AppKeys, AppSettings, CommentId, CurrentReader, Db
-from tribune.web.errors import ProblemError
+from tribune.vocabulary import CommentStatus, ReportReason, Sort
+from tribune.web.cookies import own_tokens, remember_own, remember_voter
+from tribune.web.deps import (
+    MAX_ID,
+    AppKeys,
+    AppSettings,
+    CommentId,
+    CurrentReader,
+    Cursor,
+    Db,
+    Limiter,
+    reader_of,
+    settings_of,
+    with_voter,
+)
 from tribune.web.forms import read_form
-from tribune.web.ratelimit import RateLimited
-from tribune.web.security import CSRF_FIELD, csrf_ok
-from tribune.web.templating import render_form
+from tribune.web.security import CSRF_FIELD, csrf_ok, csrf_token
+from tribune.web.templating import ENV, render_form
 
 router = APIRouter(include_in_schema=False)
 
 FORM_FIELDS = ("name", "email", "website", "body", "parent_id", "value", CSRF_FIELD)
 FORM_EXPIRED = "This form had expired. Your comment is still here: please send it again."
+SORT_LABELS = {sort: sort.label for sort in Sort}
+SortParam = Annotated[str, Query(description="oldest, newest, top or replies")]
 
 
 async def location(db: Db, comment_id: int, *, anchor: bool = True) -> str:
+    """The address of the thread page that shows a comment (at its anchor)."""
     found = await threads.locate(db, comment_id)
     if found is None:
-        raise HTTPException(404)
+        raise NotFound
     slug, after = found
     query = f"?after={after}" if after else ""
-    return f"{story_url(slug)}{query}#c{comment_id}" if anchor else f"{story_url(slug)}{query}"
+    path = public.story_path(slug) + query
+    return f"{path}#c{comment_id}" if anchor else path
+
+
+# The story page -----------------------------------------------------------------------------
+
+
+async def _story(db: Db, slug: str) -> dict[str, Any]:
+    story = await stories.story_by_slug(db, slug)
+    if story is None:
+        raise NotFound
+    return story
+
+
+async def discussion_page(
+    request: Request,
+    db: Db,
+    story: dict[str, Any],
+    *,
+    sort: str = threads.DEFAULT_SORT,
+    after: str | None = None,
+    reply_to: int | None = None,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    template: str = "story.html",
+) -> Response:
+    """The story with a page of its discussion and the comment form (with the reader's
+    input and the errors, when a post was refused); or, with ``_thread_page.html``, the
+    page of comments alone."""
+    settings = settings_of(request)
+    query = threads.ThreadQuery.parse(sort, after)
+    form = form or {}
+    reader = reader_of(request)
+    own = own_tokens(request, request.app.state.keys)
+    token = csrf_token(request)
+    # A reader who has voted or posted sees their own state; everyone else shares one rendering
+    # of the thread per version, with only their CSRF token filled in.
+    shared = template == "story.html" and not (form or errors or reply_to or own or reader.voter_id)
+    fragments = request.app.state.fragment_cache
+    key = (story["id"], query.sort, query.cursor, settings.thread_depth)
+    meta = await threads.version(db, story["id"]) if shared else None
+    if meta is not None and (cached := fragments.get(key, meta[0])) is not None:
+        context = {
+            "story": story,
+            "thread": {"total": meta[1]},
+            "thread_html": cached.replace(CSRF_SLOT, token),
+            "form": {},
+            "errors": {},
+            "replying": None,
+        }
+        return render_form(request, template, context, status_code=status_code)
+    thread = await threads.thread_page(db, story, query, max_depth=settings.thread_depth)
+    thread_html = None
+    if meta is not None:
+        # Kept under the version read before the page: the page is never older than it.
+        rendered = ENV.get_template("_thread.html").render(
+            thread=thread,
+            story=story,
+            sort=query.sort,
+            sorts=SORT_LABELS,
+            after=query.cursor,
+            my_votes={},
+            editable=set(),
+            csrf_token=CSRF_SLOT,
+        )
+        fragments.put(key, meta[0], rendered)
+        thread_html = rendered.replace(CSRF_SLOT, token)
+    return render_form(
+        request,
+        template,
+        {
+            "story": story,
+            "thread": thread,
+            "sort": query.sort,
+            "sorts": SORT_LABELS,
+            "after": query.cursor,
+            "form": form,
+            "errors": errors or {},
+            "replying": await _replying(db, story, form.get("parent_id"), reply_to),
+            "my_votes": {} if shared else await _my_votes(db, thread, reader),
+            "editable": _editable(thread, own, settings.edit_minutes),
+            "thread_html": thread_html,
+            "awaiting": await threads.own_hidden(db, story["id"], list(own)),
+        },
+        status_code=status_code,
+    )
+
+
+async def _my_votes(db: Db, thread: threads.ThreadPage, reader: Reader) -> dict[int, int]:
+    return await threads.votes_of(db, list(thread.shown), reader.voter_id, reader.client_hash)
+
+
+def _editable(thread: threads.ThreadPage, own: dict[int, str], edit_minutes: int) -> set[int]:
+    """The reader's own comments on this page that they may still edit."""
+    window = timedelta(minutes=edit_minutes)
+    now = datetime.now(UTC)
+    return {
+        comment_id
+        for comment_id in own
+        if (shown := thread.shown.get(comment_id)) is not None
+        and shown.comment["status"] == CommentStatus.approved
+        and now - shown.comment["created_at"] < window
+    }
+
+
+async def _replying(
+    db: Db, story: dict[str, Any], parent_id: str | None, reply_to: int | None
+) -> dict[str, Any] | None:
+    """The comment the form answers, when it is one of this story's."""
+    parent = parent_id or (str(reply_to) if reply_to else "")
+    if not (parent.isascii() and parent.isdigit()):
+        return None
+    replying = await threads.comment(db, int(parent))
+    return replying if replying is not None and replying["story_slug"] == story["slug"] else None
+
+
+@router.get("/stories/{slug}")
+async def story_page(
+    request: Request,
+    db: Db,
+    slug: str,
+    sort: SortParam = threads.DEFAULT_SORT,
+    after: Cursor = None,
+    reply_to: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> Response:
+    story = await _story(db, slug)
+    return await discussion_page(request, db, story, sort=sort, after=after, reply_to=reply_to)
+
+
+@router.get("/stories/{slug}/thread")
+async def thread_fragment(
+    request: Request,
+    db: Db,
+    slug: str,
+    sort: SortParam = threads.DEFAULT_SORT,
+    after: Cursor = None,
+) -> Response:
+    """The next page of comments as an HTML fragment, for "Show more comments" in place."""
+    story = await _story(db, slug)
+    return await discussion_page(
+        request, db, story, sort=sort, after=after, template="_thread_page.html"
+    )
+
+
+# Posting ------------------------------------------------------------------------------------
 
 
 @router.post("/stories/{slug}/comments")
 async def post_comment_form(
-    request: Request, db: Db, keys: AppKeys, slug: str, reader: CurrentReader
+    request: Request,
+    db: Db,
+    keys: AppKeys,
+    events: Events,
+    limiter: Limiter,
+    slug: str,
+    reader: CurrentReader,
 ) -> Response:
     """The comment form: redirect to the new comment, or show the page again with every
     field as typed and a message beside each wrong one."""
-    story = await stories.story_by_slug(db, slug)
-    if story is None:
-        raise HTTPException(404)
+    story = await _story(db, slug)
     form = await read_form(request, FORM_FIELDS)
-    if not csrf_ok(request, form.get(CSRF_FIELD)):
-        return await render_story_page(
-            request, db, story, form=form, errors={"form": FORM_EXPIRED}, status_code=403
+
+    async def again(errors: dict[str, str], status_code: int) -> Response:
+        return await discussion_page(
+            request, db, story, form=form, errors=errors, status_code=status_code
         )
+
+    if not csrf_ok(request, form.get(CSRF_FIELD)):
+        return await again({"form": FORM_EXPIRED}, 403)
     try:
         comment = await service.post_comment(
-            db, story["id"], form, keys=keys, reader=reader, limiter=request.app.state.limiter
+            db, story["id"], form, keys=keys, reader=reader, events=events, limiter=limiter
         )
-    except service.InvalidComment as exc:
-        return await render_story_page(
-            request, db, story, form=form, errors=exc.errors, status_code=422
+    except Invalid as exc:
+        return await again(exc.errors, 422)
+    except StoryClosed:
+        return await again(
+            {"form": "Comments are closed on this story. Your text is still here to copy."}, 403
         )
-    except service.StoryNotFound:
-        raise HTTPException(404) from None
-    except moderation.StoryClosed:
-        errors = {"form": "Comments are closed on this story. Your text is still here to copy."}
-        return await render_story_page(
-            request, db, story, form=form, errors=errors, status_code=403
-        )
-    except moderation.Banned as exc:
-        errors = {"form": f"{exc} Your text is still here to copy."}
-        return await render_story_page(
-            request, db, story, form=form, errors=errors, status_code=403
-        )
+    except Banned as exc:
+        return await again({"form": f"{exc.detail} Your text is still here to copy."}, 403)
     except RateLimited as exc:
-        response = await render_story_page(
-            request,
-            db,
-            story,
-            form=form,
-            errors={"form": f"{exc.message()}. Your comment is still here: send it again then."},
-            status_code=429,
-        )
+        message = f"{exc.detail}. Your comment is still here: send it again then."
+        response = await again({"form": message}, 429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    if comment["status"] != "approved":
+    if comment["status"] != CommentStatus.approved:
         # Held or rejected: the author sees it above the discussion with the reason.
-        target = f"{story_url(story['slug'])}#c{comment['id']}"
+        target = f"{public.story_path(story['slug'])}#c{comment['id']}"
     else:
         target = await location(db, comment["id"])
     response = RedirectResponse(target, status_code=303)
@@ -95,7 +257,7 @@ async def post_comment_form(
 @router.get("/stories/{slug}/comments")
 async def comments_anchor(slug: str) -> Response:
     """Where the form posts; reloading or sharing that address leads back to the story."""
-    return RedirectResponse(f"{story_url(slug)}#comments", status_code=303)
+    return RedirectResponse(f"{public.story_path(slug)}#comments", status_code=303)
 
 
 @router.get("/comments/{comment_id}")
@@ -104,17 +266,17 @@ async def permalink(db: Db, comment_id: CommentId) -> Response:
     return RedirectResponse(await location(db, comment_id), status_code=302)
 
 
-# Edit and delete one's own comment ----------------------------------------------------------------
+# Edit and delete one's own comment ----------------------------------------------------------
 
 
 async def _own(request: Request, db: Db, keys: Keys, comment_id: int) -> tuple[dict[str, Any], str]:
     comment = await threads.comment(db, comment_id)
-    if comment is None or comment["status"] != "approved":
-        raise HTTPException(404)
+    if comment is None or comment["status"] != CommentStatus.approved:
+        raise NotFound
     token = own_tokens(request, keys).get(comment_id)
     if token is None:
-        raise ProblemError(
-            403, "Only the author can change this comment, from the browser it was posted with"
+        raise NotAllowed(
+            "Only the author can change this comment, from the browser it was posted with"
         )
     return comment, token
 
@@ -144,7 +306,12 @@ async def edit_form(request: Request, db: Db, keys: AppKeys, comment_id: Comment
 
 @router.post("/comments/{comment_id}/edit")
 async def edit_submit(
-    request: Request, db: Db, keys: AppKeys, settings: AppSettings, comment_id: CommentId
+    request: Request,
+    db: Db,
+    keys: AppKeys,
+    events: Events,
+    settings: AppSettings,
+    comment_id: CommentId,
 ) -> Response:
     comment, token = await _own(request, db, keys, comment_id)
     form = await read_form(request, FORM_FIELDS)
@@ -155,12 +322,18 @@ async def edit_submit(
         )
     try:
         await service.edit_comment(
-            db, comment_id, body, keys=keys, token=token, window_minutes=settings.edit_minutes
+            db,
+            comment_id,
+            body,
+            keys=keys,
+            token=token,
+            window_minutes=settings.edit_minutes,
+            events=events,
         )
-    except service.InvalidComment as exc:
+    except Invalid as exc:
         return _edit_page(request, comment, body=body, errors=exc.errors, status_code=422)
-    except service.NotAllowed as exc:
-        return _edit_page(request, comment, body=body, errors={"form": str(exc)}, status_code=403)
+    except NotAllowed as exc:
+        return _edit_page(request, comment, body=body, errors={"form": exc.detail}, status_code=403)
     return RedirectResponse(await location(db, comment_id), status_code=303)
 
 
@@ -172,7 +345,12 @@ async def delete_form(request: Request, db: Db, keys: AppKeys, comment_id: Comme
 
 @router.post("/comments/{comment_id}/delete")
 async def delete_submit(
-    request: Request, db: Db, keys: AppKeys, settings: AppSettings, comment_id: CommentId
+    request: Request,
+    db: Db,
+    keys: AppKeys,
+    events: Events,
+    settings: AppSettings,
+    comment_id: CommentId,
 ) -> Response:
     comment, token = await _own(request, db, keys, comment_id)
     form = await read_form(request, FORM_FIELDS)
@@ -183,24 +361,23 @@ async def delete_submit(
     after = await location(db, comment_id, anchor=False)
     try:
         await service.delete_comment(
-            db, comment_id, keys=keys, token=token, window_minutes=settings.edit_minutes
+            db,
+            comment_id,
+            keys=keys,
+            token=token,
+            window_minutes=settings.edit_minutes,
+            events=events,
         )
-    except service.NotAllowed as exc:
+    except NotAllowed as exc:
         return _edit_page(
-            request, comment, body="", errors={"form": str(exc)}, status_code=403, delete=True
+            request, comment, body="", errors={"form": exc.detail}, status_code=403, delete=True
         )
     return RedirectResponse(f"{after}#comments", status_code=303)
 
 
-# Reports ------------------------------------------------------------------------------------------
+# Reports ------------------------------------------------------------------------------------
 
-REPORT_CHOICES = [
-    ("spam", "Spam or advertising"),
-    ("abuse", "Abuse or harassment"),
-    ("off-topic", "Off-topic"),
-    ("misinformation", "Misinformation"),
-    ("other", "Something else"),
-]
+REPORT_CHOICES = [(reason.value, reason.label) for reason in ReportReason]
 
 
 def _report_page(
@@ -220,8 +397,8 @@ def _report_page(
 
 async def _reportable(db: Db, comment_id: int) -> dict[str, Any]:
     comment = await threads.comment(db, comment_id)
-    if comment is None or comment["status"] != "approved":
-        raise HTTPException(404)
+    if comment is None or comment["status"] != CommentStatus.approved:
+        raise NotFound
     return comment
 
 
@@ -232,75 +409,69 @@ async def report_form(request: Request, db: Db, comment_id: CommentId) -> Respon
 
 @router.post("/comments/{comment_id}/report")
 async def report_submit(
-    request: Request, db: Db, keys: AppKeys, reader: CurrentReader, comment_id: CommentId
+    request: Request,
+    db: Db,
+    keys: AppKeys,
+    events: Events,
+    limiter: Limiter,
+    reader: CurrentReader,
+    comment_id: CommentId,
 ) -> Response:
     comment = await _reportable(db, comment_id)
     form = await read_form(request, ("reason", "text", CSRF_FIELD))
     if not csrf_ok(request, form.get(CSRF_FIELD)):
         return _report_page(request, comment, form, {"form": FORM_EXPIRED}, status_code=403)
-    voter_id = reader.voter_id or keys.new_voter_id()
+    voter = with_voter(reader, keys)
     after = await location(db, comment_id, anchor=False)  # before reports may hide it
     try:
-        await moderation.report(
-            db,
-            comment_id,
-            form,
-            voter_id=voter_id,
-            client_hash=reader.client_hash,
-            limiter=request.app.state.limiter,
-        )
-    except moderation.InvalidReport as exc:
+        await reports.report(db, comment_id, form, reader=voter, events=events, limiter=limiter)
+    except Invalid as exc:
         return _report_page(request, comment, form, exc.errors, status_code=422)
-    except moderation.AlreadyReported:
+    except AlreadyReported:
         errors = {"form": "You have already reported this comment. Thank you."}
         return _report_page(request, comment, form, errors, status_code=409)
     except RateLimited as exc:
-        response = _report_page(request, comment, form, {"form": exc.message()}, 429)
+        response = _report_page(request, comment, form, {"form": exc.detail}, 429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    except LookupError:
-        raise HTTPException(404) from None
     response = RedirectResponse(f"{after}#comments", status_code=303)
-    if reader.voter_id is None:
-        remember_voter(request, response, keys, voter_id)
+    if voter is not reader and voter.voter_id is not None:
+        remember_voter(request, response, keys, voter.voter_id)
     return response
 
 
-# Votes --------------------------------------------------------------------------------------------
+# Votes --------------------------------------------------------------------------------------
 
 
 @router.post("/comments/{comment_id}/vote")
 async def vote_form(
-    request: Request, db: Db, keys: AppKeys, reader: CurrentReader, comment_id: CommentId
+    request: Request,
+    db: Db,
+    keys: AppKeys,
+    events: Events,
+    reader: CurrentReader,
+    comment_id: CommentId,
 ) -> Response:
     form = await read_form(request, FORM_FIELDS)
     if not csrf_ok(request, form.get(CSRF_FIELD)):
-        raise ProblemError(403, "This form had expired: go back, reload the page and vote again")
+        raise NotAllowed("This form had expired: go back, reload the page and vote again")
     value: Any = form.get("value", "")
     value = int(value) if value in ("1", "-1", "0") else value
-    new_voter = reader.voter_id is None
-    if new_voter:
-        reader = service.Reader(client_hash=reader.client_hash, voter_id=keys.new_voter_id())
-    try:
-        await service.vote(db, comment_id, value, reader=reader)
-    except service.InvalidComment as exc:
-        raise ProblemError(422, "; ".join(exc.errors.values())) from None
-    except service.CommentNotFound:
-        raise HTTPException(404) from None
+    voter = with_voter(reader, keys)
+    await service.vote(db, comment_id, value, reader=voter, events=events)
     response = RedirectResponse(await location(db, comment_id), status_code=303)
-    if new_voter:
-        assert reader.voter_id is not None
-        remember_voter(request, response, keys, reader.voter_id)
+    if voter is not reader and voter.voter_id is not None:
+        remember_voter(request, response, keys, voter.voter_id)
     return response
 
 
-# Identicons ---------------------------------------------------------------------------------------
+# Identicons ---------------------------------------------------------------------------------
 
 
 @router.get("/avatars/{key}.svg")
 async def avatar(key: str) -> Response:
     if not avatars.KEY.match(key):
-        raise HTTPException(404)
+        raise NotFound
     return Response(
         avatars.identicon(key),
         media_type="image/svg+xml",

@@ -40,14 +40,6 @@ class ThreadPage(BaseModel):
     )
 
 
-class Problem(BaseModel):
-    type: str
-    title: str
-    status: int
-    detail: str
-    errors: dict[str, str] | None = None
-
-
 class CommentCreated(CommentOut):
     edit_token: str = Field(
         description="Lets the author edit or delete the comment during the edit window: "

@@ -12,54 +12,31 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tribune.comments.threads import ANONYMOUS, to_public
+from tribune import public
 from tribune.comments.validation import (
     CommentFields,
-    FieldErrors,
     check_body,
     normalize_newlines,
     validate_comment,
 )
+from tribune.exceptions import FieldErrors, Invalid, NotAllowed, NotFound
 from tribune.keys import Keys, TokenExpired, TokenInvalid
+from tribune.live.broker import Broker
 from tribune.markdown import render_comment
-from tribune.moderation import service as moderation
-from tribune.moderation.rules import fingerprint
+from tribune.moderation import config as moderation_config
+from tribune.moderation import screening
+from tribune.moderation.wording import fingerprint
+from tribune.ratelimit import RateLimited, RateLimiter
+from tribune.readers import Reader
 from tribune.storage import comments as store
 from tribune.storage import moderation as moderation_store
 from tribune.storage import stories as story_store
-from tribune.storage.engine import Database
-from tribune.storage.tables import CommentStatus
-from tribune.web.ratelimit import RateLimiter
+from tribune.storage.engine import Conn, Database
+from tribune.vocabulary import CommentStatus, EventKind
 
-
-class InvalidComment(Exception):
-    """The fields of a comment are not acceptable; ``errors`` maps each field to why."""
-
-    def __init__(self, errors: FieldErrors) -> None:
-        super().__init__(errors)
-        self.errors = errors
-
-
-class StoryNotFound(Exception):
-    pass
-
-
-class CommentNotFound(Exception):
-    pass
-
-
-class NotAllowed(Exception):
-    """The reader may not change this comment; the message says why."""
-
-
-@dataclass(frozen=True, slots=True)
-class Reader:
-    """Who is acting, as far as an anonymous reader can be known."""
-
-    client_hash: str | None = None
-    voter_id: str | None = None
+NOT_ACCEPTED = "The comment was not accepted"
+SUBMITTED = ("name", "email", "website", "body", "parent_id")  # given back when refused
 
 
 @dataclass(slots=True)
@@ -83,15 +60,17 @@ def _parent_id(data: dict[str, Any]) -> tuple[int | None, FieldErrors]:
     return value, {}
 
 
-async def _check_parent(conn: AsyncConnection, story_id: int, parent_id: int) -> dict[str, Any]:
+async def _check_parent(conn: Conn, story_id: int, parent_id: int) -> dict[str, Any]:
     parent = await store.comment_for_update(conn, parent_id)
     if parent is None:
-        raise InvalidComment({"parent_id": f"There is no comment {parent_id} to reply to"})
-    if parent["story_id"] != story_id:
-        raise InvalidComment({"parent_id": f"Comment {parent_id} belongs to another story"})
-    if parent["status"] != CommentStatus.approved:
-        raise InvalidComment({"parent_id": f"Comment {parent_id} cannot be replied to"})
-    return dict(parent)
+        problem = f"There is no comment {parent_id} to reply to"
+    elif parent["story_id"] != story_id:
+        problem = f"Comment {parent_id} belongs to another story"
+    elif parent["status"] != CommentStatus.approved:
+        problem = f"Comment {parent_id} cannot be replied to"
+    else:
+        return dict(parent)
+    raise Invalid(NOT_ACCEPTED, {"parent_id": problem})
 
 
 def _content(fields: CommentFields, keys: Keys | None) -> dict[str, Any]:
@@ -123,7 +102,7 @@ class NewComment:
     verdicts: list[dict[str, str]] | None = None
 
 
-async def _store_all(conn: AsyncConnection, new: list[NewComment]) -> list[Any]:
+async def _store_all(conn: Conn, new: list[NewComment]) -> list[Any]:
     """Store comments together (the posts of one group commit, an import): per story one
     numbering update and one insert. Returns each stored row, or the exception of a comment
     that could not be stored (a reply to what cannot be replied to, a story gone)."""
@@ -133,7 +112,7 @@ async def _store_all(conn: AsyncConnection, new: list[NewComment]) -> list[Any]:
         if item.parent_id is not None:
             try:
                 parents[index] = await _check_parent(conn, item.story_id, item.parent_id)
-            except InvalidComment as exc:
+            except Invalid as exc:
                 outcomes[index] = exc
     by_story: dict[int, list[int]] = {}
     for index, item in enumerate(new):
@@ -144,7 +123,7 @@ async def _store_all(conn: AsyncConnection, new: list[NewComment]) -> list[Any]:
         last = await story_store.take_comment_numbers(conn, story_id, len(indexes), len(visible))
         if last is None:
             for index in indexes:
-                outcomes[index] = StoryNotFound(story_id)
+                outcomes[index] = NotFound(f"There is no story {story_id}")
             continue
         rows = []
         for number, index in enumerate(indexes, start=last - len(indexes) + 1):
@@ -180,34 +159,40 @@ async def post_comment(
     *,
     keys: Keys,
     reader: Reader,
+    events: Broker,
     limiter: RateLimiter | None = None,
 ) -> dict[str, Any]:
     """Validate, screen and store a reader's comment (a reply when ``parent_id`` is given).
     Returns the public comment with its ``edit_token`` and, when the rules held or rejected
-    it, their reasons; raises InvalidComment, StoryNotFound, or moderation's StoryClosed and
-    Banned, or RateLimited (counting only valid comments)."""
+    it, their reasons. Raises Invalid, NotFound, screening's StoryClosed or Banned, or
+    RateLimited (counting only valid comments); a refusal carries the submitted fields back
+    under ``comment`` in its ``extra``, so nothing the reader typed is lost."""
     fields, errors = validate_comment(data)
     parent_id, parent_errors = _parent_id(data)
     errors |= parent_errors
     if fields is None or errors:
-        raise InvalidComment(errors)
-    if limiter is not None:
-        per_minute = (await moderation.rule_config(db)).rate_per_minute
-        await limiter.hit(per_minute, reader.client_hash, f"name:{fields.name.casefold()}")
-    content = _content(fields, keys)
-    screening = await moderation.screen(
-        db,
-        story_id,
-        body=fields.body,
-        body_html=content["body_html"],
-        name=fields.name,
-        website=fields.website,
-        email_hash=content["email_hash"],
-        client_hash=reader.client_hash,
-        fingerprint=content["fingerprint"],
-    )
-    if screening is None:
-        raise StoryNotFound(story_id)
+        raise Invalid(NOT_ACCEPTED, errors)
+    try:
+        if limiter is not None:
+            per_minute = (await moderation_config.rule_config(db)).rate_per_minute
+            await limiter.hit(per_minute, reader.client_hash, f"name:{fields.name.casefold()}")
+        content = _content(fields, keys)
+        verdict = await screening.screen(
+            db,
+            story_id,
+            body=fields.body,
+            body_html=content["body_html"],
+            name=fields.name,
+            website=fields.website,
+            email_hash=content["email_hash"],
+            client_hash=reader.client_hash,
+            fingerprint=content["fingerprint"],
+        )
+    except (NotAllowed, RateLimited) as exc:
+        exc.extra["comment"] = {k: data[k] for k in SUBMITTED if k in data}
+        raise
+    if verdict is None:
+        raise NotFound(f"There is no story {story_id}")
 
     row = await db.batched(
         _store_all,
@@ -217,20 +202,20 @@ async def post_comment(
             created_at=datetime.now(UTC),
             parent_id=parent_id,
             client_hash=reader.client_hash,
-            status=screening.status,
-            verdicts=screening.stored(),
+            status=verdict.status,
+            verdicts=verdict.stored(),
         ),
     )
     if row["status"] == CommentStatus.approved:
-        await db.announce(story_id, "comment", to_public(row))
-    answer = to_public(row) | {"edit_token": keys.edit_token(row["id"])}
-    if screening.verdicts:
-        answer["moderation"] = [verdict.reason for verdict in screening.verdicts]
+        await events.publish(story_id, EventKind.comment, public.comment(row))
+    answer = public.comment(row) | {"edit_token": keys.edit_token(row["id"])}
+    if verdict.verdicts:
+        answer["moderation"] = [v.reason for v in verdict.verdicts]
     return answer
 
 
 async def import_comments(
-    conn: AsyncConnection, story_id: int, drafts: list[ImportedComment], keys: Keys | None = None
+    conn: Conn, story_id: int, drafts: list[ImportedComment], keys: Keys | None = None
 ) -> int:
     """Add imported comments the story does not already hold (same import key); returns how
     many were added. Runs inside the importer's transaction."""
@@ -239,7 +224,7 @@ async def import_comments(
     for draft in drafts:
         if draft.import_key in known:
             continue
-        fields = CommentFields(name=draft.name or ANONYMOUS, body=draft.body)
+        fields = CommentFields(name=draft.name or public.ANONYMOUS, body=draft.body)
         new.append(
             NewComment(
                 story_id=story_id,
@@ -259,11 +244,11 @@ async def import_comments(
 
 
 async def _own_comment(
-    conn: AsyncConnection, keys: Keys, comment_id: int, token: str | None, window_minutes: int
+    conn: Conn, keys: Keys, comment_id: int, token: str | None, window_minutes: int
 ) -> dict[str, Any]:
     row = await store.comment_for_update(conn, comment_id)
     if row is None or row["status"] == CommentStatus.deleted:
-        raise CommentNotFound(comment_id)
+        raise NotFound(f"There is no comment {comment_id}")
     if not token:
         raise NotAllowed("Only the author can change this comment: send its edit token")
     try:
@@ -291,45 +276,52 @@ async def edit_comment(
     keys: Keys,
     token: str | None,
     window_minutes: int,
+    events: Broker,
 ) -> dict[str, Any]:
     """Replace the body of one's own comment within the edit window."""
     if not isinstance(body, str):
-        raise InvalidComment({"body": "Body must be text"})
+        raise Invalid("The comment was not changed", {"body": "Body must be text"})
     body = normalize_newlines(body)
     if problem := check_body(body):
-        raise InvalidComment({"body": problem})
+        raise Invalid("The comment was not changed", {"body": problem})
     text = body.strip()
     html = render_comment(text)
-    config = await moderation.rule_config(db)
+    config = await moderation_config.rule_config(db)
     async with db.transaction() as conn:
         row = await _own_comment(conn, keys, comment_id, token, window_minutes)
-        screening = moderation.rescreen_edit(config, row, text, html)
+        verdict = screening.rescreen_edit(config, row, text, html)
         changes: dict[str, Any] = {
             "body_md": text,
             "body_html": html,
             "fingerprint": fingerprint(text),
             "edited_at": datetime.now(UTC),
         }
-        if row["status"] == CommentStatus.approved and screening.status != row["status"]:
+        if row["status"] == CommentStatus.approved and verdict.status != row["status"]:
             # An edit can turn a published comment into one the rules hold or reject.
-            changes["verdicts"] = screening.stored()
-            await moderation_store.set_status(conn, row, screening.status, changes)
+            changes["verdicts"] = verdict.stored()
+            await moderation_store.set_status(conn, row, verdict.status, changes)
         else:
             await store.update_comment(conn, comment_id, changes)
             await story_store.bump_version(conn, row["story_id"])
         updated = await store.comment_by_id(conn, comment_id)
     assert updated is not None
-    public = to_public(updated)
+    shown = public.comment(updated)
     if updated["status"] == CommentStatus.approved:
-        edit = {k: public[k] for k in ("id", "body_html", "edited_at")}
-        await db.announce(updated["story_id"], "edit", edit)
+        edit = {k: shown[k] for k in ("id", "body_html", "edited_at")}
+        await events.publish(updated["story_id"], EventKind.edit, edit)
     elif row["status"] == CommentStatus.approved:
-        await db.announce(updated["story_id"], "delete", {"id": comment_id})
-    return public
+        await events.publish(updated["story_id"], EventKind.delete, {"id": comment_id})
+    return shown
 
 
 async def delete_comment(
-    db: Database, comment_id: int, *, keys: Keys, token: str | None, window_minutes: int
+    db: Database,
+    comment_id: int,
+    *,
+    keys: Keys,
+    token: str | None,
+    window_minutes: int,
+    events: Broker,
 ) -> None:
     """Delete one's own comment within the edit window. With replies it stays as a
     "[deleted]" placeholder holding their place; without, it is removed, and so are the
@@ -339,10 +331,10 @@ async def delete_comment(
         was_visible = row["status"] == CommentStatus.approved
         await _remove_own(conn, row, was_visible)
     if was_visible:
-        await db.announce(row["story_id"], "delete", {"id": comment_id})
+        await events.publish(row["story_id"], EventKind.delete, {"id": comment_id})
 
 
-async def _remove_own(conn: AsyncConnection, row: dict[str, Any], was_visible: bool) -> None:
+async def _remove_own(conn: Conn, row: dict[str, Any], was_visible: bool) -> None:
     """Remove a comment's row, or leave a placeholder when it has replies. A held or rejected
     comment was never counted where readers see counts."""
     if was_visible:
@@ -392,15 +384,18 @@ async def _remove_own(conn: AsyncConnection, row: dict[str, Any], was_visible: b
 # Votes -------------------------------------------------------------------------------------------
 
 
-async def vote(db: Database, comment_id: int, value: Any, *, reader: Reader) -> dict[str, int]:
+async def vote(
+    db: Database, comment_id: int, value: Any, *, reader: Reader, events: Broker
+) -> dict[str, int]:
     """Set the reader's vote on a comment to 1, -1, or 0 (withdrawn); returns the score."""
     if value not in (1, -1, 0) or isinstance(value, bool):
-        raise InvalidComment({"value": "Value must be 1 (up), -1 (down) or 0 (withdraw)"})
+        errors = {"value": "Value must be 1 (up), -1 (down) or 0 (withdraw)"}
+        raise Invalid("The vote was not counted", errors)
     if reader.voter_id is None and reader.client_hash is None:
         raise NotAllowed("Votes need a voter cookie or a client address")
     for attempt in range(2):
         try:
-            return await _vote_once(db, comment_id, int(value), reader)
+            return await _vote_once(db, comment_id, int(value), reader, events)
         except IntegrityError:
             # The same reader voted twice at once; the other vote committed first.
             if attempt:
@@ -408,13 +403,17 @@ async def vote(db: Database, comment_id: int, value: Any, *, reader: Reader) -> 
     raise AssertionError("unreachable")
 
 
-async def _vote_once(db: Database, comment_id: int, value: int, reader: Reader) -> dict[str, int]:
+async def _vote_once(
+    db: Database, comment_id: int, value: int, reader: Reader, events: Broker
+) -> dict[str, int]:
     async with db.transaction() as conn:
         row = await store.comment_for_update(conn, comment_id)
-        if row is None or row["status"] != CommentStatus.approved:
-            raise CommentNotFound(comment_id)
-        if await story_store.story_by_id(conn, row["story_id"]) is None:
-            raise CommentNotFound(comment_id)
+        if (
+            row is None
+            or row["status"] != CommentStatus.approved
+            or await story_store.story_by_id(conn, row["story_id"]) is None
+        ):
+            raise NotFound(f"There is no comment {comment_id} to vote on")
         existing = await store.vote_of(conn, comment_id, reader.voter_id, reader.client_hash)
         before = 0 if existing is None else int(existing["value"])
         if existing is None and value:
@@ -428,5 +427,5 @@ async def _vote_once(db: Database, comment_id: int, value: int, reader: Reader) 
             await story_store.bump_version(conn, row["story_id"])
     score = int(row["score"]) + value - before
     if value != before:
-        await db.announce(row["story_id"], "score", {"id": comment_id, "score": score})
+        await events.publish(row["story_id"], EventKind.score, {"id": comment_id, "score": score})
     return {"score": score, "value": value}

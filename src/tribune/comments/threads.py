@@ -8,58 +8,65 @@ costs no recursion anywhere.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.engine import RowMapping
 
 from tribune import cursor as cursors
-from tribune.comments.cache import Encoded, ThreadCache
-from tribune.comments.validation import FieldErrors
-from tribune.encoding import dumps
+from tribune import public
+from tribune.comments.cache import Encoded, ThreadKey, VersionedLRU
+from tribune.exceptions import Invalid, NotFound
+from tribune.jsonformat import dumps
 from tribune.storage import comments as store
+from tribune.storage import raw
 from tribune.storage import stories as story_store
-from tribune.storage.engine import Database
-from tribune.storage.tables import CommentStatus
+from tribune.storage.engine import Conn, Database
+from tribune.vocabulary import VISIBLE, Sort
 
-ANONYMOUS = "Anonymous"
-SORTS = tuple(store.SORT_KEYS)
-DEFAULT_SORT = "oldest"
+# The defaults of every thread read: the API route, the fast lane and the pages use these.
+DEFAULT_SORT = Sort.oldest
 PAGE_SIZE = 50
-LIMIT_MAX = 100
+LIMIT_MAX = cursors.LIMIT_MAX
 DEFAULT_DEPTH = 3
+BAD_PARAMETERS = "The request has invalid parameters"
+_SORTS = frozenset(Sort)
 
 
-class InvalidQuery(Exception):
-    """A thread query parameter is not acceptable; ``errors`` maps it to why."""
+@dataclass(frozen=True, slots=True)
+class ThreadQuery:
+    """What a reader asks of a thread: the order, where the page starts, and how many
+    top-level comments it holds."""
 
-    def __init__(self, errors: FieldErrors) -> None:
-        super().__init__(errors)
-        self.errors = errors
+    sort: Sort = DEFAULT_SORT
+    cursor: str | None = None
+    limit: int = PAGE_SIZE
 
+    @classmethod
+    def parse(
+        cls, sort: str | None = None, cursor: str | None = None, limit: int | None = None
+    ) -> ThreadQuery:
+        """The query from its parameters (None: the default); raises Invalid naming each bad
+        one. The cursor is checked against the sort when the page is read."""
+        errors: dict[str, str] = {}
+        if sort is not None and sort not in _SORTS:
+            errors["sort"] = f"Sort must be one of {', '.join(Sort)}"
+        if limit is not None and not 1 <= limit <= LIMIT_MAX:
+            errors["limit"] = f"Limit must be between 1 and {LIMIT_MAX}"
+        if errors:
+            raise Invalid(BAD_PARAMETERS, errors)
+        query = cls(cursor=cursor or None)
+        if sort is not None:
+            query = replace(query, sort=Sort(sort))
+        return query if limit is None else replace(query, limit=limit)
 
-def avatar_path(avatar: str | None) -> str | None:
-    return f"/avatars/{avatar}.svg" if avatar else None
+    def key(self, story_id: int, depth: int) -> ThreadKey:
+        return (story_id, self.sort, self.cursor, self.limit, depth)
 
-
-def to_public(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
-    """The comment as every reader may see it: no e-mail, no address hash, no token."""
-    deleted = row["status"] == CommentStatus.deleted
-    return {
-        "id": row["id"],
-        "parent_id": row["parent_id"],
-        "number": row["number"],
-        "name": None if deleted else (row["name"] or ANONYMOUS),
-        "website": None if deleted else row["website"],
-        "avatar_url": None if deleted else avatar_path(row["avatar"]),
-        "body_html": "" if deleted else row["body_html"],
-        "created_at": row["created_at"],
-        "edited_at": row["edited_at"],
-        "score": row["score"],
-        "status": row["status"],
-        "featured": bool(row["featured"]),
-        "replies": [],
-    }
+    def after(self) -> list[Any] | None:
+        """The keyset values in the cursor (None: the first page); raises Invalid for a
+        cursor that is not one of this sort's."""
+        return None if self.cursor is None else decode_cursor(self.sort, self.cursor)
 
 
 @dataclass(slots=True)
@@ -79,7 +86,7 @@ def nest(
     shown: dict[int, Shown] = {}
     top: list[dict[str, Any]] = []
     for row in roots:
-        node = to_public(row)
+        node = public.comment(row)
         shown[row["id"]] = Shown(node, 0)
         top.append(node)
     # A comment shown at the last depth passes its replies to the comment holding it, so they
@@ -89,7 +96,7 @@ def nest(
         parent = shown.get(row["parent_id"])
         if parent is None:
             continue  # its parent is not visible; nor, then, is this branch
-        node = to_public(row)
+        node = public.comment(row)
         if parent.depth < max_depth:
             entry = Shown(node, parent.depth + 1)
             holder = parent
@@ -105,33 +112,25 @@ def nest(
     return top, shown
 
 
-def encode_cursor(sort: str, row: RowMapping | dict[str, Any]) -> str:
+def encode_cursor(sort: Sort, row: RowMapping | dict[str, Any]) -> str:
     keys, _ = store.SORT_KEYS[sort]
-    return cursors.encode([sort, *(row[key.name] for key in keys)])
+    return cursors.encode([sort.value, *(row[key.name] for key in keys)])
 
 
-def decode_cursor(sort: str, cursor: str) -> list[Any]:
+def decode_cursor(sort: Sort, cursor: str) -> list[Any]:
     """The keyset values in a cursor made by encode_cursor for the same sort order."""
     value = cursors.decode(cursor)
     if value is None:
-        raise InvalidQuery({"cursor": "Cursor is malformed; pass next_cursor back as given"})
+        raise Invalid(
+            BAD_PARAMETERS, {"cursor": "Cursor is malformed; pass next_cursor back as given"}
+        )
     if (
         len(value) != len(store.SORT_KEYS[sort][0]) + 1
         or value[0] != sort
         or not all(isinstance(v, int) and not isinstance(v, bool) for v in value[1:])
     ):
-        raise InvalidQuery({"cursor": f"Cursor does not belong to sort order '{sort}'"})
+        raise Invalid(BAD_PARAMETERS, {"cursor": f"Cursor does not belong to sort order '{sort}'"})
     return value[1:]
-
-
-def check_query(sort: str, limit: int) -> None:
-    errors: FieldErrors = {}
-    if sort not in SORTS:
-        errors["sort"] = f"Sort must be one of {', '.join(SORTS)}"
-    if not 1 <= limit <= LIMIT_MAX:
-        errors["limit"] = f"Limit must be between 1 and {LIMIT_MAX}"
-    if errors:
-        raise InvalidQuery(errors)
 
 
 @dataclass(slots=True)
@@ -144,66 +143,62 @@ class ThreadPage:
 
 
 async def thread_page(
-    db: Database,
-    story: dict[str, Any],
-    *,
-    sort: str = DEFAULT_SORT,
-    cursor: str | None = None,
-    limit: int = PAGE_SIZE,
-    max_depth: int = DEFAULT_DEPTH,
+    db: Database, story: dict[str, Any], query: ThreadQuery, *, max_depth: int = DEFAULT_DEPTH
 ) -> ThreadPage:
     """One page of a story's discussion: top-level comments with their replies, the next
     page's cursor, and the story's visible comment count."""
-    check_query(sort, limit)
-    after = decode_cursor(sort, cursor) if cursor else None
+    after = query.after()
     async with db.read() as conn:
-        top, shown, following = await _read_page(conn, story["id"], sort, after, limit, max_depth)
+        top, shown, following = await _read_page(conn, story["id"], query, after, max_depth)
         featured = await _featured(conn, story["id"]) if after is None else []
     return ThreadPage(top, shown, following, story["comment_count"], featured)
 
 
-async def _featured(conn: Any, story_id: int) -> list[dict[str, Any]]:
+async def _featured(conn: Conn, story_id: int) -> list[dict[str, Any]]:
     # Highlighted above the first page of every sort order.
-    return [to_public(row) for row in await store.featured_of(conn, story_id)]
+    return [public.comment(row) for row in await store.featured_of(conn, story_id)]
 
 
 async def _read_page(
-    conn: Any, story_id: int, sort: str, after: list[Any] | None, limit: int, max_depth: int
+    conn: Conn, story_id: int, query: ThreadQuery, after: list[Any] | None, max_depth: int
 ) -> tuple[list[dict[str, Any]], dict[int, Shown], str | None]:
     """Top-level comments with replies nested, everything shown, and the next cursor."""
-    rows = list(await store.top_level_page(conn, story_id, sort, after, limit + 1))
-    page = rows[:limit]
+    rows = list(await store.top_level_page(conn, story_id, query.sort, after, query.limit + 1))
+    page = rows[: query.limit]
     replies = await store.replies_of(conn, [row["id"] for row in page])
     top, shown = nest(page, replies, max_depth)
-    return top, shown, encode_cursor(sort, page[-1]) if len(rows) > limit else None
-
-
-class StoryNotFound(Exception):
-    pass
+    more = len(rows) > query.limit
+    return top, shown, encode_cursor(query.sort, page[-1]) if more else None
 
 
 async def version(db: Database, story_id: int) -> tuple[int, int] | None:
-    """The thread's current (version, comment count), the quickest way; None if unknown."""
-    return await story_store.thread_meta_now(db, story_id)
+    """The published story's thread (version, visible comment count), read the quickest
+    way (storage/raw.py); None if there is no such story."""
+    return await raw.thread_meta(db, story_id)
+
+
+async def cached_json(
+    db: Database, cache: VersionedLRU[ThreadKey, Encoded], story_id: int, key: ThreadKey
+) -> Encoded | None:
+    """The encoded page for ``key`` if one was made for the thread's current version."""
+    meta = await raw.thread_meta(db, story_id)
+    return None if meta is None else cache.get(key, meta[0])
 
 
 async def thread_json(
     db: Database,
-    cache: ThreadCache,
+    cache: VersionedLRU[ThreadKey, Encoded],
     story_id: int,
+    query: ThreadQuery,
     *,
-    sort: str = DEFAULT_SORT,
-    cursor: str | None = None,
-    limit: int = PAGE_SIZE,
     max_depth: int = DEFAULT_DEPTH,
 ) -> Encoded:
     """A thread page as the API sends it, encoded once per thread version."""
-    check_query(sort, limit)
-    after = decode_cursor(sort, cursor) if cursor else None
-    key = (story_id, sort, cursor, limit, max_depth)
-    meta = await story_store.thread_meta_now(db, story_id)
+    after = query.after()
+    key = query.key(story_id, max_depth)
+    meta = await raw.thread_meta(db, story_id)
     if meta is None:
-        raise StoryNotFound(story_id)
+        raise NotFound(f"There is no story {story_id}")
     if hit := cache.get(key, meta[0]):
         return hit
     async with db.read() as conn:
@@ -211,19 +206,19 @@ async def thread_json(
         # holds at least what that version committed.
         meta = await story_store.thread_meta(conn, story_id)
         if meta is None:
-            raise StoryNotFound(story_id)
-        top, _, following = await _read_page(conn, story_id, sort, after, limit, max_depth)
+            raise NotFound(f"There is no story {story_id}")
+        top, _, following = await _read_page(conn, story_id, query, after, max_depth)
         featured = await _featured(conn, story_id) if after is None else []
     body = dumps(
         {"comments": top, "next_cursor": following, "total": meta[1], "featured": featured}
     )
-    return cache.put(key, meta[0], body)
+    return cache.put(key, meta[0], Encoded(body))
 
 
-async def _visible(conn: Any, comment_id: int) -> tuple[RowMapping, RowMapping] | None:
+async def _visible(conn: Conn, comment_id: int) -> tuple[RowMapping, RowMapping] | None:
     """A comment readers can see, with its published story; None otherwise."""
     row = await store.comment_by_id(conn, comment_id)
-    if row is None or row["status"] not in store.VISIBLE:
+    if row is None or row["status"] not in VISIBLE:
         return None
     story = await story_store.story_by_id(conn, row["story_id"])
     return None if story is None else (row, story)
@@ -256,7 +251,7 @@ async def comment(db: Database, comment_id: int) -> dict[str, Any] | None:
             return None
         row, story = found
         source = await store.comment_source(conn, comment_id)
-    return to_public(row) | {
+    return public.comment(row) | {
         "body_md": source,
         "story_slug": story["slug"],
         "story_title": story["title"],
@@ -271,7 +266,8 @@ async def own_hidden(db: Database, story_id: int, comment_ids: list[int]) -> lis
     async with db.read() as conn:
         rows = await store.hidden_among(conn, story_id, comment_ids)
     return [
-        to_public(row) | {"reasons": [v["reason"] for v in row["verdicts"] or []]} for row in rows
+        public.comment(row) | {"reasons": [v["reason"] for v in row["verdicts"] or []]}
+        for row in rows
     ]
 
 
@@ -281,3 +277,16 @@ async def votes_of(
     """The reader's votes among these comments."""
     async with db.read() as conn:
         return await store.votes_by(conn, comment_ids, voter_id, client_hash)
+
+
+async def recent(db: Database, limit: int) -> list[dict[str, Any]]:
+    """The newest approved comments on published stories, site-wide, each with its story's
+    slug and title (the comments feed)."""
+    async with db.read() as conn:
+        return [dict(row) for row in await store.recent_comments(conn, limit)]
+
+
+async def newest_of_story(db: Database, story_id: int, limit: int) -> list[dict[str, Any]]:
+    """A story's newest approved comments (its comments feed)."""
+    async with db.read() as conn:
+        return [dict(row) for row in await store.newest_of_story(conn, story_id, limit)]

@@ -1,27 +1,22 @@
 """What each field of a comment may be, as field-keyed messages.
 
 The two messages for empty fields are the demo page's own, word for word. The rules are the
-contract in DESIGN.md; the API, the no-JavaScript form and every importer share them.
+contract in DESIGN.md; the API, the no-JavaScript form and every importer share them. The
+name, e-mail and website checks are shared with staff accounts (tribune/fields.py).
 """
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-from email_validator import EmailNotValidError, validate_email
+from tribune.exceptions import FieldErrors
+from tribune.fields import EMPTY_NAME, check_email, check_name, check_website, is_control
 
 EMPTY_BODY = "Please enter your comment!"
-EMPTY_NAME = "Please enter your name here"
-
-NAME_MAX = 100
 BODY_MAX = 10_000
-EMAIL_MAX = 254
-WEBSITE_MAX = 2_000
 
-FieldErrors = dict[str, str]
+__all__ = ["BODY_MAX", "EMPTY_BODY", "EMPTY_NAME", "CommentFields", "check_body"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,61 +29,14 @@ class CommentFields:
     website: str | None = None
 
 
-def _is_control(char: str) -> bool:
-    # Cc covers NUL, CR, LF, ESC and NEL; line and paragraph separators break names too.
-    return unicodedata.category(char) in ("Cc", "Zl", "Zp")
-
-
-def _length(count: int) -> str:
-    return f"{count:,}"
-
-
-def check_name(value: str) -> str | None:
-    if any(_is_control(c) for c in value):
-        return "Name must not contain control characters or line breaks"
-    name = value.strip()
-    if not name:
-        return EMPTY_NAME
-    if len(name) > NAME_MAX:
-        return f"Name must be at most {NAME_MAX} characters (it has {_length(len(name))})"
-    return None
-
-
 def check_body(value: str) -> str | None:
     body = value.strip()
     if not body:
         return EMPTY_BODY
     if len(body) > BODY_MAX:
-        return f"Comment must be at most {BODY_MAX:,} characters (it has {_length(len(body))})"
-    if any(_is_control(c) and c not in "\t\n" for c in body):
+        return f"Comment must be at most {BODY_MAX:,} characters (it has {len(body):,})"
+    if any(is_control(c) and c not in "\t\n" for c in body):
         return "Comment must not contain control characters"
-    return None
-
-
-def check_email(value: str) -> str | None:
-    email = value.strip()
-    if len(email) > EMAIL_MAX:
-        return f"Email must be at most {EMAIL_MAX} characters"
-    try:
-        validate_email(email, check_deliverability=False)
-    except EmailNotValidError as exc:
-        return f"Email address is not valid: {exc}"
-    return None
-
-
-def check_website(value: str) -> str | None:
-    website = value.strip()
-    if len(website) > WEBSITE_MAX:
-        return f"Website must be at most {WEBSITE_MAX:,} characters"
-    if any(_is_control(c) or c.isspace() for c in website):
-        return "Website must be an http:// or https:// address without spaces"
-    try:
-        parts = urlsplit(website)
-        parts.port  # noqa: B018  (raises ValueError for a malformed port)
-    except ValueError:
-        return "Website is not a valid address"
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return "Website must be an http:// or https:// address"
     return None
 
 

@@ -10,8 +10,6 @@ from tribune.storage import stories as story_store
 from tribune.storage.engine import Database
 from tribune.stories.service import create_story
 
-KINDS = ("page",)
-
 
 class ImportRefused(ValueError):
     """The file cannot be imported; nothing was stored. The message says why."""

@@ -20,13 +20,8 @@ import re
 from dataclasses import dataclass, field
 
 from tribune.comments.service import ImportedComment
-from tribune.comments.validation import (
-    BODY_MAX,
-    EMPTY_BODY,
-    EMPTY_NAME,
-    check_body,
-    check_website,
-)
+from tribune.comments.validation import BODY_MAX, EMPTY_BODY, check_body
+from tribune.fields import EMPTY_NAME, check_website
 from tribune.stories.service import TITLE_MAX, PromoLink, StoryDraft
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -108,11 +103,6 @@ def _comment_block_start(lines: list[str]) -> int | None:
         if (m := COMMENT.match(line)) and m.group(1) == "1" and (i == 0 or not lines[i - 1].strip())
     ]
     for start in reversed(candidates):
-        expected = 1
-        for line in lines[start:]:
-            m = COMMENT.match(line)
-            if m and int(m.group(1)) == expected:
-                expected += 1
         # Every numbered line from here on must continue the sequence 1, 2, 3, ...
         numbered = [int(m.group(1)) for line in lines[start:] if (m := COMMENT.match(line))]
         if numbered == list(range(1, len(numbered) + 1)):

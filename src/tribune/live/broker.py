@@ -15,26 +15,29 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from tribune.vocabulary import EventKind
+
 log = logging.getLogger("tribune.live")
 
 WINDOW = 500  # events kept per story for readers who reconnect
 QUEUE_MAX = 1000  # events waiting for one slow subscriber before it is dropped
+READY_WAIT = 2.0  # seconds a new subscriber waits for the log to be followed (Redis)
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
     id: str
-    type: str
+    type: str  # an EventKind
     data: dict[str, Any]
 
 
-RESET = "reset"  # the reader missed more than the window holds: reload
+RESET = EventKind.reset  # the reader missed more than the window holds: reload
 
 
 class _Hub:
@@ -64,7 +67,8 @@ class Broker:
         self._hubs: dict[int, _Hub] = {}
         self.closing = asyncio.Event()
 
-    async def publish(self, story_id: int, kind: str, data: dict[str, Any]) -> None:
+    async def publish(self, story_id: int, kind: EventKind, data: dict[str, Any]) -> None:
+        """Tell the story's live readers, on every instance, what was just committed."""
         raise NotImplementedError
 
     async def backlog(self, story_id: int, after: str) -> list[Event] | None:
@@ -80,49 +84,64 @@ class Broker:
     def _stopped(self, story_id: int) -> None:
         """A story lost its last subscriber in this process."""
 
-    async def events(self, story_id: int, last_id: str | None) -> AsyncGenerator[Event, None]:
-        """What the reader missed after ``last_id``, then events as they come, until the
-        broker closes or the reader is too slow (the stream then ends; browsers reconnect)."""
+    async def _following(self, story_id: int) -> None:
+        """Return once events published from now on will reach this process's subscribers."""
+
+    @contextlib.asynccontextmanager
+    async def subscribe(
+        self, story_id: int, last_id: str | None
+    ) -> AsyncIterator[AsyncGenerator[Event, None]]:
+        """A reader's subscription, active when the block starts: every event published
+        from then on reaches it. It yields what the reader missed after ``last_id``, then
+        events as they come, until the broker closes or the reader is too slow (the stream
+        then ends; browsers reconnect)."""
         queue: asyncio.Queue[Event | None] = asyncio.Queue(QUEUE_MAX)
         hub = self._hubs.get(story_id)
         if hub is None:
             hub = self._hubs[story_id] = _Hub()
             self._started(story_id)
         hub.queues.add(queue)  # before the backlog: nothing published meanwhile is lost
+        events = self._events(story_id, queue, last_id)
         try:
-            seen: str | None = last_id
-            if last_id:
-                missed = await self.backlog(story_id, last_id)
-                if missed is None:
-                    yield Event(last_id, RESET, {})
-                    return
-                for event in missed:
-                    yield event
-                    seen = event.id
-            closing = asyncio.ensure_future(self.closing.wait())
-            try:
-                while True:
-                    getter = asyncio.ensure_future(queue.get())
-                    done, _ = await asyncio.wait(
-                        {getter, closing}, return_when=asyncio.FIRST_COMPLETED
-                    )
-                    if getter not in done:
-                        getter.cancel()
-                        return
-                    arrived = getter.result()
-                    if arrived is None:
-                        return
-                    if seen is not None and not _after(arrived.id, seen):
-                        continue  # already sent from the backlog
-                    seen = arrived.id
-                    yield arrived
-            finally:
-                closing.cancel()
+            with contextlib.suppress(TimeoutError):  # unreachable Redis: live updates pause
+                await asyncio.wait_for(self._following(story_id), READY_WAIT)
+            yield events
         finally:
+            await events.aclose()
             hub.queues.discard(queue)
             if not hub.queues and self._hubs.get(story_id) is hub:
                 del self._hubs[story_id]
                 self._stopped(story_id)
+
+    async def _events(
+        self, story_id: int, queue: asyncio.Queue[Event | None], last_id: str | None
+    ) -> AsyncGenerator[Event, None]:
+        seen: str | None = last_id
+        if last_id:
+            missed = await self.backlog(story_id, last_id)
+            if missed is None:
+                yield Event(last_id, RESET, {})
+                return
+            for event in missed:
+                yield event
+                seen = event.id
+        closing = asyncio.ensure_future(self.closing.wait())
+        try:
+            while True:
+                getter = asyncio.ensure_future(queue.get())
+                done, _ = await asyncio.wait({getter, closing}, return_when=asyncio.FIRST_COMPLETED)
+                if getter not in done:
+                    getter.cancel()
+                    return
+                arrived = getter.result()
+                if arrived is None:
+                    return
+                if seen is not None and not _after(arrived.id, seen):
+                    continue  # already sent from the backlog
+                seen = arrived.id
+                yield arrived
+        finally:
+            closing.cancel()
 
     async def close(self) -> None:
         self.closing.set()
@@ -157,7 +176,7 @@ class MemoryBroker(Broker):
         self._last = (max(millis, self._last[0]), sequence)
         return f"{self._last[0]}-{self._last[1]}"
 
-    async def publish(self, story_id: int, kind: str, data: dict[str, Any]) -> None:
+    async def publish(self, story_id: int, kind: EventKind, data: dict[str, Any]) -> None:
         event = Event(self._next_id(), kind, data)
         self._logs.setdefault(story_id, deque(maxlen=WINDOW)).append(event)
         if hub := self._hubs.get(story_id):
@@ -186,6 +205,9 @@ class RedisBroker(Broker):
         # Blocking reads need a connection of their own and a timeout beyond the block.
         self._reader = aioredis.from_url(url, socket_timeout=30, socket_connect_timeout=2)
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        # Set once a story's follower knows where it starts reading: from then on every
+        # event published reaches this process.
+        self._ready: dict[int, asyncio.Event] = {}
         self._warned = 0.0
 
     @staticmethod
@@ -197,7 +219,7 @@ class RedisBroker(Broker):
             self._warned = time.monotonic()
             log.warning("redis unavailable (%s): live updates paused: %s", what, exc)
 
-    async def publish(self, story_id: int, kind: str, data: dict[str, Any]) -> None:
+    async def publish(self, story_id: int, kind: EventKind, data: dict[str, Any]) -> None:
         try:
             await self._redis.xadd(
                 self._key(story_id),
@@ -224,11 +246,17 @@ class RedisBroker(Broker):
             return False
 
     def _started(self, story_id: int) -> None:
+        self._ready[story_id] = asyncio.Event()
         self._tasks[story_id] = asyncio.create_task(self._follow(story_id))
 
     def _stopped(self, story_id: int) -> None:
+        self._ready.pop(story_id, None)
         if task := self._tasks.pop(story_id, None):
             task.cancel()
+
+    async def _following(self, story_id: int) -> None:
+        if ready := self._ready.get(story_id):
+            await ready.wait()
 
     async def _follow(self, story_id: int) -> None:
         """Read the story's stream and hand new events to this process's subscribers.
@@ -243,6 +271,8 @@ class RedisBroker(Broker):
                     # this task was starting still arrives (subscribers drop repeats).
                     seconds, micros = await self._reader.time()
                     last = f"{seconds * 1000 + micros // 1000 - 2000}-0"
+                    if ready := self._ready.get(story_id):
+                        ready.set()
                 found: Any = await self._reader.xread({key: last}, block=15_000, count=100)
                 delay = 0.5
             except asyncio.CancelledError:

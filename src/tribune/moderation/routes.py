@@ -7,14 +7,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
-from tribune.accounts.routes import check_form, page, staff_with
-from tribune.accounts.service import Staff
-from tribune.moderation import rules, service
+from tribune.accounts.deps import Banner, Editor, Moderator, RuleKeeper, check_form, staff_page
+from tribune.exceptions import Invalid, NotFound
+from tribune.live.deps import Events
+from tribune.moderation import bans, config, modes, queue, rules
 from tribune.stories import service as stories
+from tribune.vocabulary import CommentMode, ModerationAction, Permission, QueueTab
 from tribune.web.deps import MAX_ID, Db
 from tribune.web.errors import ProblemError
 from tribune.web.forms import read_form, read_form_pairs, read_json
@@ -24,19 +26,17 @@ from tribune.web.security import CSRF_FIELD
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/admin", tags=["staff"])
 
-Moderator = Annotated[Staff, Depends(staff_with("moderate"))]
-Banner = Annotated[Staff, Depends(staff_with("ban"))]
-RuleKeeper = Annotated[Staff, Depends(staff_with("rules"))]
-Editor = Annotated[Staff, Depends(staff_with("stories"))]
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
-FILTER_RULES = (*rules.RULES, "reports")
+RULE_NAMES = tuple(rule.name for rule in rules.RULES)
+RULE_TITLES = {rule.name: rule.title for rule in rules.RULES}
 
 
 def _days(value: str | None, field: str = "ban_days") -> int | None:
     if not value or not value.strip():
         return None
-    if not value.strip().isdigit():
-        raise service.InvalidAction({field: "Days must be a whole number, or empty for no expiry"})
+    if not (value.strip().isascii() and value.strip().isdigit()):
+        errors = {field: "Days must be a whole number, or empty for no expiry"}
+        raise Invalid(queue.NOT_TAKEN, errors)
     return int(value)
 
 
@@ -48,32 +48,32 @@ async def queue_page(
     request: Request,
     db: Db,
     member: Moderator,
-    tab: Annotated[str, Query()] = "pending",
+    tab: Annotated[str, Query()] = QueueTab.pending,
     story: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     rule: Annotated[str | None, Query()] = None,
     before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     done: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    if tab not in service.TABS:
-        raise ProblemError(422, "Tab must be one of: " + ", ".join(service.TABS))
-    if rule and rule not in FILTER_RULES:
-        raise ProblemError(422, "Rule must be one of: " + ", ".join(FILTER_RULES))
-    items, following, counts = await service.queue(
-        db, tab, story_id=story, rule=rule or None, before=before
+    if tab not in frozenset(QueueTab):
+        raise ProblemError(422, "Tab must be one of: " + ", ".join(QueueTab))
+    if rule and rule not in RULE_NAMES:
+        raise ProblemError(422, "Rule must be one of: " + ", ".join(RULE_NAMES))
+    items, following, counts = await queue.queue(
+        db, QueueTab(tab), story_id=story, rule=rule or None, before=before
     )
     filters = {k: v for k, v in (("tab", tab), ("story", story), ("rule", rule)) if v}
-    return page(
+    return staff_page(
         request,
         "queue.html",
         {
             "tab": tab,
-            "tabs": service.TABS,
+            "tabs": tuple(QueueTab),
             "items": items,
             "counts": counts,
             "story_filter": story,
             "rule_filter": rule,
-            "rules": FILTER_RULES,
-            "rule_titles": rules.RULE_TITLES,
+            "rules": RULE_NAMES,
+            "rule_titles": RULE_TITLES,
             "stories": await stories.for_staff(db, 100),
             "next_url": f"/admin/moderation?{urlencode(filters | {'before': following})}"
             if following
@@ -85,7 +85,7 @@ async def queue_page(
 
 
 @router.post("/admin/moderation")
-async def queue_action(request: Request, db: Db, member: Moderator) -> Response:
+async def queue_action(request: Request, db: Db, events: Events, member: Moderator) -> Response:
     pairs = await read_form_pairs(request, max_fields=600)
     form = {key: value for key, value in pairs if key != "ids"}
     check_form(request, form)
@@ -94,30 +94,32 @@ async def queue_action(request: Request, db: Db, member: Moderator) -> Response:
         back = "/admin/moderation"
     if one := form.get("one"):  # a button on one item: "ID:action"
         id_text, _, action = one.partition(":")
-        ids = [int(id_text)] if id_text.isdigit() else []
+        ids = [int(id_text)] if id_text.isascii() and id_text.isdigit() else []
     else:
         action = form.get("action", "")
-        ids = [int(value) for key, value in pairs if key == "ids" and value.isdigit()]
-    if action == "ban" and not member.can("ban"):
+        ids = [
+            int(value)
+            for key, value in pairs
+            if key == "ids" and value.isascii() and value.isdigit()
+        ]
+    if action == ModerationAction.ban and not member.can(Permission.ban):
         raise ProblemError(403, f"A {member.role} may not ban")
-    try:
-        done = await service.act(
-            db,
-            ids,
-            action,
-            by=member,
-            reason=form.get("reason", ""),
-            ban_days=_days(form.get("ban_days")),
-        )
-    except service.InvalidAction as exc:
-        raise ProblemError(422, "; ".join(exc.errors.values())) from None
+    done = await queue.act(
+        db,
+        ids,
+        action,
+        by=member,
+        events=events,
+        reason=form.get("reason", ""),
+        ban_days=_days(form.get("ban_days")),
+    )
     joiner = "&" if "?" in back else "?"
     summary = f"{action}: {len(done)} comment{'s' if len(done) != 1 else ''}"
     return RedirectResponse(f"{back}{joiner}{urlencode({'done': summary})}", 303)
 
 
 @api.post("/moderation", operation_id="moderate")
-async def moderate(request: Request, db: Db, member: Moderator) -> Response:
+async def moderate(request: Request, db: Db, events: Events, member: Moderator) -> Response:
     """Approve, reject, ban the authors of, feature or unfeature comments:
     `{"ids": [...], "action": "approve", "reason"?: "...", "ban_days"?: 7}`."""
     data = await read_json(request)
@@ -131,7 +133,7 @@ async def moderate(request: Request, db: Db, member: Moderator) -> Response:
             errors={"ids": "Ids must be a list of comment ids"},
         )
     action = data.get("action")
-    if action == "ban" and not member.can("ban"):
+    if action == ModerationAction.ban and not member.can(Permission.ban):
         raise ProblemError(403, f"A {member.role} may not ban")
     reason = data.get("reason") or ""
     days = data.get("ban_days")
@@ -141,10 +143,9 @@ async def moderate(request: Request, db: Db, member: Moderator) -> Response:
             "The request has invalid fields",
             errors={"reason": "Reason must be text; ban_days a number"},
         )
-    try:
-        done = await service.act(db, ids, str(action), by=member, reason=reason, ban_days=days)
-    except service.InvalidAction as exc:
-        raise ProblemError(422, "The action was not taken", errors=exc.errors) from None
+    done = await queue.act(
+        db, ids, str(action), by=member, events=events, reason=reason, ban_days=days
+    )
     return Json({"done": done})
 
 
@@ -161,8 +162,8 @@ async def bans_page(request: Request, db: Db, member: Banner) -> Response:
 async def _bans(
     request: Request, db: Db, form: dict[str, str], errors: dict[str, str], status_code: int = 200
 ) -> Response:
-    found = await service.bans_in_force(db)
-    return page(
+    found = await bans.bans_in_force(db)
+    return staff_page(
         request,
         "bans.html",
         {"bans": found, "form": form, "errors": errors},
@@ -175,7 +176,7 @@ async def add_ban(request: Request, db: Db, member: Banner) -> Response:
     form = await read_form(request, BAN_FIELDS)
     check_form(request, form)
     try:
-        await service.add_ban(
+        await bans.add_ban(
             db,
             form.get("kind", ""),
             form.get("value", ""),
@@ -183,7 +184,7 @@ async def add_ban(request: Request, db: Db, member: Banner) -> Response:
             reason=form.get("reason", "").strip()[:1000],
             days=_days(form.get("days"), "days"),
         )
-    except service.InvalidAction as exc:
+    except Invalid as exc:
         return await _bans(request, db, form, exc.errors, status_code=422)
     return RedirectResponse("/admin/bans", 303)
 
@@ -192,9 +193,9 @@ async def add_ban(request: Request, db: Db, member: Banner) -> Response:
 async def lift_ban(request: Request, db: Db, member: Banner, ban_id: Id) -> Response:
     check_form(request, await read_form(request, (CSRF_FIELD,)))
     try:
-        await service.lift_ban(db, ban_id, by=member)
-    except service.InvalidAction as exc:
-        return await _bans(request, db, {}, exc.errors, status_code=404)
+        await bans.lift_ban(db, ban_id, by=member)
+    except NotFound as exc:
+        return await _bans(request, db, {}, {"ban": exc.detail}, status_code=404)
     return RedirectResponse("/admin/bans", 303)
 
 
@@ -205,23 +206,23 @@ LIST_FIELDS = ("banned_words", "suspect_words", "blocked_domains", "disabled")
 
 @router.get("/admin/rules")
 async def rules_page(request: Request, db: Db, member: RuleKeeper) -> Response:
-    config = await service.rule_config(db)
-    return _rules(request, config.model_dump(mode="json"), {})
+    settings = await config.rule_config(db)
+    return _rules(request, settings.model_dump(mode="json"), {})
 
 
 def _rules(
     request: Request, values: dict[str, Any], errors: dict[str, str], status_code: int = 200
 ) -> Response:
     fields = rules.RuleConfig.model_fields
-    return page(
+    return staff_page(
         request,
         "rules.html",
         {
             "values": values,
             "errors": errors,
             "fields": fields,
-            "rule_names": rules.RULES,
-            "rule_titles": rules.RULE_TITLES,
+            "rule_names": RULE_NAMES,
+            "rule_titles": RULE_TITLES,
             "list_fields": LIST_FIELDS,
         },
         status_code=status_code,
@@ -237,7 +238,7 @@ async def save_rules(request: Request, db: Db, member: RuleKeeper) -> Response:
     data: dict[str, Any] = {}
     for name in rules.RuleConfig.model_fields:
         if name == "disabled":
-            data[name] = [rule for rule in rules.RULES if rule not in enabled]
+            data[name] = [rule for rule in RULE_NAMES if rule not in enabled]
         elif name in LIST_FIELDS:
             data[name] = [line.strip() for line in form.get(name, "").splitlines() if line.strip()]
         elif name == "first_comment_hold":
@@ -245,7 +246,7 @@ async def save_rules(request: Request, db: Db, member: RuleKeeper) -> Response:
         else:
             data[name] = form.get(name, "")
     try:
-        await service.save_rule_config(db, data, by=member)
+        await config.save_rule_config(db, data, by=member)
     except ValidationError as exc:
         errors = {
             str(e["loc"][0]): f"{str(e['loc'][0]).replace('_', ' ').capitalize()}: {e['msg']}"
@@ -263,21 +264,19 @@ async def save_rules(request: Request, db: Db, member: RuleKeeper) -> Response:
 
 @router.get("/admin/stories")
 async def stories_page(request: Request, db: Db, member: Editor) -> Response:
-    return page(
+    return staff_page(
         request,
         "stories_admin.html",
-        {"stories": await stories.for_staff(db, 200), "modes": service.MODES},
+        {"stories": await stories.for_staff(db, 200), "modes": tuple(CommentMode)},
     )
 
 
 @router.post("/admin/stories/{story_id}/mode")
-async def story_mode(request: Request, db: Db, member: Editor, story_id: Id) -> Response:
+async def story_mode(
+    request: Request, db: Db, events: Events, member: Editor, story_id: Id
+) -> Response:
     form = await read_form(request, ("mode", "first_comment_hold", CSRF_FIELD))
     check_form(request, form)
-    try:
-        await service.set_story_mode(
-            db, story_id, form.get("mode", ""), form.get("first_comment_hold") == "on", by=member
-        )
-    except service.InvalidAction as exc:
-        raise ProblemError(422, "; ".join(exc.errors.values())) from None
+    hold = form.get("first_comment_hold") == "on"
+    await modes.set_story_mode(db, story_id, form.get("mode", ""), hold, by=member, events=events)
     return RedirectResponse("/admin/stories", 303)

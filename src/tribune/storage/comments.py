@@ -6,11 +6,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Table, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tribune.storage.tables import CommentStatus, StoryStatus, comments, stories, votes
+from tribune.storage.engine import Conn
+from tribune.storage.tables import comments, stories, votes
+from tribune.vocabulary import VISIBLE, CommentStatus, Sort, StoryStatus
 
 PUBLIC_COLUMNS = [
     comments.c.id,
@@ -32,42 +33,38 @@ PUBLIC_COLUMNS = [
     comments.c.featured,
 ]
 
-# A deleted comment stays only while it has replies (it is removed with its last one), so
-# every deleted row is a placeholder that readers see.
-VISIBLE = (CommentStatus.approved, CommentStatus.deleted)
-
 # Each sort order is a keyset: the columns it orders by, all in one direction, so one index
 # serves it read forwards or backwards.
-SORT_KEYS: dict[str, tuple[list[Any], bool]] = {
-    "oldest": ([comments.c.number], False),
-    "newest": ([comments.c.number], True),
-    "top": ([comments.c.score, comments.c.id], True),
-    "replies": ([comments.c.descendant_count, comments.c.id], True),
+SORT_KEYS: dict[Sort, tuple[list[Any], bool]] = {
+    Sort.oldest: ([comments.c.number], False),
+    Sort.newest: ([comments.c.number], True),
+    Sort.top: ([comments.c.score, comments.c.id], True),
+    Sort.replies: ([comments.c.descendant_count, comments.c.id], True),
 }
 
 
 _INSERT = insert(comments).returning(*PUBLIC_COLUMNS, sort_by_parameter_order=True)
 
 
-async def insert_comments(conn: AsyncConnection, rows: list[dict[str, Any]]) -> list[RowMapping]:
+async def insert_comments(conn: Conn, rows: list[dict[str, Any]]) -> list[RowMapping]:
     """Store comments (one statement, however many); returns them as readers may see them,
     in the order given."""
     return list((await conn.execute(_INSERT, rows)).mappings().all())
 
 
-async def insert_many(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+async def insert_many(conn: Conn, rows: list[dict[str, Any]]) -> None:
     """Insert many comments in one statement batch (importers, benchmarks)."""
     if rows:
         await conn.execute(insert(comments), rows)
 
 
-async def comment_by_id(conn: AsyncConnection, comment_id: int) -> RowMapping | None:
+async def comment_by_id(conn: Conn, comment_id: int) -> RowMapping | None:
     query = select(*PUBLIC_COLUMNS).where(comments.c.id == comment_id)
     return (await conn.execute(query)).mappings().first()
 
 
 async def hidden_among(
-    conn: AsyncConnection, story_id: int, comment_ids: Sequence[int]
+    conn: Conn, story_id: int, comment_ids: Sequence[int]
 ) -> Sequence[RowMapping]:
     """Which of these comments of the story are held or rejected, with the rules' reasons."""
     query = (
@@ -82,7 +79,7 @@ async def hidden_among(
     return (await conn.execute(query)).mappings().all()
 
 
-async def comment_for_update(conn: AsyncConnection, comment_id: int) -> RowMapping | None:
+async def comment_for_update(conn: Conn, comment_id: int) -> RowMapping | None:
     """The comment row, locked for the rest of the transaction on PostgreSQL."""
     query = select(*PUBLIC_COLUMNS).where(comments.c.id == comment_id).with_for_update()
     return (await conn.execute(query)).mappings().first()
@@ -92,7 +89,7 @@ def _visible(story_id: int) -> list[Any]:
     return [comments.c.story_id == story_id, comments.c.status.in_(VISIBLE)]
 
 
-def top_level_query(story_id: int, sort: str, after: Sequence[Any] | None, limit: int) -> Any:
+def top_level_query(story_id: int, sort: Sort, after: Sequence[Any] | None, limit: int) -> Any:
     """Visible top-level comments of a story after a keyset cursor, in a sort order."""
     keys, descending = SORT_KEYS[sort]
     query = select(*PUBLIC_COLUMNS).where(*_visible(story_id), comments.c.depth == 0)
@@ -105,9 +102,9 @@ def top_level_query(story_id: int, sort: str, after: Sequence[Any] | None, limit
 
 
 async def top_level_page(
-    conn: AsyncConnection,
+    conn: Conn,
     story_id: int,
-    sort: str,
+    sort: Sort,
     after: Sequence[Any] | None,
     limit: int,
 ) -> Sequence[RowMapping]:
@@ -124,7 +121,7 @@ def replies_query(root_ids: list[int]) -> Any:
     )
 
 
-async def replies_of(conn: AsyncConnection, root_ids: Iterable[int]) -> list[RowMapping]:
+async def replies_of(conn: Conn, root_ids: Iterable[int]) -> list[RowMapping]:
     """Every visible reply under the given top-level comments, in posting order."""
     ids = list(root_ids)
     if not ids:
@@ -136,7 +133,7 @@ async def replies_of(conn: AsyncConnection, root_ids: Iterable[int]) -> list[Row
 FEATURED_MAX = 5
 
 
-async def featured_of(conn: AsyncConnection, story_id: int) -> Sequence[RowMapping]:
+async def featured_of(conn: Conn, story_id: int) -> Sequence[RowMapping]:
     """The story's featured comments (moderators' picks), oldest first."""
     query = (
         select(*PUBLIC_COLUMNS)
@@ -151,7 +148,7 @@ async def featured_of(conn: AsyncConnection, story_id: int) -> Sequence[RowMappi
     return (await conn.execute(query)).mappings().all()
 
 
-async def top_level_before(conn: AsyncConnection, story_id: int, number: int) -> int:
+async def top_level_before(conn: Conn, story_id: int, number: int) -> int:
     """How many visible top-level comments of the story come before the given number."""
     query = select(func.count()).where(
         *_visible(story_id), comments.c.depth == 0, comments.c.number < number
@@ -159,7 +156,7 @@ async def top_level_before(conn: AsyncConnection, story_id: int, number: int) ->
     return int((await conn.execute(query)).scalar_one())
 
 
-async def top_level_at(conn: AsyncConnection, story_id: int, index: int) -> RowMapping | None:
+async def top_level_at(conn: Conn, story_id: int, index: int) -> RowMapping | None:
     """The visible top-level comment at a 0-based position in oldest-first order."""
     query = (
         select(*PUBLIC_COLUMNS)
@@ -171,7 +168,7 @@ async def top_level_at(conn: AsyncConnection, story_id: int, index: int) -> RowM
     return (await conn.execute(query)).mappings().first()
 
 
-async def import_keys(conn: AsyncConnection, story_id: int) -> set[str]:
+async def import_keys(conn: Conn, story_id: int) -> set[str]:
     """The import keys of a story's comments, to skip what an earlier import brought."""
     query = select(comments.c.import_key).where(
         comments.c.story_id == story_id, comments.c.import_key.is_not(None)
@@ -179,7 +176,7 @@ async def import_keys(conn: AsyncConnection, story_id: int) -> set[str]:
     return {row[0] for row in await conn.execute(query)}
 
 
-async def recent_comments(conn: AsyncConnection, limit: int) -> Sequence[RowMapping]:
+async def recent_comments(conn: Conn, limit: int) -> Sequence[RowMapping]:
     """The newest visible comments with content on published stories, site-wide."""
     query = (
         select(
@@ -198,7 +195,7 @@ async def recent_comments(conn: AsyncConnection, limit: int) -> Sequence[RowMapp
     return (await conn.execute(query)).mappings().all()
 
 
-async def newest_of_story(conn: AsyncConnection, story_id: int, limit: int) -> Sequence[RowMapping]:
+async def newest_of_story(conn: Conn, story_id: int, limit: int) -> Sequence[RowMapping]:
     query = (
         select(*PUBLIC_COLUMNS)
         .where(comments.c.story_id == story_id, comments.c.status == CommentStatus.approved)
@@ -212,7 +209,7 @@ async def newest_of_story(conn: AsyncConnection, story_id: int, limit: int) -> S
 
 
 async def add_to_counts(
-    conn: AsyncConnection,
+    conn: Conn,
     comment_id: int,
     *,
     replies: int = 0,
@@ -230,32 +227,41 @@ async def add_to_counts(
         await conn.execute(update(comments).where(comments.c.id == comment_id).values(**values))
 
 
-async def update_comment(conn: AsyncConnection, comment_id: int, values: dict[str, Any]) -> None:
+async def update_comment(conn: Conn, comment_id: int, values: dict[str, Any]) -> None:
     await conn.execute(update(comments).where(comments.c.id == comment_id).values(**values))
 
 
-async def delete_comment(conn: AsyncConnection, comment_id: int) -> None:
+async def delete_comment(conn: Conn, comment_id: int) -> None:
     await conn.execute(delete(comments).where(comments.c.id == comment_id))
 
 
 # Votes -----------------------------------------------------------------------------------------
 
 
-async def vote_of(
-    conn: AsyncConnection, comment_id: int, voter_id: str | None, client_hash: str | None
-) -> RowMapping | None:
-    """The reader's vote on a comment, found by their voter cookie or their address hash."""
+def by_reader(table: Table, voter_id: str | None, client_hash: str | None) -> Any:
+    """The rows of a vote or report table that are this reader's: by their voter cookie or
+    their address hash; None when the reader has neither."""
     who = [
-        c == v for c, v in ((votes.c.voter_id, voter_id), (votes.c.client_hash, client_hash)) if v
+        column == value
+        for column, value in ((table.c.voter_id, voter_id), (table.c.client_hash, client_hash))
+        if value
     ]
-    if not who:
+    return or_(*who) if who else None
+
+
+async def vote_of(
+    conn: Conn, comment_id: int, voter_id: str | None, client_hash: str | None
+) -> RowMapping | None:
+    """The reader's vote on a comment."""
+    who = by_reader(votes, voter_id, client_hash)
+    if who is None:
         return None
-    query = select(votes).where(votes.c.comment_id == comment_id, or_(*who)).limit(1)
+    query = select(votes).where(votes.c.comment_id == comment_id, who).limit(1)
     return (await conn.execute(query)).mappings().first()
 
 
 async def insert_vote(
-    conn: AsyncConnection,
+    conn: Conn,
     comment_id: int,
     voter_id: str | None,
     client_hash: str | None,
@@ -273,7 +279,7 @@ async def insert_vote(
     )
 
 
-async def change_vote(conn: AsyncConnection, vote_id: int, value: int) -> None:
+async def change_vote(conn: Conn, vote_id: int, value: int) -> None:
     if value == 0:
         await conn.execute(delete(votes).where(votes.c.id == vote_id))
     else:
@@ -281,20 +287,18 @@ async def change_vote(conn: AsyncConnection, vote_id: int, value: int) -> None:
 
 
 async def votes_by(
-    conn: AsyncConnection, comment_ids: Iterable[int], voter_id: str | None, client_hash: str | None
+    conn: Conn, comment_ids: Iterable[int], voter_id: str | None, client_hash: str | None
 ) -> dict[int, int]:
     """The reader's votes among the given comments: {comment_id: 1 or -1}."""
     ids = list(comment_ids)
-    who = [
-        c == v for c, v in ((votes.c.voter_id, voter_id), (votes.c.client_hash, client_hash)) if v
-    ]
-    if not ids or not who:
+    who = by_reader(votes, voter_id, client_hash)
+    if not ids or who is None:
         return {}
-    query = select(votes.c.comment_id, votes.c.value).where(votes.c.comment_id.in_(ids), or_(*who))
+    query = select(votes.c.comment_id, votes.c.value).where(votes.c.comment_id.in_(ids), who)
     return {row.comment_id: row.value for row in await conn.execute(query)}
 
 
-async def comment_source(conn: AsyncConnection, comment_id: int) -> str | None:
+async def comment_source(conn: Conn, comment_id: int) -> str | None:
     """The Markdown a comment was written in (for its author's edit form)."""
     query = select(comments.c.body_md).where(comments.c.id == comment_id)
     return (await conn.execute(query)).scalar_one_or_none()

@@ -1,4 +1,15 @@
-"""The database handle: an async engine for SQLite or PostgreSQL, and transactions."""
+"""The database handle: connections for reads and writes on SQLite or PostgreSQL.
+
+One driver per database, plus the raw path of ``storage/raw.py`` for the hottest reads:
+
+- SQLite: pysqlite, run synchronously on the event loop (``SyncConn``). SQLite answers an
+  indexed statement in microseconds, while a hop to a thread (aiosqlite) cost about a
+  millisecond of CPU each. Nothing inside a transaction suspends, so two requests never
+  interleave in one. One write connection, kept open; writers queue on an asyncio lock.
+- PostgreSQL: SQLAlchemy's asyncio engine over asyncpg.
+
+Storage functions take a ``Conn`` and do not care which of the two they were given.
+"""
 
 from __future__ import annotations
 
@@ -6,34 +17,59 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Connection, Engine, Result, make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
-from tribune.storage.coalesce import Coalescer
+from tribune.storage.shared_reads import SharedReads
 
-if TYPE_CHECKING:
-    from tribune.live.broker import Broker
-
+# A writer waits this long for another process's write lock (``tribune serve --workers N``
+# share the file). It waits on the event loop thread: while it waits, that worker answers
+# nothing else. Write transactions hold the lock for milliseconds, so waits are short; only
+# a stuck writer elsewhere would make a worker stall for the whole timeout.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-LOOP_READ_BUSY_MS = 20
+RAW_READ_BUSY_MS = 20  # the raw reader gives up quickly and falls back (storage/raw.py)
 GROUP_MAX = 200  # writes sharing one commit
 
-Handler = Callable[[AsyncConnection, list[Any]], Awaitable[list[Any]]]
+T = TypeVar("T")
+Result = CursorResult[*tuple[Any, ...]]  # rows of any width
 
 
-def async_url(url: str) -> str:
-    """Map the URL a user writes to the async driver Tribune uses for it."""
-    parsed = make_url(url)
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        return str(parsed.set(drivername="sqlite+aiosqlite"))
-    if backend in ("postgresql", "postgres"):
-        return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
-    raise ValueError(f"unsupported database URL scheme: {parsed.drivername}")
+class Conn(Protocol):
+    """A connection as storage functions use it: SQLAlchemy's AsyncConnection on PostgreSQL,
+    a SyncConn on SQLite. Results are buffered either way."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Result: ...
+
+    async def exec_driver_sql(self, statement: str, parameters: Any = None) -> Result: ...
+
+
+class SyncConn:
+    """A pysqlite connection behind the Conn interface: each statement runs at once on the
+    event loop, so callers must never await real I/O while they hold one in a transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.sync = connection
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.sync.dialect
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Result:
+        return self.sync.execute(statement, parameters)
+
+    async def exec_driver_sql(self, statement: str, parameters: Any = None) -> Result:
+        return self.sync.exec_driver_sql(statement, parameters)
+
+
+Handler = Callable[[Conn, list[Any]], Awaitable[list[Any]]]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -59,130 +95,82 @@ def _begin_immediate(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-class LoopConnection:
-    """A synchronous SQLite connection dressed as the AsyncConnection methods the storage
-    functions use. Its statements run on the event loop without a thread hop: SQLite answers
-    an indexed statement in microseconds, while aiosqlite's round trip costs about a
-    millisecond of CPU. Nothing inside suspends, so a transaction is never interleaved."""
-
-    def __init__(self, connection: Connection) -> None:
-        self.sync_connection = connection
-
-    async def execute(self, statement: Any, parameters: Any = None) -> Result[Any]:
-        return self.sync_connection.execute(statement, parameters)
-
-    async def exec_driver_sql(self, statement: str, parameters: Any = None) -> Result[Any]:
-        return self.sync_connection.exec_driver_sql(statement, parameters)
-
-    async def run_sync(self, fn: Any, *args: Any) -> Any:
-        return fn(self.sync_connection, *args)
-
-
-def _loop_engine(url: str, begin: Any, pool_size: int) -> Engine:
-    engine = create_engine(
-        make_url(url).set(drivername="sqlite+pysqlite"), pool_size=pool_size, max_overflow=0
-    )
+def _sqlite_engine(url: str, begin: Any, **pool: Any) -> Engine:
+    engine = create_engine(make_url(url).set(drivername="sqlite+pysqlite"), **pool)
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", begin)
     return engine
 
 
-def _sqlite_engine(url: str, begin: Any, pool_size: int) -> AsyncEngine:
-    engine = create_async_engine(async_url(url), pool_size=pool_size, max_overflow=0)
-    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    event.listen(engine.sync_engine, "begin", begin)
-    return engine
+def _postgresql_url(url: str) -> str:
+    return make_url(url).set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
 class Database:
-    """One per process. ``read()`` for queries, ``transaction()`` for writes."""
+    """One per process. ``read()`` for queries, ``transaction()`` for writes, ``batched()``
+    for writes that share a commit; ``storage/raw.py`` for the few hottest reads."""
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        parsed = make_url(url)
+        backend = parsed.get_backend_name()
+        if backend not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError(f"unsupported database URL scheme: {parsed.drivername}")
         self.url = url
-        self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        self.is_sqlite = backend == "sqlite"
+        self._sqlite_read: Engine | None = None
+        self._sqlite_write: Engine | None = None
+        self._engine: AsyncEngine | None = None
         if self.is_sqlite:
-            self.engine: AsyncEngine = _sqlite_engine(url, _begin_deferred, pool_size)
-            # SQLite has one writer per file: one write connection, writers queue on the lock.
-            self.write_engine = _sqlite_engine(url, _begin_immediate, 1)
-            # What requests use: the same database, synchronously on the event loop.
-            self._loop_read: Engine | None = _loop_engine(url, _begin_deferred, pool_size)
-            self._loop_write: Engine | None = _loop_engine(url, _begin_immediate, 1)
-        else:
-            self.engine = create_async_engine(
-                async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            self._sqlite_read = _sqlite_engine(
+                url, _begin_deferred, pool_size=pool_size, max_overflow=0
             )
-            self.write_engine = self.engine
-            self._loop_read = self._loop_write = None
+            # SQLite has one writer per file: one write connection, writers queue on the lock.
+            self._sqlite_write = _sqlite_engine(url, _begin_immediate, pool_size=1, max_overflow=0)
+        else:
+            # A worker uses up to pool_size * 2 connections here, plus the raw pool's.
+            self._engine = create_async_engine(
+                _postgresql_url(url),
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+            )
         self._write_lock = asyncio.Lock()
-        self._loop_reader: sqlite3.Connection | None = None
         self._writer: Connection | None = None
-        # Identical hot reads in flight at once share a query (PostgreSQL; see coalesce.py).
-        self.shared_reads = Coalescer()
-        # Where committed writes are announced to live readers (tribune.live; set by the app).
-        self.broker: Broker | None = None
-        # Site settings this process read lately: key -> (monotonic time read, value).
-        self.settings_cache: dict[str, tuple[float, Any]] = {}
         self._queued: list[tuple[Handler, Any, asyncio.Future[Any]]] = []
         self._committer: asyncio.Task[None] | None = None
-        self._quick_pool: asyncpg.Pool | None = None
-        self._quick_pool_lock = asyncio.Lock()
-        self._pool_size = pool_size
-
-    def loop_reader(self) -> sqlite3.Connection | None:
-        """For SQLite, a raw read-only sqlite3 connection for the hottest tiny reads (a story's
-        thread version, comment counts), skipping SQLAlchemy's per-statement work. Its busy
-        timeout is short: a rare lock sends the caller to db.read() instead. None for
-        PostgreSQL and in-memory databases."""
-        if not self.is_sqlite:
-            return None
-        if self._loop_reader is None:
-            path = make_url(self.url).database
-            if not path or path == ":memory:":
-                return None
-            connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            connection.execute("PRAGMA query_only=1")
-            connection.execute(f"PRAGMA busy_timeout={LOOP_READ_BUSY_MS}")
-            self._loop_reader = connection
-        return self._loop_reader
-
-    async def quick_pool(self) -> asyncpg.Pool:
-        """For PostgreSQL, a small asyncpg pool for tiny hot reads (a story's thread version)
-        without SQLAlchemy's per-statement work; asyncpg prepares and caches the statement."""
-        if self._quick_pool is None:
-            # Many first requests arrive together: one creates the pool, the others wait.
-            async with self._quick_pool_lock:
-                if self._quick_pool is None:
-                    url = make_url(self.url).set(drivername="postgresql")
-                    self._quick_pool = await asyncpg.create_pool(
-                        url.render_as_string(hide_password=False),
-                        min_size=1,
-                        max_size=max(2, self._pool_size // 2),
-                    )
-        return self._quick_pool
+        # The raw path's connections (storage/raw.py), opened on first use.
+        self._raw_reader: sqlite3.Connection | None = None
+        self._raw_pool: asyncpg.Pool | None = None
+        self._raw_pool_lock = asyncio.Lock()
+        self.raw_pool_size = max(2, pool_size // 2)
+        # Identical raw reads in flight at once share a query (PostgreSQL; shared_reads.py).
+        self.shared_reads = SharedReads()
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        if self._loop_read is not None:
-            with self._loop_read.connect() as sync:
-                yield LoopConnection(sync)  # type: ignore[misc]
+    async def read(self) -> AsyncIterator[Conn]:
+        if self._sqlite_read is not None:
+            with self._sqlite_read.connect() as sync:
+                yield SyncConn(sync)
             return
-        async with self.engine.connect() as conn:
+        assert self._engine is not None
+        async with self._engine.connect() as conn:
             yield conn
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+    async def transaction(self) -> AsyncIterator[Conn]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
-        if self._loop_write is not None:
+        if self._sqlite_write is not None:
             async with self._write_lock:
                 # The one writer keeps its connection: a pool checkout and its reset-on-return
                 # cost twice what BEGIN and COMMIT do.
                 if self._writer is None or self._writer.closed:
-                    self._writer = self._loop_write.connect()
+                    self._writer = self._sqlite_write.connect()
                 with self._writer.begin():
-                    yield LoopConnection(self._writer)  # type: ignore[misc]
-        else:
-            async with self.engine.begin() as conn:
-                yield conn
+                    yield SyncConn(self._writer)
+            return
+        assert self._engine is not None
+        async with self._engine.begin() as conn:
+            yield conn
 
     async def batched(self, handler: Handler, item: Any) -> Any:
         """Queue ``item`` for ``handler``, which writes every item queued meanwhile in one
@@ -230,28 +218,74 @@ class Database:
                 else:
                     future.set_result(outcome)
 
-    async def announce(self, story_id: int, kind: str, data: dict[str, Any]) -> None:
-        """Tell live readers of a story what was just committed (no-op without a broker)."""
-        if self.broker is not None:
-            await self.broker.publish(story_id, kind, data)
+    async def run_sync(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` on a synchronous connection of its own that it commits itself: for
+        schema work (migrations, their checks), never for requests."""
+        if self._engine is not None:
+            async with self._engine.connect() as conn:
+                return await conn.run_sync(fn)
+        # A connection apart from the request pools, closed afterwards: migrations change
+        # pragmas and the schema, which pooled connections must not carry on with.
+        engine = _sqlite_engine(self.url, _begin_immediate, poolclass=NullPool)
+        try:
+            with engine.connect() as connection:
+                return fn(connection)
+        finally:
+            engine.dispose()
+
+    def raw_sqlite_reader(self) -> sqlite3.Connection | None:
+        """For storage/raw.py on SQLite: a read-only sqlite3 connection with a short busy
+        timeout. None for PostgreSQL and in-memory databases."""
+        if not self.is_sqlite:
+            return None
+        if self._raw_reader is None:
+            path = make_url(self.url).database
+            if not path or path == ":memory:":
+                return None
+            connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            connection.execute("PRAGMA query_only=1")
+            connection.execute(f"PRAGMA busy_timeout={RAW_READ_BUSY_MS}")
+            self._raw_reader = connection
+        return self._raw_reader
+
+    async def raw_postgresql_pool(self) -> asyncpg.Pool:
+        """For storage/raw.py on PostgreSQL: a small asyncpg pool; asyncpg prepares and
+        caches each statement."""
+        if self._raw_pool is None:
+            # Many first requests arrive together: one creates the pool, the others wait.
+            async with self._raw_pool_lock:
+                if self._raw_pool is None:
+                    url = make_url(self.url).set(drivername="postgresql")
+                    self._raw_pool = await asyncpg.create_pool(
+                        url.render_as_string(hide_password=False),
+                        min_size=1,
+                        max_size=self.raw_pool_size,
+                    )
+        return self._raw_pool
 
     async def ping(self) -> None:
-        async with self.engine.connect() as conn:
+        """Raise unless both ways requests read answer: the raw path and a pooled
+        connection (readiness checks)."""
+        if self.is_sqlite:
+            if (reader := self.raw_sqlite_reader()) is not None:
+                reader.execute("SELECT 1").fetchall()
+        else:
+            await (await self.raw_postgresql_pool()).fetchval("SELECT 1")
+        async with self.read() as conn:
             await conn.exec_driver_sql("SELECT 1")
 
     async def dispose(self) -> None:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-        for engine in (self._loop_read, self._loop_write):
+        for engine in (self._sqlite_read, self._sqlite_write):
             if engine is not None:
                 engine.dispose()
-        if self._quick_pool is not None:
-            await self._quick_pool.close()
-            self._quick_pool = None
-        if self._loop_reader is not None:
-            self._loop_reader.close()
-            self._loop_reader = None
-        await self.engine.dispose()
-        if self.write_engine is not self.engine:
-            await self.write_engine.dispose()
+        if self._raw_pool is not None:
+            await self._raw_pool.close()
+            self._raw_pool = None
+        if self._raw_reader is not None:
+            self._raw_reader.close()
+            self._raw_reader = None
+        if self._engine is not None:
+            await self._engine.dispose()

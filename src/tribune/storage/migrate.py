@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -32,21 +33,24 @@ def _is_current(connection: Connection) -> bool:
     return set(MigrationContext.configure(connection).get_current_heads()) == heads
 
 
+def _step(step: str, revision: str) -> Callable[[Connection], None]:
+    def run(connection: Connection) -> None:
+        _run(connection, step, revision)
+        connection.commit()
+
+    return run
+
+
 async def upgrade(db: Database, revision: str = "head") -> None:
     """Bring the database to the newest schema (or to ``revision``); a no-op when it is
     already there."""
-    async with db.write_engine.connect() as conn:
-        await conn.run_sync(_run, "upgrade", revision)
-        await conn.commit()
+    await db.run_sync(_step("upgrade", revision))
 
 
 async def downgrade(db: Database, revision: str) -> None:
     """Take the schema back to an earlier revision, keeping the data it can hold."""
-    async with db.write_engine.connect() as conn:
-        await conn.run_sync(_run, "downgrade", revision)
-        await conn.commit()
+    await db.run_sync(_step("downgrade", revision))
 
 
 async def is_current(db: Database) -> bool:
-    async with db.engine.connect() as conn:
-        return await conn.run_sync(_is_current)
+    return await db.run_sync(_is_current)

@@ -7,37 +7,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Text,
-    and_,
-    bindparam,
-    cast,
-    delete,
-    exists,
-    func,
-    insert,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import and_, bindparam, cast, delete, exists, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
 from tribune.storage import stories as story_store
-from tribune.storage.comments import PUBLIC_COLUMNS, add_to_counts
-from tribune.storage.engine import Database
-from tribune.storage.quick import quick, quick_rows
-from tribune.storage.tables import (
-    CommentStatus,
-    StoryStatus,
-    UTCDateTime,
-    bans,
-    comments,
-    reports,
-    site_settings,
-    stories,
-)
+from tribune.storage.comments import PUBLIC_COLUMNS, add_to_counts, by_reader
+from tribune.storage.engine import Conn
+from tribune.storage.tables import UTCDateTime, bans, comments, reports, site_settings, stories
+from tribune.vocabulary import BanKind, CommentStatus
 
 
 def _by_author(email_hash: str | None, client_hash: str | None) -> Any:
@@ -53,7 +32,7 @@ def _by_author(email_hash: str | None, client_hash: str | None) -> Any:
 
 
 async def author_history(
-    conn: AsyncConnection, email_hash: str | None, client_hash: str | None
+    conn: Conn, email_hash: str | None, client_hash: str | None
 ) -> tuple[int, int]:
     """(comments posted, comments rejected) by the author."""
     who = _by_author(email_hash, client_hash)
@@ -67,6 +46,9 @@ async def author_history(
 
 
 def _screening_query() -> Any:
+    """What the rules need to know about a new comment, in one query: the published story's
+    comment settings, whether the same text was posted since ``since``, whether the author
+    has an approved comment, and the id of a ban in force on them (None: not banned)."""
     email: Any = bindparam("email")
     client: Any = bindparam("client")
     now = bindparam("now", type_=UTCDateTime())
@@ -82,8 +64,8 @@ def _screening_query() -> Any:
         select(bans.c.id)
         .where(
             or_(
-                and_(bans.c.kind == "email", bans.c.value == email),
-                and_(bans.c.kind == "client", bans.c.value == client),
+                and_(bans.c.kind == BanKind.email, bans.c.value == email),
+                and_(bans.c.kind == BanKind.client, bans.c.value == client),
             ),
             bans.c.lifted_at.is_(None),
             or_(bans.c.expires_at.is_(None), bans.c.expires_at > now),
@@ -105,47 +87,16 @@ def _screening_query() -> Any:
     ).where(stories.c.id == bindparam("story"), stories.c.status == bindparam("published"))
 
 
-_SCREENING = _screening_query()
-_SCREENING_QUICK = quick(_SCREENING)
-FACTS = ("comment_mode", "first_comment_hold", "duplicate", "has_posted", "ban_id")
-
-
-async def screening_facts(
-    db: Database,
-    story_id: int,
-    *,
-    fingerprint: str,
-    since: datetime,
-    email_hash: str | None,
-    client_hash: str | None,
-    now: datetime,
-) -> dict[str, Any] | None:
-    """What the rules need to know about a new comment, in one query: the published story's
-    comment settings, whether the same text was posted since ``since``, whether the author
-    has an approved comment, and the id of a ban in force on them (None: not banned).
-    None when there is no such story. Runs on every post, so by the quickest path."""
-    params = {
-        "story": story_id,
-        "fingerprint": fingerprint,
-        "since": since,
-        "email": email_hash,
-        "client": client_hash,
-        "now": now,
-        "approved": CommentStatus.approved.value,
-        "published": StoryStatus.published.value,
-    }
-    rows = await quick_rows(db, _SCREENING_QUICK, params)
-    if rows is None:
-        async with db.read() as conn:
-            rows = list(await conn.execute(_SCREENING, params))
-    return dict(zip(FACTS, rows[0], strict=True)) if rows else None
+# Run on every post through the raw path (storage/raw.py), which names its results so.
+SCREENING = _screening_query()
+SCREENING_FACTS = ("comment_mode", "first_comment_hold", "duplicate", "has_posted", "ban_id")
 
 
 # Bans ------------------------------------------------------------------------------------------
 
 
 async def active_ban(
-    conn: AsyncConnection, hashes: dict[str, str | None], now: datetime
+    conn: Conn, hashes: dict[BanKind, str | None], now: datetime
 ) -> RowMapping | None:
     """A ban in force on any of the given {kind: hash}."""
     named = [
@@ -166,19 +117,19 @@ async def active_ban(
     return (await conn.execute(query)).mappings().first()
 
 
-async def insert_ban(conn: AsyncConnection, values: dict[str, Any]) -> int:
+async def insert_ban(conn: Conn, values: dict[str, Any]) -> int:
     result = await conn.execute(insert(bans).values(**values).returning(bans.c.id))
     return int(result.scalar_one())
 
 
-async def lift_ban(conn: AsyncConnection, ban_id: int, now: datetime) -> bool:
+async def lift_ban(conn: Conn, ban_id: int, now: datetime) -> bool:
     result = await conn.execute(
         update(bans).where(bans.c.id == ban_id, bans.c.lifted_at.is_(None)).values(lifted_at=now)
     )
     return bool(result.rowcount)
 
 
-async def bans_in_force(conn: AsyncConnection, now: datetime) -> Sequence[RowMapping]:
+async def bans_in_force(conn: Conn, now: datetime) -> Sequence[RowMapping]:
     query = (
         select(bans)
         .where(
@@ -193,20 +144,16 @@ async def bans_in_force(conn: AsyncConnection, now: datetime) -> Sequence[RowMap
 
 
 async def report_of(
-    conn: AsyncConnection, comment_id: int, voter_id: str | None, client_hash: str | None
+    conn: Conn, comment_id: int, voter_id: str | None, client_hash: str | None
 ) -> bool:
-    who = [
-        c == v
-        for c, v in ((reports.c.voter_id, voter_id), (reports.c.client_hash, client_hash))
-        if v
-    ]
-    if not who:
+    who = by_reader(reports, voter_id, client_hash)
+    if who is None:
         return False
-    query = select(exists().where(reports.c.comment_id == comment_id, or_(*who)))
+    query = select(exists().where(reports.c.comment_id == comment_id, who))
     return bool((await conn.execute(query)).scalar())
 
 
-async def insert_report(conn: AsyncConnection, values: dict[str, Any]) -> int:
+async def insert_report(conn: Conn, values: dict[str, Any]) -> int:
     """Store a report and count it on the comment; returns the comment's report count."""
     await conn.execute(insert(reports).values(**values))
     result = await conn.execute(
@@ -218,9 +165,7 @@ async def insert_report(conn: AsyncConnection, values: dict[str, Any]) -> int:
     return int(result.scalar_one())
 
 
-async def reports_for(
-    conn: AsyncConnection, comment_ids: Sequence[int]
-) -> dict[int, list[RowMapping]]:
+async def reports_for(conn: Conn, comment_ids: Sequence[int]) -> dict[int, list[RowMapping]]:
     if not comment_ids:
         return {}
     query = (
@@ -234,7 +179,7 @@ async def reports_for(
     return found
 
 
-async def clear_reports(conn: AsyncConnection, comment_id: int) -> None:
+async def clear_reports(conn: Conn, comment_id: int) -> None:
     await conn.execute(delete(reports).where(reports.c.comment_id == comment_id))
     await conn.execute(update(comments).where(comments.c.id == comment_id).values(report_count=0))
 
@@ -242,12 +187,12 @@ async def clear_reports(conn: AsyncConnection, comment_id: int) -> None:
 # Site settings ---------------------------------------------------------------------------------
 
 
-async def setting(conn: AsyncConnection, key: str) -> Any:
+async def setting(conn: Conn, key: str) -> Any:
     query = select(site_settings.c.value).where(site_settings.c.key == key)
     return (await conn.execute(query)).scalar_one_or_none()
 
 
-async def put_setting(conn: AsyncConnection, key: str, value: Any, now: datetime) -> None:
+async def put_setting(conn: Conn, key: str, value: Any, now: datetime) -> None:
     await conn.execute(delete(site_settings).where(site_settings.c.key == key))
     await conn.execute(insert(site_settings).values(key=key, value=value, updated_at=now))
 
@@ -267,10 +212,26 @@ MODERATION_COLUMNS = [
 ]
 
 
-def queue_query(
-    tab: str, story_id: int | None, rule: str | None, before: int | None, limit: int
-) -> Any:
-    """Comments for a queue tab, newest first by id, after a keyset cursor."""
+def _names_rule(conn: Conn, rule: str) -> Any:
+    """Whether a comment's stored verdicts ([{"rule": ..., ...}]) include one by ``rule``."""
+    if conn.dialect.name == "postgresql":
+        return cast(comments.c.verdicts, JSONB).contains([{"rule": rule}])
+    verdict = func.json_each(comments.c.verdicts).table_valued("value")
+    return exists().select_from(verdict).where(func.json_extract(verdict.c.value, "$.rule") == rule)
+
+
+async def queue_page(
+    conn: Conn,
+    *,
+    statuses: tuple[CommentStatus, ...],
+    reported: bool,
+    story_id: int | None,
+    rule: str | None,
+    before: int | None,
+    limit: int,
+) -> Sequence[RowMapping]:
+    """Comments in any of ``statuses`` (and with reports, when ``reported``), newest first
+    by id, before a keyset cursor; each with its story and the comment it answers."""
     parent = aliased(comments)
     query = (
         select(
@@ -282,38 +243,22 @@ def queue_query(
         )
         .join(stories, stories.c.id == comments.c.story_id)
         .outerjoin(parent, parent.c.id == comments.c.parent_id)
+        .where(comments.c.status.in_(statuses))
     )
-    if tab == "reported":
-        query = query.where(
-            comments.c.report_count > 0, comments.c.status != CommentStatus.rejected
-        )
-    elif tab in ("pending", "approved", "rejected"):
-        query = query.where(comments.c.status == tab)
-    else:
-        query = query.where(comments.c.status != CommentStatus.deleted)
+    if reported:
+        query = query.where(comments.c.report_count > 0)
     if story_id is not None:
         query = query.where(comments.c.story_id == story_id)
     if rule:
-        # Verdicts are stored as JSON text written by json.dumps: [{"rule": "links", ...}].
-        as_text = func.coalesce(cast(comments.c.verdicts, Text), "")
-        query = query.where(as_text.contains(f'"rule": "{rule}"'))
+        query = query.where(_names_rule(conn, rule))
     if before is not None:
         query = query.where(comments.c.id < before)
-    return query.order_by(comments.c.id.desc()).limit(limit)
+    query = query.order_by(comments.c.id.desc()).limit(limit)
+    return (await conn.execute(query)).mappings().all()
 
 
-async def queue_page(
-    conn: AsyncConnection,
-    tab: str,
-    story_id: int | None,
-    rule: str | None,
-    before: int | None,
-    limit: int,
-) -> Sequence[RowMapping]:
-    return (await conn.execute(queue_query(tab, story_id, rule, before, limit))).mappings().all()
-
-
-async def tab_counts(conn: AsyncConnection) -> dict[str, int]:
+async def waiting_counts(conn: Conn) -> tuple[int, int]:
+    """How many comments are held, and how many reported ones are not rejected."""
     query = select(
         func.count().filter(comments.c.status == CommentStatus.pending),
         func.count().filter(
@@ -321,16 +266,16 @@ async def tab_counts(conn: AsyncConnection) -> dict[str, int]:
         ),
     )
     pending, reported = (await conn.execute(query)).one()
-    return {"pending": int(pending), "reported": int(reported)}
+    return int(pending), int(reported)
 
 
-async def comments_for_update(conn: AsyncConnection, ids: Sequence[int]) -> Sequence[RowMapping]:
+async def comments_for_update(conn: Conn, ids: Sequence[int]) -> Sequence[RowMapping]:
     query = select(*MODERATION_COLUMNS).where(comments.c.id.in_(list(ids))).with_for_update()
     return (await conn.execute(query.order_by(comments.c.id))).mappings().all()
 
 
 async def set_status(
-    conn: AsyncConnection,
+    conn: Conn,
     row: RowMapping | dict[str, Any],
     status: CommentStatus,
     values: dict[str, Any],
@@ -352,8 +297,6 @@ async def set_status(
         await story_store.bump_version(conn, row["story_id"])
 
 
-async def set_featured(
-    conn: AsyncConnection, row: RowMapping | dict[str, Any], featured: bool
-) -> None:
+async def set_featured(conn: Conn, row: RowMapping | dict[str, Any], featured: bool) -> None:
     await conn.execute(update(comments).where(comments.c.id == row["id"]).values(featured=featured))
     await story_store.bump_version(conn, row["story_id"])

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tribune.storage.engine import Database
-from tribune.storage.quick import QuickSQL, quick, quick_rows
-from tribune.storage.tables import StoryStatus, stories, story_tags, tags, threads
+from tribune.storage.engine import Conn
+from tribune.storage.tables import stories, story_tags, tags, threads
+from tribune.vocabulary import CommentMode, StoryStatus
 
 LIST_COLUMNS = [
     stories.c.id,
@@ -31,38 +29,37 @@ STORY_COLUMNS = [*stories.c, threads.c.comment_count]
 StoryCursor = tuple[datetime, int]
 
 
-async def story_by_id(conn: AsyncConnection, story_id: int) -> RowMapping | None:
+async def _published_story(conn: Conn, condition: Any) -> RowMapping | None:
+    query = (
+        select(*STORY_COLUMNS)
+        .select_from(WITH_THREAD)
+        .where(condition, stories.c.status == StoryStatus.published)
+    )
+    return (await conn.execute(query)).mappings().first()
+
+
+async def story_by_id(conn: Conn, story_id: int) -> RowMapping | None:
     """The published story with this id."""
-    query = (
-        select(*STORY_COLUMNS)
-        .select_from(WITH_THREAD)
-        .where(stories.c.id == story_id, stories.c.status == StoryStatus.published)
-    )
-    return (await conn.execute(query)).mappings().first()
+    return await _published_story(conn, stories.c.id == story_id)
 
 
-async def story_by_slug(conn: AsyncConnection, slug: str) -> RowMapping | None:
+async def story_by_slug(conn: Conn, slug: str) -> RowMapping | None:
     """The published story at /stories/{slug}."""
-    query = (
-        select(*STORY_COLUMNS)
-        .select_from(WITH_THREAD)
-        .where(stories.c.slug == slug, stories.c.status == StoryStatus.published)
-    )
-    return (await conn.execute(query)).mappings().first()
+    return await _published_story(conn, stories.c.slug == slug)
 
 
-async def story_by_import_key(conn: AsyncConnection, key: str) -> RowMapping | None:
+async def story_by_import_key(conn: Conn, key: str) -> RowMapping | None:
     """The story an earlier import of the same source created, whatever its status."""
     query = select(stories).where(stories.c.import_key == key)
     return (await conn.execute(query)).mappings().first()
 
 
-async def slug_taken(conn: AsyncConnection, slug: str) -> bool:
+async def slug_taken(conn: Conn, slug: str) -> bool:
     query = select(stories.c.id).where(stories.c.slug == slug)
     return (await conn.execute(query)).first() is not None
 
 
-async def story_exists(conn: AsyncConnection) -> bool:
+async def story_exists(conn: Conn) -> bool:
     """Whether the database holds any story at all (drafts included)."""
     return (await conn.execute(select(stories.c.id).limit(1))).first() is not None
 
@@ -79,9 +76,7 @@ def _newest_first(query: Any, after: StoryCursor | None, limit: int) -> Any:
     return query.order_by(stories.c.published_at.desc(), stories.c.id.desc()).limit(limit)
 
 
-async def recent_stories(
-    conn: AsyncConnection, after: StoryCursor | None, limit: int
-) -> Sequence[RowMapping]:
+async def recent_stories(conn: Conn, after: StoryCursor | None, limit: int) -> Sequence[RowMapping]:
     """Published stories, newest first, after the keyset cursor (published_at, id)."""
     query = (
         select(*LIST_COLUMNS)
@@ -92,7 +87,7 @@ async def recent_stories(
 
 
 async def stories_with_tag(
-    conn: AsyncConnection, tag_id: int, after: StoryCursor | None, limit: int
+    conn: Conn, tag_id: int, after: StoryCursor | None, limit: int
 ) -> Sequence[RowMapping]:
     """Published stories carrying a tag, newest first."""
     query = (
@@ -104,7 +99,7 @@ async def stories_with_tag(
     return (await conn.execute(_newest_first(query, after, limit))).mappings().all()
 
 
-async def stories_for_staff(conn: AsyncConnection, limit: int) -> Sequence[RowMapping]:
+async def stories_for_staff(conn: Conn, limit: int) -> Sequence[RowMapping]:
     """Published stories, newest first, with their comment settings."""
     query = (
         select(*LIST_COLUMNS, stories.c.comment_mode, stories.c.first_comment_hold)
@@ -117,7 +112,7 @@ async def stories_for_staff(conn: AsyncConnection, limit: int) -> Sequence[RowMa
 
 
 async def set_comment_mode(
-    conn: AsyncConnection, story_id: int, mode: str, first_comment_hold: bool
+    conn: Conn, story_id: int, mode: CommentMode, first_comment_hold: bool
 ) -> bool:
     """Change who may comment on a story; the thread's version moves (pages show the form)."""
     result = await conn.execute(
@@ -130,19 +125,19 @@ async def set_comment_mode(
     return bool(result.rowcount)
 
 
-async def insert_story(conn: AsyncConnection, values: dict[str, Any]) -> int:
+async def insert_story(conn: Conn, values: dict[str, Any]) -> int:
     result = await conn.execute(insert(stories).values(**values).returning(stories.c.id))
     story_id = int(result.scalar_one())
     await conn.execute(insert(threads).values(story_id=story_id))
     return story_id
 
 
-async def tag_by_slug(conn: AsyncConnection, slug: str) -> RowMapping | None:
+async def tag_by_slug(conn: Conn, slug: str) -> RowMapping | None:
     query = select(tags).where(tags.c.slug == slug)
     return (await conn.execute(query)).mappings().first()
 
 
-async def tags_of(conn: AsyncConnection, story_ids: Iterable[int]) -> dict[int, list[RowMapping]]:
+async def tags_of(conn: Conn, story_ids: Iterable[int]) -> dict[int, list[RowMapping]]:
     """Each story's tags in the order the story names them."""
     ids = list(story_ids)
     found: dict[int, list[RowMapping]] = {story_id: [] for story_id in ids}
@@ -159,7 +154,7 @@ async def tags_of(conn: AsyncConnection, story_ids: Iterable[int]) -> dict[int, 
     return found
 
 
-async def tag_story(conn: AsyncConnection, story_id: int, named: Sequence[tuple[str, str]]) -> None:
+async def tag_story(conn: Conn, story_id: int, named: Sequence[tuple[str, str]]) -> None:
     """Attach tags (slug, display name) to a story, creating the tags that do not exist."""
     for position, (slug, name) in enumerate(named):
         tag = await tag_by_slug(conn, slug)
@@ -201,9 +196,7 @@ def _take_numbers_statement() -> Any:
 _TAKE_NUMBERS = _take_numbers_statement()
 
 
-async def take_comment_numbers(
-    conn: AsyncConnection, story_id: int, count: int, visible: int
-) -> int | None:
+async def take_comment_numbers(conn: Conn, story_id: int, count: int, visible: int) -> int | None:
     """Hand out the published story's next ``count`` comment numbers (returns the last),
     count ``visible`` of them as seen by readers, and bump the thread version; None when
     there is no such story.
@@ -216,7 +209,7 @@ async def take_comment_numbers(
     return None if number is None else int(number)
 
 
-async def change_comment_count(conn: AsyncConnection, story_id: int, delta: int) -> None:
+async def change_comment_count(conn: Conn, story_id: int, delta: int) -> None:
     """Move the story's visible comment count and bump its thread version."""
     await conn.execute(
         update(threads)
@@ -225,14 +218,14 @@ async def change_comment_count(conn: AsyncConnection, story_id: int, delta: int)
     )
 
 
-async def bump_version(conn: AsyncConnection, story_id: int) -> None:
+async def bump_version(conn: Conn, story_id: int) -> None:
     """Mark the story's thread as changed (cached pages of it are stale)."""
     await conn.execute(
         update(threads).where(threads.c.story_id == story_id).values(version=threads.c.version + 1)
     )
 
 
-def _counts_query(ids: Any) -> Any:
+def counts_query(ids: Any) -> Any:
     return (
         select(stories.c.id, threads.c.comment_count)
         .select_from(WITH_THREAD)
@@ -240,14 +233,14 @@ def _counts_query(ids: Any) -> Any:
     )
 
 
-async def comment_counts(conn: AsyncConnection, story_ids: Sequence[int]) -> dict[int, int]:
+async def comment_counts(conn: Conn, story_ids: Sequence[int]) -> dict[int, int]:
     """Visible comment counts of the published stories among the ids."""
-    query = _counts_query(list(story_ids))
+    query = counts_query(list(story_ids))
     found = await conn.execute(query, {"status": StoryStatus.published.value})
     return {row.id: row.comment_count for row in found}
 
 
-async def recent_for_feed(conn: AsyncConnection, limit: int) -> Sequence[RowMapping]:
+async def recent_for_feed(conn: Conn, limit: int) -> Sequence[RowMapping]:
     """The newest published stories with their text, for the site feed."""
     query = (
         select(stories)
@@ -258,7 +251,7 @@ async def recent_for_feed(conn: AsyncConnection, limit: int) -> Sequence[RowMapp
     return (await conn.execute(query)).mappings().all()
 
 
-def _thread_meta_query(story_id: Any, status: Any) -> Any:
+def thread_meta_query(story_id: Any, status: Any) -> Any:
     return (
         select(threads.c.version, threads.c.comment_count)
         .select_from(WITH_THREAD)
@@ -266,37 +259,7 @@ def _thread_meta_query(story_id: Any, status: Any) -> Any:
     )
 
 
-_THREAD_META = quick(_thread_meta_query(bindparam("story"), bindparam("status")))
-PUBLISHED = {"status": StoryStatus.published.value}
-
-
-async def thread_meta(conn: AsyncConnection, story_id: int) -> tuple[int, int] | None:
+async def thread_meta(conn: Conn, story_id: int) -> tuple[int, int] | None:
     """What a thread read needs of its published story: (version, comment count)."""
-    row = (await conn.execute(_thread_meta_query(story_id, StoryStatus.published))).first()
+    row = (await conn.execute(thread_meta_query(story_id, StoryStatus.published))).first()
     return None if row is None else (int(row[0]), int(row[1]))
-
-
-@functools.lru_cache(maxsize=128)
-def _counts_sql(size: int) -> QuickSQL:
-    return quick(_counts_query([bindparam(f"id{n}") for n in range(size)]))
-
-
-async def comment_counts_now(db: Database, story_ids: Sequence[int]) -> dict[int, int]:
-    """comment_counts outside any transaction, by the quickest path the database offers."""
-    if not story_ids:
-        return {}
-    params = {f"id{n}": story_id for n, story_id in enumerate(story_ids)} | PUBLISHED
-    rows = await quick_rows(db, _counts_sql(len(story_ids)), params)
-    if rows is None:
-        async with db.read() as conn:
-            return await comment_counts(conn, story_ids)
-    return {int(row[0]): int(row[1]) for row in rows}
-
-
-async def thread_meta_now(db: Database, story_id: int) -> tuple[int, int] | None:
-    """thread_meta outside any transaction, by the quickest path the database offers."""
-    rows = await quick_rows(db, _THREAD_META, {"story": story_id} | PUBLISHED)
-    if rows is not None:
-        return (int(rows[0][0]), int(rows[0][1])) if rows else None
-    async with db.read() as conn:
-        return await thread_meta(conn, story_id)

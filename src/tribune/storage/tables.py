@@ -7,7 +7,6 @@ Shaped for what comes next: threaded replies (``parent_id``, ``depth``), moderat
 
 from __future__ import annotations
 
-import enum
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +26,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.types import TypeDecorator
+
+from tribune.vocabulary import CommentMode, CommentStatus, StoryStatus
 
 # Stable constraint names, so Alembic batch migrations on SQLite can address them.
 metadata = MetaData(
@@ -62,32 +63,6 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 Id = BigInteger().with_variant(Integer(), "sqlite")
-
-
-class StoryStatus(enum.StrEnum):
-    published = "published"
-    draft = "draft"
-
-
-class CommentMode(enum.StrEnum):
-    """Who may comment on a story: everyone, everyone but held for review, or nobody."""
-
-    open = "open"
-    premoderated = "premoderated"
-    closed = "closed"
-
-
-class Role(enum.StrEnum):
-    admin = "admin"  # everything: staff, settings, the audit log
-    moderator = "moderator"  # the queue, reports, bans, story comment modes
-    editor = "editor"  # stories and their comment modes
-
-
-class CommentStatus(enum.StrEnum):
-    approved = "approved"
-    pending = "pending"
-    rejected = "rejected"
-    deleted = "deleted"
 
 
 stories = Table(
@@ -210,7 +185,7 @@ comments = Table(
 
 # One vote per reader per comment: a reader is a signed voter cookie and, so that clearing
 # cookies does not multiply votes, a keyed hash of the client address. Either one finds the
-# reader's existing vote.
+# reader's existing vote (storage/comments.py: by_reader).
 votes = Table(
     "votes",
     metadata,
@@ -274,7 +249,7 @@ bans = Table(
     "bans",
     metadata,
     Column("id", Id, primary_key=True),
-    Column("kind", String(16), nullable=False),  # "email" or "client": which hash it names
+    Column("kind", String(16), nullable=False),  # a BanKind: which hash it names
     Column("value", String(64), nullable=False),
     Column("reason", Text, nullable=False, server_default=""),
     Column("created_at", UTCDateTime(), nullable=False),

@@ -10,13 +10,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tribune import cursor as cursors
+from tribune.exceptions import Invalid
 from tribune.markdown import render_story, tag_slug
+from tribune.storage import raw
 from tribune.storage import stories as store
-from tribune.storage.engine import Database
-from tribune.storage.tables import StoryStatus
+from tribune.storage.engine import Conn, Database
+from tribune.vocabulary import StoryStatus
 
 SLUG_MAX = 80
 TITLE_MAX = 300
@@ -54,7 +55,7 @@ def slugify(title: str) -> str:
     return text or "story"
 
 
-async def _unique_slug(conn: AsyncConnection, title: str) -> str:
+async def _unique_slug(conn: Conn, title: str) -> str:
     base = slugify(title)
     slug, n = base, 1
     while await store.slug_taken(conn, slug):
@@ -71,7 +72,7 @@ def tags_from(hashtags: list[str]) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-async def create_story(conn: AsyncConnection, draft: StoryDraft) -> int:
+async def create_story(conn: Conn, draft: StoryDraft) -> int:
     """Store a new published story inside the caller's transaction; returns its id."""
     body_html, hashtags = render_story(draft.body_md)
     now = datetime.now(UTC)
@@ -113,7 +114,7 @@ def _with_tags(rows: list[RowMapping], tags: dict[int, list[RowMapping]]) -> lis
 
 
 async def _one(
-    db: Database, find: Callable[[AsyncConnection], Awaitable[RowMapping | None]]
+    db: Database, find: Callable[[Conn], Awaitable[RowMapping | None]]
 ) -> dict[str, Any] | None:
     async with db.read() as conn:
         row = await find(conn)
@@ -179,24 +180,46 @@ def encode_cursor(after: store.StoryCursor | None) -> str | None:
 
 
 def decode_cursor(cursor: str | None) -> store.StoryCursor | None:
-    """The (published_at, id) keyset in a stories cursor; InvalidCursor if it is not one."""
+    """The (published_at, id) keyset in a stories cursor; raises Invalid if it is not one."""
     if not cursor:
         return None
     value = cursors.decode(cursor)
+    if value is not None and len(value) == 2 and isinstance(value[0], str):
+        published_at, story_id = _time(value[0]), value[1]
+        if published_at is not None and type(story_id) is int:
+            return published_at, story_id
+    raise Invalid(
+        "The cursor is not valid",
+        {"cursor": "Cursor is malformed; pass next_cursor back as given"},
+    )
+
+
+def _time(text: str) -> datetime | None:
     try:
-        assert value is not None and len(value) == 2
-        published_at = datetime.fromisoformat(value[0])
-        story_id = value[1]
-        assert isinstance(story_id, int) and published_at.tzinfo is not None
-    except (AssertionError, TypeError, ValueError):
-        raise InvalidCursor from None
-    return published_at, story_id
-
-
-class InvalidCursor(ValueError):
-    pass
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 async def comment_counts(db: Database, story_ids: list[int]) -> dict[int, int]:
-    """Visible comment counts of published stories; unknown ids are left out."""
-    return await store.comment_counts_now(db, story_ids)
+    """Visible comment counts of published stories; unknown ids are left out. Read on the
+    raw path: every front page and embed asks."""
+    return await raw.comment_counts(db, story_ids)
+
+
+async def has_stories(db: Database) -> bool:
+    """Whether the database holds any story at all (drafts included)."""
+    async with db.read() as conn:
+        return await store.story_exists(conn)
+
+
+async def is_published(db: Database, story_id: int) -> bool:
+    """Whether there is a published story with this id (read on the raw path)."""
+    return await raw.thread_meta(db, story_id) is not None
+
+
+async def recent_for_feed(db: Database, limit: int) -> list[dict[str, Any]]:
+    """The newest published stories with their text, for the site feed."""
+    async with db.read() as conn:
+        return [dict(row) for row in await store.recent_for_feed(conn, limit)]

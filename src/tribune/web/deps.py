@@ -1,4 +1,4 @@
-"""Dependency aliases shared by the routers.
+"""Dependency aliases and parameter types shared by the routers.
 
 The dependencies are ``async def`` although they never wait: FastAPI runs a plain ``def``
 dependency in a worker thread, a hop that cost more than the rest of a post together."""
@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 
-from tribune.comments.service import Reader
 from tribune.keys import Keys
+from tribune.ratelimit import RateLimiter
+from tribune.readers import Reader
 from tribune.settings import Settings
 from tribune.storage.engine import Database
-
-VOTER_COOKIE = "tribune_voter"
+from tribune.web.cookies import voter_of
 
 
 async def get_db(request: Request) -> Database:
@@ -22,9 +22,13 @@ async def get_db(request: Request) -> Database:
     return db
 
 
-async def get_settings(request: Request) -> Settings:
+def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+async def get_settings(request: Request) -> Settings:
+    return settings_of(request)
 
 
 def keys_of(request: Request) -> Keys:
@@ -34,6 +38,11 @@ def keys_of(request: Request) -> Keys:
 
 async def get_keys(request: Request) -> Keys:
     return keys_of(request)
+
+
+async def get_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.limiter
+    return limiter
 
 
 def client_hash(request: Request) -> str | None:
@@ -46,20 +55,23 @@ def client_hash(request: Request) -> str | None:
 
 def reader_of(request: Request) -> Reader:
     """The anonymous reader: their signed voter cookie (if any) and address hash."""
-    voter_id = keys_of(request).unsign("voter", request.cookies.get(VOTER_COOKIE))
-    return Reader(
-        client_hash=client_hash(request),
-        voter_id=voter_id if isinstance(voter_id, str) else None,
-    )
+    return Reader(client_hash=client_hash(request), voter_id=voter_of(request, keys_of(request)))
 
 
 async def get_reader(request: Request) -> Reader:
     return reader_of(request)
 
 
+def with_voter(reader: Reader, keys: Keys) -> Reader:
+    """The reader, given a new voter id when they have none yet (a first vote or report);
+    a response to a reader who is not the one given remembers the new id."""
+    return reader if reader.voter_id else Reader(reader.client_hash, keys.new_voter_id())
+
+
 Db = Annotated[Database, Depends(get_db)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 AppKeys = Annotated[Keys, Depends(get_keys)]
+Limiter = Annotated[RateLimiter, Depends(get_limiter)]
 CurrentReader = Annotated[Reader, Depends(get_reader)]
 
 # Ids beyond a signed 64-bit integer cannot exist; refusing them early keeps the database
@@ -67,3 +79,4 @@ CurrentReader = Annotated[Reader, Depends(get_reader)]
 MAX_ID = 2**63 - 1
 StoryId = Annotated[int, Path(ge=1, le=MAX_ID, description="The story's id")]
 CommentId = Annotated[int, Path(ge=1, le=MAX_ID, description="The comment's id")]
+Cursor = Annotated[str | None, Query(max_length=500, description="next_cursor of the page before")]

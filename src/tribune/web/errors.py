@@ -11,15 +11,59 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
-from tribune.encoding import dumps
+from tribune.exceptions import Conflict, Failure, Invalid, NotAllowed, NotFound
+from tribune.jsonformat import dumps
+from tribune.ratelimit import RateLimited
+from tribune.web.templating import render
 
 log = logging.getLogger("tribune")
 
 PROBLEM_JSON = "application/problem+json"
+
+# Titles as RFC 9110 names them, pinned: Python's own phrases changed in 3.13 ("Unprocessable
+# Entity" became "Unprocessable Content"), and the wire format must not follow the runtime.
+TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+# What each kind of failure a service raises answers with (most specific first).
+STATUS_OF: list[tuple[type[Failure], int]] = [
+    (Invalid, 422),
+    (NotFound, 404),
+    (NotAllowed, 403),
+    (Conflict, 409),
+    (RateLimited, 429),
+]
+
+
+def title(status: int) -> str:
+    return TITLES.get(status) or HTTPStatus(status).phrase
+
+
+class Problem(BaseModel):
+    """An error answer (RFC 9457), for the OpenAPI document."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: dict[str, str] | None = None
 
 
 class ProblemError(Exception):
@@ -52,7 +96,7 @@ def problem(
 ) -> Response:
     body: dict[str, Any] = {
         "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
+        "title": title(status),
         "status": status,
         "detail": detail,
     }
@@ -100,9 +144,19 @@ async def _problem_error(request: Request, exc: Exception) -> Response:
     return problem(exc.status, exc.detail, errors=exc.errors, headers=exc.headers, extra=exc.extra)
 
 
+async def _failure(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Failure)
+    status = next(code for kind, code in STATUS_OF if isinstance(exc, kind))
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    if not wants_json(request):
+        detail = "; ".join(exc.errors.values()) if exc.errors else exc.detail
+        return await _page(request, status, detail, headers=headers)
+    return problem(status, exc.detail, errors=exc.errors, headers=headers, extra=exc.extra or None)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    detail = exc.detail if isinstance(exc.detail, str) else title(exc.status_code)
     if exc.status_code == 404:
         detail = "There is nothing at this address"
     headers = dict(exc.headers) if exc.headers else None
@@ -154,12 +208,10 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 async def _page(
     request: Request, status: int, detail: str, *, headers: dict[str, str] | None = None
 ) -> Response:
-    from tribune.web.templating import render  # templates need the app; avoid an import cycle
-
     return render(
         request,
         "error.html",
-        {"status": status, "title": HTTPStatus(status).phrase, "detail": detail},
+        {"status": status, "title": title(status), "detail": detail},
         status_code=status,
         headers=headers,
     )
@@ -168,6 +220,7 @@ async def _page(
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ProblemError, _problem_error)
+    app.add_exception_handler(Failure, _failure)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _server_error)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -14,6 +15,14 @@ router = APIRouter(tags=["health"])
 log = logging.getLogger("tribune")
 
 
+class _Broker(Protocol):
+    """What readiness asks of the live broker (tribune.live.broker)."""
+
+    kind: str
+
+    async def healthy(self) -> bool: ...
+
+
 @router.get("/healthz", operation_id="health")
 async def health() -> Response:
     """The process is up and answering."""
@@ -22,9 +31,10 @@ async def health() -> Response:
 
 @router.get("/readyz", operation_id="ready")
 async def ready(request: Request, db: Db) -> Response:
-    """The database answers; 503 with the reason when it does not. Redis, when configured,
-    is reported but never makes the site unready: without it only live updates pause."""
-    broker = request.app.state.broker
+    """The database answers, on both paths requests read by; 503 with the reason when it
+    does not. Redis, when configured, is reported but never makes the site unready: without
+    it only live updates pause."""
+    broker: _Broker = request.app.state.broker
     redis = "off" if broker.kind != "redis" else "ok" if await broker.healthy() else "degraded"
     try:
         await db.ping()

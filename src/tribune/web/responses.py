@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
-from tribune.encoding import dumps
+from tribune.jsonformat import dumps
 
 
 class Json(JSONResponse):

@@ -9,6 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tribune.web.cookies import CSRF_COOKIE, set_cookie
+
 # No inline script or style anywhere, so none is allowed; nothing is loaded from elsewhere.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -24,7 +26,6 @@ HEADERS = [
 ]
 
 MAX_BODY_BYTES = 256 * 1024
-CSRF_COOKIE = "tribune_csrf"
 CSRF_FIELD = "csrf_token"
 
 
@@ -71,21 +72,16 @@ def csrf_token(request: Request) -> str:
     """The reader's CSRF token (from the cookie, or a fresh one that set_csrf_cookie stores)."""
     token = request.cookies.get(CSRF_COOKIE)
     if not token or len(token) != 43:
-        token = request.state.__dict__.setdefault("new_csrf", secrets.token_urlsafe(32))
-    return token
+        token = getattr(request.state, "new_csrf", None)
+        if token is None:
+            token = request.state.new_csrf = secrets.token_urlsafe(32)
+    return str(token)
 
 
 def set_csrf_cookie(request: Request, response: Response) -> None:
-    token = request.state.__dict__.get("new_csrf")
+    token = getattr(request.state, "new_csrf", None)
     if token:
-        response.set_cookie(
-            CSRF_COOKIE,
-            token,
-            httponly=True,
-            samesite="lax",
-            secure=request.url.scheme == "https",
-            path="/",
-        )
+        set_cookie(request, response, CSRF_COOKIE, token)
 
 
 def csrf_ok(request: Request, submitted: str | None) -> bool:

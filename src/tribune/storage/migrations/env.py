@@ -54,12 +54,15 @@ def _migrate(connection: Connection) -> None:
         context.run_migrations()
 
 
+def _run_and_commit(connection: Connection) -> None:
+    _run(connection)
+    connection.commit()
+
+
 async def _run_async(url: str) -> None:
     db = Database(url, pool_size=1)
     try:
-        async with db.write_engine.connect() as conn:
-            await conn.run_sync(_run)
-            await conn.commit()
+        await db.run_sync(_run_and_commit)
     finally:
         await db.dispose()
 

@@ -17,16 +17,19 @@ from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
+from tribune.exceptions import Failure
+
 log = logging.getLogger("tribune")
 
 
-class RateLimited(Exception):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(retry_after)
-        self.retry_after = retry_after
+class RateLimited(Failure):
+    """Over the limit; ``retry_after`` says in how many seconds to try again."""
 
-    def message(self) -> str:
-        return f"You are posting too fast. Please wait {self.retry_after} seconds and try again"
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"You are posting too fast. Please wait {retry_after} seconds and try again"
+        )
+        self.retry_after = retry_after
 
 
 class RateLimiter:

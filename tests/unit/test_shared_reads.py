@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tribune.storage.coalesce import Coalescer
+from tribune.storage.shared_reads import SharedReads
 
 pytestmark = pytest.mark.anyio
 
@@ -28,7 +28,7 @@ class Source:
 
 
 async def test_reads_arriving_together_share_the_next_query() -> None:
-    shared, source = Coalescer(), Source()
+    shared, source = SharedReads(), Source()
     first = asyncio.ensure_future(shared.read("k", source.fetch))
     await asyncio.sleep(0.005)  # the first query is running
     late = await asyncio.gather(*(shared.read("k", source.fetch) for _ in range(20)))
@@ -39,13 +39,13 @@ async def test_reads_arriving_together_share_the_next_query() -> None:
 
 
 async def test_different_keys_do_not_wait_for_each_other() -> None:
-    shared, source = Coalescer(), Source()
+    shared, source = SharedReads(), Source()
     results = await asyncio.gather(shared.read("a", source.fetch), shared.read("b", source.fetch))
     assert sorted(results) == [1, 2]
 
 
 async def test_an_error_reaches_every_waiting_read() -> None:
-    shared, source = Coalescer(), Source()
+    shared, source = SharedReads(), Source()
     source.fail = True
     first = asyncio.ensure_future(shared.read("k", source.fetch))
     await asyncio.sleep(0.005)

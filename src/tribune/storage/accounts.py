@@ -8,42 +8,43 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from tribune.storage.engine import Conn
 from tribune.storage.tables import audit_log, login_failures, staff, staff_sessions
+from tribune.vocabulary import Role
 
 STAFF_COLUMNS = [staff.c.id, staff.c.email, staff.c.name, staff.c.role, staff.c.created_at]
 
 
-async def insert_staff(conn: AsyncConnection, values: dict[str, Any]) -> int:
+async def insert_staff(conn: Conn, values: dict[str, Any]) -> int:
     result = await conn.execute(insert(staff).values(**values).returning(staff.c.id))
     return int(result.scalar_one())
 
 
-async def staff_by_email(conn: AsyncConnection, email: str) -> RowMapping | None:
+async def staff_by_email(conn: Conn, email: str) -> RowMapping | None:
     query = select(staff).where(staff.c.email == email)
     return (await conn.execute(query)).mappings().first()
 
 
-async def staff_by_id(conn: AsyncConnection, staff_id: int) -> RowMapping | None:
+async def staff_by_id(conn: Conn, staff_id: int) -> RowMapping | None:
     query = select(*STAFF_COLUMNS).where(staff.c.id == staff_id)
     return (await conn.execute(query)).mappings().first()
 
 
-async def all_staff(conn: AsyncConnection) -> Sequence[RowMapping]:
+async def all_staff(conn: Conn) -> Sequence[RowMapping]:
     return (await conn.execute(select(*STAFF_COLUMNS).order_by(staff.c.id))).mappings().all()
 
 
-async def count_admins(conn: AsyncConnection) -> int:
-    query = select(func.count()).select_from(staff).where(staff.c.role == "admin")
+async def count_admins(conn: Conn) -> int:
+    query = select(func.count()).select_from(staff).where(staff.c.role == Role.admin)
     return int((await conn.execute(query)).scalar_one())
 
 
-async def delete_staff(conn: AsyncConnection, staff_id: int) -> None:
+async def delete_staff(conn: Conn, staff_id: int) -> None:
     await conn.execute(delete(staff).where(staff.c.id == staff_id))
 
 
-async def update_password(conn: AsyncConnection, staff_id: int, password_hash: str) -> None:
+async def update_password(conn: Conn, staff_id: int, password_hash: str) -> None:
     await conn.execute(
         update(staff).where(staff.c.id == staff_id).values(password_hash=password_hash)
     )
@@ -53,7 +54,7 @@ async def update_password(conn: AsyncConnection, staff_id: int, password_hash: s
 
 
 async def insert_session(
-    conn: AsyncConnection, token_hash: str, staff_id: int, now: datetime, expires: datetime
+    conn: Conn, token_hash: str, staff_id: int, now: datetime, expires: datetime
 ) -> None:
     await conn.execute(
         insert(staff_sessions).values(
@@ -62,7 +63,7 @@ async def insert_session(
     )
 
 
-async def session_staff(conn: AsyncConnection, token_hash: str, now: datetime) -> RowMapping | None:
+async def session_staff(conn: Conn, token_hash: str, now: datetime) -> RowMapping | None:
     """The staff member of a live session."""
     query = (
         select(*STAFF_COLUMNS)
@@ -72,24 +73,24 @@ async def session_staff(conn: AsyncConnection, token_hash: str, now: datetime) -
     return (await conn.execute(query)).mappings().first()
 
 
-async def delete_session(conn: AsyncConnection, token_hash: str) -> None:
+async def delete_session(conn: Conn, token_hash: str) -> None:
     await conn.execute(delete(staff_sessions).where(staff_sessions.c.token_hash == token_hash))
 
 
-async def delete_sessions_of(conn: AsyncConnection, staff_id: int) -> None:
+async def delete_sessions_of(conn: Conn, staff_id: int) -> None:
     await conn.execute(delete(staff_sessions).where(staff_sessions.c.staff_id == staff_id))
 
 
 # Failed logins ----------------------------------------------------------------------------------
 
 
-async def failures(conn: AsyncConnection, keys: Sequence[str]) -> dict[str, RowMapping]:
+async def failures(conn: Conn, keys: Sequence[str]) -> dict[str, RowMapping]:
     query = select(login_failures).where(login_failures.c.key.in_(list(keys)))
     return {row["key"]: row for row in (await conn.execute(query)).mappings()}
 
 
 async def set_failures(
-    conn: AsyncConnection, key: str, count: int, first_at: datetime, locked_until: datetime | None
+    conn: Conn, key: str, count: int, first_at: datetime, locked_until: datetime | None
 ) -> None:
     await conn.execute(delete(login_failures).where(login_failures.c.key == key))
     await conn.execute(
@@ -99,18 +100,18 @@ async def set_failures(
     )
 
 
-async def clear_failures(conn: AsyncConnection, key: str) -> None:
+async def clear_failures(conn: Conn, key: str) -> None:
     await conn.execute(delete(login_failures).where(login_failures.c.key == key))
 
 
 # Audit log --------------------------------------------------------------------------------------
 
 
-async def insert_audit(conn: AsyncConnection, values: dict[str, Any]) -> None:
+async def insert_audit(conn: Conn, values: dict[str, Any]) -> None:
     await conn.execute(insert(audit_log).values(**values))
 
 
-async def audit_page(conn: AsyncConnection, before: int | None, limit: int) -> Sequence[RowMapping]:
+async def audit_page(conn: Conn, before: int | None, limit: int) -> Sequence[RowMapping]:
     """Audit entries newest first, before an entry id (keyset)."""
     query = select(audit_log)
     if before is not None:

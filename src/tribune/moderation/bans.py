@@ -1,0 +1,93 @@
+"""Bans: an author's keyed e-mail or address hash barred from commenting, with an expiry
+and a reason. Every ban added or lifted is written to the audit log in its transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tribune.accounts.service import Staff, audit
+from tribune.exceptions import FieldErrors, Invalid, NotFound
+from tribune.storage import moderation as store
+from tribune.storage.engine import Conn, Database
+from tribune.vocabulary import AuditAction, BanKind
+
+BAN_DAYS_MAX = 3650
+DAYS_RANGE = f"Days must be between 1 and {BAN_DAYS_MAX}, or empty for no expiry"
+
+
+async def ban(
+    conn: Conn,
+    hashes: dict[BanKind, str | None],
+    *,
+    by: Staff,
+    reason: str,
+    expires_at: datetime | None,
+    target: str,
+) -> list[int]:
+    """Ban every given hash inside the caller's transaction; returns the new ban ids."""
+    created = []
+    for kind, value in hashes.items():
+        if not value:
+            continue
+        created.append(
+            await store.insert_ban(
+                conn,
+                {
+                    "kind": kind,
+                    "value": value,
+                    "reason": reason,
+                    "created_at": datetime.now(UTC),
+                    "expires_at": expires_at,
+                    "created_by": by.id,
+                },
+            )
+        )
+    await audit(
+        conn,
+        by,
+        AuditAction.ban_add,
+        target,
+        reason=reason,
+        detail={"bans": created, "expires_at": expires_at.isoformat() if expires_at else None},
+    )
+    return created
+
+
+async def add_ban(
+    db: Database, kind: str, value: str, *, by: Staff, reason: str, days: int | None
+) -> int:
+    """A ban entered by hand on the bans page (a hash copied from the queue)."""
+    errors: FieldErrors = {}
+    if kind not in frozenset(BanKind):
+        errors["kind"] = "Kind must be email or client"
+    value = value.strip().lower()
+    if not (len(value) == 32 and all(c in "0123456789abcdef" for c in value)):
+        errors["value"] = "Hash must be the 32 hexadecimal characters shown in the queue"
+    if days is not None and not 1 <= days <= BAN_DAYS_MAX:
+        errors["days"] = DAYS_RANGE
+    if errors:
+        raise Invalid("The ban was not added", errors)
+    expires = datetime.now(UTC) + timedelta(days=days) if days else None
+    async with db.transaction() as conn:
+        ids = await ban(
+            conn,
+            {BanKind(kind): value},
+            by=by,
+            reason=reason,
+            expires_at=expires,
+            target=f"{kind} {value}",
+        )
+    return ids[0]
+
+
+async def lift_ban(db: Database, ban_id: int, *, by: Staff) -> None:
+    async with db.transaction() as conn:
+        if not await store.lift_ban(conn, ban_id, datetime.now(UTC)):
+            raise NotFound(f"There is no ban {ban_id} in force")
+        await audit(conn, by, AuditAction.ban_lift, f"ban {ban_id}")
+
+
+async def bans_in_force(db: Database) -> list[dict[str, Any]]:
+    async with db.read() as conn:
+        return [dict(row) for row in await store.bans_in_force(conn, datetime.now(UTC))]

@@ -1,0 +1,59 @@
+"""The site's moderation rule settings: the defaults until staff change them.
+
+Every post reads them, so each worker keeps its copy for CONFIG_SECONDS: a change made on
+one instance reaches every instance within that time.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from tribune.accounts.service import Staff, audit
+from tribune.moderation.rules import RuleConfig
+from tribune.storage import moderation as store
+from tribune.storage.engine import Database
+from tribune.vocabulary import AuditAction
+
+RULES_KEY = "moderation.rules"
+CONFIG_SECONDS = 2.0  # how long a worker trusts its copy of the rule settings
+
+# Per database handle: (monotonic time read, settings). Tests and tools open several.
+_cached: weakref.WeakKeyDictionary[Database, tuple[float, RuleConfig]] = weakref.WeakKeyDictionary()
+
+
+async def rule_config(db: Database) -> RuleConfig:
+    """The site's rule settings, at most CONFIG_SECONDS old."""
+    cached = _cached.get(db)
+    if cached is not None and time.monotonic() - cached[0] < CONFIG_SECONDS:
+        return cached[1]
+    async with db.read() as conn:
+        stored = await store.setting(conn, RULES_KEY)
+    try:
+        config = RuleConfig.model_validate(stored) if stored else RuleConfig()
+    except ValidationError:
+        config = RuleConfig()  # settings written by an older version: fall back, never fail
+    _cached[db] = (time.monotonic(), config)
+    return config
+
+
+async def save_rule_config(db: Database, data: dict[str, Any], *, by: Staff) -> RuleConfig:
+    """Validate and store new rule settings; raises ValidationError naming each bad field."""
+    config = RuleConfig.model_validate(data)
+    async with db.transaction() as conn:
+        before = await store.setting(conn, RULES_KEY)
+        after = config.model_dump(mode="json")
+        await store.put_setting(conn, RULES_KEY, after, datetime.now(UTC))
+        await audit(
+            conn,
+            by,
+            AuditAction.rules_change,
+            "moderation rules",
+            detail={"before": before, "after": after},
+        )
+    _cached.pop(db, None)
+    return config

@@ -1,0 +1,149 @@
+"""The product's vocabulary: every status, mode, role, sort, action and event kind, once.
+
+These are the words stored in the database, sent in the API and shown in the staff pages;
+each layer imports them from here, so no route needs the storage tables to name a status.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class StoryStatus(enum.StrEnum):
+    published = "published"
+    draft = "draft"
+
+
+class CommentMode(enum.StrEnum):
+    """Who may comment on a story: everyone, everyone but held for review, or nobody."""
+
+    open = "open"
+    premoderated = "premoderated"
+    closed = "closed"
+
+
+class CommentStatus(enum.StrEnum):
+    approved = "approved"
+    pending = "pending"  # held by a rule or by reports: only its author and staff see it
+    rejected = "rejected"
+    deleted = "deleted"  # removed by its author; kept as a placeholder while it has replies
+
+
+# What readers see of a thread; a deleted comment is kept only while it holds replies.
+VISIBLE = (CommentStatus.approved, CommentStatus.deleted)
+
+
+class Sort(enum.StrEnum):
+    """The orders a thread can be read in."""
+
+    oldest = "oldest"
+    newest = "newest"
+    top = "top"
+    replies = "replies"  # most replies first
+
+    @property
+    def label(self) -> str:
+        return _SORT_LABELS[self]
+
+
+_SORT_LABELS = {
+    Sort.oldest: "Oldest",
+    Sort.newest: "Newest",
+    Sort.top: "Top",
+    Sort.replies: "Most replies",
+}
+
+
+class Role(enum.StrEnum):
+    admin = "admin"  # everything: staff, settings, the audit log
+    moderator = "moderator"  # the queue, reports, bans, story comment modes
+    editor = "editor"  # stories and their comment modes
+
+
+class Permission(enum.StrEnum):
+    """What a staff page or action asks of its user; roles grant them (accounts.service)."""
+
+    signed_in = "signed_in"
+    moderate = "moderate"  # the queue, reports, featuring
+    ban = "ban"
+    stories = "stories"  # story comment modes
+    rules = "rules"
+    staff = "staff"
+    audit = "audit"
+
+
+class QueueTab(enum.StrEnum):
+    pending = "pending"
+    reported = "reported"
+    approved = "approved"
+    rejected = "rejected"
+    all = "all"
+
+
+class ModerationAction(enum.StrEnum):
+    approve = "approve"
+    reject = "reject"
+    ban = "ban"  # reject, and ban the author
+    feature = "feature"
+    unfeature = "unfeature"
+
+
+class BanKind(enum.StrEnum):
+    """Which keyed hash a ban names: the author's e-mail or their client address."""
+
+    email = "email"
+    client = "client"
+
+
+class ReportReason(enum.StrEnum):
+    spam = "spam"
+    abuse = "abuse"
+    off_topic = "off-topic"
+    misinformation = "misinformation"
+    other = "other"  # needs a text saying what is wrong
+
+    @property
+    def label(self) -> str:
+        return _REPORT_LABELS[self]
+
+
+_REPORT_LABELS = {
+    ReportReason.spam: "Spam or advertising",
+    ReportReason.abuse: "Abuse or harassment",
+    ReportReason.off_topic: "Off-topic",
+    ReportReason.misinformation: "Misinformation",
+    ReportReason.other: "Something else",
+}
+
+
+class EventKind(enum.StrEnum):
+    """What a story's live stream announces."""
+
+    comment = "comment"  # a new approved comment
+    edit = "edit"
+    delete = "delete"  # gone from readers' view: deleted, rejected or hidden
+    score = "score"
+    story = "story"  # the story's comment mode changed
+    reset = "reset"  # the reader missed more than the log keeps: reload
+
+
+class AuditAction(enum.StrEnum):
+    login = "login"
+    login_failed = "login.failed"
+    logout = "logout"
+    staff_add = "staff.add"
+    staff_remove = "staff.remove"
+    rules_change = "rules.change"
+    ban_add = "ban.add"
+    ban_lift = "ban.lift"
+    comment_approve = "comment.approve"
+    comment_reject = "comment.reject"
+    comment_ban = "comment.ban"
+    comment_feature = "comment.feature"
+    comment_unfeature = "comment.unfeature"
+    story_comment_mode = "story.comment_mode"
+
+    @classmethod
+    def of(cls, action: ModerationAction) -> AuditAction:
+        """The audit entry a queue action writes."""
+        return cls(f"comment.{action.value}")

@@ -1,0 +1,58 @@
+"""Every cookie Tribune sets, with the same attributes: HttpOnly, SameSite=Lax, Secure under
+https. An anonymous reader is known by two of them: the signed voter id, and the edit tokens
+of the comments they posted in this browser."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from tribune.keys import Keys
+
+VOTER_COOKIE = "tribune_voter"
+OWN_COOKIE = "tribune_own"
+CSRF_COOKIE = "tribune_csrf"
+STAFF_COOKIE = "tribune_staff"
+OWN_MAX = 10  # edit tokens kept: the comments this browser posted most recently
+VOTER_YEARS = 5
+
+
+def set_cookie(
+    request: Request, response: Response, name: str, value: str, max_age: int | None = None
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+
+
+def voter_of(request: Request, keys: Keys) -> str | None:
+    """The reader's voter id, from its signed cookie (None: none yet, or forged)."""
+    voter_id = keys.unsign("voter", request.cookies.get(VOTER_COOKIE))
+    return voter_id if isinstance(voter_id, str) else None
+
+
+def remember_voter(request: Request, response: Response, keys: Keys, voter_id: str) -> None:
+    """Remember a browser's first vote or report: later ones find it by this cookie."""
+    max_age = VOTER_YEARS * 365 * 24 * 3600
+    set_cookie(request, response, VOTER_COOKIE, keys.sign("voter", voter_id), max_age)
+
+
+def own_tokens(request: Request, keys: Keys) -> dict[int, str]:
+    """Comment id → edit token, for the comments this browser posted most recently."""
+    found: dict[int, str] = {}
+    for token in request.cookies.get(OWN_COOKIE, "").split("~")[-OWN_MAX:]:
+        data = keys.unsign("edit", token)
+        if isinstance(data, dict) and isinstance(data.get("c"), int):
+            found[data["c"]] = token
+    return found
+
+
+def remember_own(request: Request, response: Response, keys: Keys, token: str) -> None:
+    tokens = [*own_tokens(request, keys).values(), token][-OWN_MAX:]
+    set_cookie(request, response, OWN_COOKIE, "~".join(tokens), 24 * 3600)

@@ -1,0 +1,86 @@
+"""The fast lane: the hottest GETs answered before the framework sees them.
+
+A thread page already encoded for its story's current version (what every reader's page
+load asks for) and comment counts (what every front page and embed asks for) cost about
+50 µs of framework work per request, more than the answer itself: answered here, a thread
+read went from 90 to about 4,800 requests/s on SQLite.
+
+A lane is a path pattern and an answer function, registered by the feature that owns the
+route beside it (comments/api.py), parsing parameters with the route's own parser. The
+invariant: a lane answers only when it can send exactly the bytes and headers the route
+would; for anything else (a miss, an unusual or invalid query, any doubt) it returns None
+and the route answers, validates, and fills the cache for the next reader.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+GZIP_MIN = 1000  # bytes; the same threshold as the app's GZipMiddleware
+
+
+class Answer(Protocol):
+    """A JSON body, and its gzip form made at most once."""
+
+    @property
+    def body(self) -> bytes: ...
+
+    def gzipped(self) -> bytes: ...
+
+
+Params = list[tuple[str, str]]
+Answerer = Callable[[re.Match[str], Params], Awaitable[Answer | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Lane:
+    path: re.Pattern[str]  # matched against the whole path
+    answer: Answerer  # None: let the route answer
+
+
+class FastLane:
+    def __init__(self, app: ASGIApp, *, lanes: Sequence[Lane]) -> None:
+        self.app = app
+        self.lanes = tuple(lanes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            for lane in self.lanes:
+                match = lane.path.fullmatch(scope["path"])
+                if match is None:
+                    continue
+                params = _query(scope)
+                answer = None if params is None else await lane.answer(match, params)
+                if answer is not None:
+                    await _send_json(scope, send, answer)
+                    return
+                break
+        await self.app(scope, receive, send)
+
+
+def _query(scope: Scope) -> Params | None:
+    try:
+        return parse_qsl(scope["query_string"].decode("ascii"), strict_parsing=False)
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+async def _send_json(scope: Scope, send: Send, answer: Answer) -> None:
+    body = answer.body
+    headers = [(b"content-type", b"application/json")]
+    if len(body) >= GZIP_MIN:
+        # As GZipMiddleware does for the route: Vary on every compressible answer.
+        if "gzip" in Headers(scope=scope).get("accept-encoding", ""):
+            body = answer.gzipped()
+            headers.append((b"content-encoding", b"gzip"))
+        headers.append((b"vary", b"Accept-Encoding"))
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
