@@ -178,5 +178,7 @@ async def test_story_pages_share_one_rendering_of_the_thread_per_version(
     assert fragments.stores == 1
     tokens = [csrf_of(page) for page in pages]
     assert len(set(tokens)) == 3
-    first, *others = (page.text.replace(token, "") for page, token in zip(pages, tokens))
+    first, *others = (
+        page.text.replace(token, "") for page, token in zip(pages, tokens, strict=True)
+    )
     assert all(other == first for other in others)

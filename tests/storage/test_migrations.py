@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import hashlib
 
 import pytest
 from alembic.autogenerate import compare_metadata
