@@ -130,7 +130,7 @@ def rss_mb(port: int) -> float:
 def run(backend: str, url: str, workdir: Path, args: argparse.Namespace) -> list[dict[str, Any]]:
     print(f"{backend}:")
     ids = asyncio.run(prepare(url, args.comments))
-    rows = []
+    rows: list[dict[str, Any]] = []
     with running_server(url, workdir, TRIBUNE_DEMO="0", TRIBUNE_LOG_LEVEL="warning") as base:
         api = f"{base}/api/v1/stories"
         slug_large = httpx.get(f"{api}/{ids['large']}").json()["slug"]

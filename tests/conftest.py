@@ -1,5 +1,6 @@
 """Fixtures: a clean database per test on SQLite and on the real PostgreSQL server, the app,
-an HTTP client going through the real ASGI interface, and the demo story.
+an HTTP client going through the real ASGI interface, the demo story, and the actors: an
+anonymous reader and a signed-in admin, moderator and editor.
 
 PostgreSQL: ``TRIBUNE_TEST_POSTGRESQL_URL`` (default: the local server, database ``test``).
 Without a server the PostgreSQL half is skipped with a loud warning, except under CI
@@ -21,6 +22,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from tests.helpers import BASE_URL, client_at, signed_in
 from tribune.app import create_app
 from tribune.cli import demo_bytes
 from tribune.importers import import_page
@@ -34,7 +36,6 @@ POSTGRESQL_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SECRET = "test-secret-" + "x" * 40
-BASE_URL = "http://testserver"
 T = TypeVar("T")
 
 
@@ -97,7 +98,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-async def _truncate_postgresql() -> None:
+async def truncate_postgresql() -> None:
+    """Empty every table of the PostgreSQL test database, keeping its schema."""
     db = Database(POSTGRESQL_URL, pool_size=1)
     try:
         async with db.transaction() as conn:
@@ -120,7 +122,7 @@ def database_url(
     problem = request.getfixturevalue("postgresql_ready")
     if problem:
         pytest.skip(f"PostgreSQL unavailable: {problem}")
-    run_async(_truncate_postgresql())
+    run_async(truncate_postgresql())
     yield POSTGRESQL_URL
 
 
@@ -153,9 +155,42 @@ async def app(settings: Settings) -> AsyncIterator[Any]:
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     """A reader's HTTP client through the real ASGI interface (cookies kept between calls)."""
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
+    async with client_at(app) as http:
         yield http
+
+
+# Actors --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def reader(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An anonymous reader: cookies of its own, the address of ``client`` (127.0.0.1)."""
+    async with client_at(app) as http:
+        yield http
+
+
+@pytest.fixture
+async def admin(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An admin, signed in through the login form."""
+    async with signed_in(app, "admin") as http:
+        yield http
+
+
+@pytest.fixture
+async def moderator(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A moderator, signed in through the login form."""
+    async with signed_in(app, "moderator") as http:
+        yield http
+
+
+@pytest.fixture
+async def editor(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An editor, signed in through the login form."""
+    async with signed_in(app, "editor") as http:
+        yield http
+
+
+# Content -------------------------------------------------------------------------------------
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -35,18 +35,27 @@ def tribune_env(database_url: str, **extra: str) -> dict[str, str]:
 
 @contextmanager
 def server_process(
-    database_url: str, cwd: Path, *, workers: int = 1, port: int | None = None, **env: str
+    database_url: str,
+    cwd: Path,
+    *,
+    workers: int = 1,
+    port: int | None = None,
+    env: Mapping[str, str] | None = None,
+    **variables: str,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Start `tribune serve`, wait until /readyz answers, yield its base URL and process;
-    stop it (or reap it, when the test killed it) afterwards."""
+    stop it (or reap it, when the test killed it) afterwards. Its TRIBUNE_* variables come as
+    keywords, or as env when a test builds them up (a dict cannot be spread into keywords
+    that include workers and port)."""
     port = port or free_port()
     base = f"http://127.0.0.1:{port}"
+    settings = {**(env or {}), **variables, "TRIBUNE_BASE_URL": base}
     log = cwd / f"server-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [TRIBUNE, "serve", "--port", str(port), "--workers", str(workers)],
             cwd=cwd,
-            env=tribune_env(database_url, TRIBUNE_BASE_URL=base, **env),
+            env=tribune_env(database_url, **settings),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -74,8 +83,15 @@ def server_process(
 
 @contextmanager
 def running_server(
-    database_url: str, cwd: Path, *, workers: int = 1, port: int | None = None, **env: str
+    database_url: str,
+    cwd: Path,
+    *,
+    workers: int = 1,
+    port: int | None = None,
+    env: Mapping[str, str] | None = None,
+    **variables: str,
 ) -> Iterator[str]:
     """Start `tribune serve`, wait until /readyz answers, yield its base URL, stop it."""
-    with server_process(database_url, cwd, workers=workers, port=port, **env) as (base, _):
+    served = server_process(database_url, cwd, workers=workers, port=port, env=env, **variables)
+    with served as (base, _):
         yield base

@@ -32,7 +32,7 @@ def test_forwarded_addresses_count_only_behind_a_trusted_proxy(
     if trusted:
         env["TRIBUNE_TRUSTED_PROXIES"] = "127.0.0.1"
     url = f"sqlite:///{tmp_path / 'proxy.db'}"
-    with running_server(url, tmp_path, **env) as base:
+    with running_server(url, tmp_path, env=env) as base:
         # Five comments a minute per client: the sixth, from "another client", passes only
         # if the header is believed.
         codes = burst(base, ["203.0.113.1"] * 5 + ["203.0.113.2"])

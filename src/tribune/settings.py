@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     )
     base_url: str = Field(
         "http://127.0.0.1:8000",
-        description="Public address of the site, used for absolute links in feeds and e-mails.",
+        description="Public address of the site, for absolute links in the API and feeds.",
     )
     demo: bool = Field(
         True,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import feedparser
+import feedparser  # type: ignore[import-untyped]
 import httpx
 import pytest
-from defusedxml import ElementTree
+from defusedxml import ElementTree  # type: ignore[import-untyped]
 
 pytestmark = pytest.mark.anyio
 

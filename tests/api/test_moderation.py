@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -15,7 +13,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from tests.conftest import BASE_URL
+from tests.helpers import PASSWORD, client_at, csrf_of, post_comment, signed_in, staff_member
 from tribune.accounts import service as accounts
 from tribune.app import create_app
 from tribune.exceptions import Invalid
@@ -25,58 +23,6 @@ from tribune.storage import moderation as moderation_store
 from tribune.vocabulary import Role
 
 pytestmark = pytest.mark.anyio
-
-PASSWORD = "correct horse battery staple"
-
-
-async def staff_member(app: Any, role: str, email: str | None = None) -> accounts.Staff:
-    return await accounts.create_staff(
-        app.state.db,
-        email=email or f"{role}@example.org",
-        name=role.capitalize(),
-        role=role,
-        password=PASSWORD,
-    )
-
-
-def reader(app: Any, address: str = "127.0.0.1") -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=(address, 1234))
-    return httpx.AsyncClient(transport=transport, base_url=BASE_URL)
-
-
-async def csrf_of(client: httpx.AsyncClient, path: str) -> str:
-    page = await client.get(path)
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert found, f"no CSRF token on {path}"
-    return found.group(1)
-
-
-@asynccontextmanager
-async def signed_in(
-    app: Any, role: str, address: str = "127.0.0.1"
-) -> AsyncIterator[httpx.AsyncClient]:
-    member = await staff_member(app, role)
-    async with reader(app, address) as client:
-        token = await csrf_of(client, "/admin/login")
-        answer = await client.post(
-            "/admin/login", data={"email": member.email, "password": PASSWORD, "csrf_token": token}
-        )
-        assert answer.status_code == 303, answer.text
-        yield client
-
-
-@pytest.fixture
-async def admin(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async with signed_in(app, "admin") as client:
-        yield client
-
-
-async def post(
-    client: httpx.AsyncClient, story_id: int, body: str, **fields: Any
-) -> httpx.Response:
-    return await client.post(
-        f"/api/v1/stories/{story_id}/comments", json={"name": "Reader", "body": body, **fields}
-    )
 
 
 async def moderate(
@@ -142,7 +88,9 @@ async def test_wrong_logins_say_the_same_whether_or_not_the_account_exists(
             data={"email": email, "password": "wrong password!", "csrf_token": token},
         )
         assert answer.status_code == 401
-        texts.append(re.search(r'role="alert"><p>([^<]+)<', answer.text).group(1))  # type: ignore[union-attr]
+        alert = re.search(r'role="alert"><p>([^<]+)<', answer.text)
+        assert alert, answer.text
+        texts.append(alert.group(1))
         assert email in answer.text  # the e-mail typed is kept, the password is not
     assert texts[0] == texts[1] == accounts.WRONG_LOGIN
 
@@ -168,7 +116,7 @@ async def test_failed_logins_slow_down_then_lock(
     assert "Too many failed logins. Try again in 15 minutes." in locked.text
     # Another client is locked out of this account too (per account), and this client out of
     # any account (per client).
-    async with reader(app, "10.9.9.9") as other:
+    async with client_at(app, "10.9.9.9") as other:
         token2 = await csrf_of(other, "/admin/login")
         assert (
             await other.post("/admin/login", data=right | {"csrf_token": token2})
@@ -227,13 +175,12 @@ async def test_readers_are_sent_to_sign_in(client: httpx.AsyncClient, path: str)
 
 
 async def test_the_staff_api_refuses_readers_and_wrong_roles(
-    app: Any, client: httpx.AsyncClient
+    client: httpx.AsyncClient, editor: httpx.AsyncClient
 ) -> None:
     answer = await client.post("/api/v1/admin/moderation", json={"ids": [1], "action": "approve"})
     assert answer.status_code == 401
     assert answer.headers["content-type"] == "application/problem+json"
-    async with signed_in(app, "editor") as editor:
-        assert (await moderate(editor, [1], "approve")).status_code == 403
+    assert (await moderate(editor, [1], "approve")).status_code == 403
 
 
 async def test_the_staff_api_needs_the_csrf_header(app: Any, admin: httpx.AsyncClient) -> None:
@@ -290,7 +237,7 @@ async def test_admins_add_and_remove_staff_but_not_the_last_admin(
 async def test_rules_hold_and_reject_with_their_reasons(
     app: Any, client: httpx.AsyncClient, story: dict[str, Any]
 ) -> None:
-    links = await post(
+    links = await post_comment(
         client,
         story["id"],
         "See https://a.example/1 and https://b.example/2 and https://c.example/3",
@@ -298,10 +245,10 @@ async def test_rules_hold_and_reject_with_their_reasons(
     assert links.status_code == 201
     assert links.json()["status"] == "pending"
     assert links.json()["moderation"] == ["held: 3 links, limit 2"]
-    spam = await post(client, story["id"], "Cheap v i a g r a here")
+    spam = await post_comment(client, story["id"], "Cheap v i a g r a here")
     assert spam.json()["status"] == "rejected"
     assert spam.json()["moderation"] == ['rejected: banned word "viagra"']
-    fine = await post(client, story["id"], "A calm, reasoned reply about the article.")
+    fine = await post_comment(client, story["id"], "A calm, reasoned reply about the article.")
     assert fine.json()["status"] == "approved" and "moderation" not in fine.json()
     page = (await client.get(f"/api/v1/stories/{story['id']}/comments")).json()
     shown = [c["id"] for c in page["comments"]]
@@ -327,15 +274,15 @@ async def test_the_author_sees_their_held_comment_and_others_do_not(
     assert answer.status_code == 303
     mine = await client.get(f"/stories/{story['slug']}")
     assert "Awaiting moderation: held: 3 links, limit 2" in mine.text
-    async with reader(app, "10.1.1.1") as other:
+    async with client_at(app, "10.1.1.1") as other:
         theirs = await other.get(f"/stories/{story['slug']}")
     assert "Awaiting moderation" not in theirs.text
     assert "https://c.example" not in theirs.text
 
 
 async def test_duplicates_are_held(client: httpx.AsyncClient, story: dict[str, Any]) -> None:
-    first = await post(client, story["id"], "Great article, thanks!")
-    again = await post(client, story["id"], "great   ARTICLE, thanks")
+    first = await post_comment(client, story["id"], "Great article, thanks!")
+    again = await post_comment(client, story["id"], "great   ARTICLE, thanks")
     assert first.json()["status"] == "approved"
     assert again.json()["status"] == "pending"
     assert again.json()["moderation"] == ["held: the same text was posted in the last 60 minutes"]
@@ -347,9 +294,9 @@ async def test_duplicates_are_held(client: httpx.AsyncClient, story: dict[str, A
 async def test_approving_a_held_comment_publishes_it(
     app: Any, admin: httpx.AsyncClient, story: dict[str, Any]
 ) -> None:
-    async with reader(app, "10.2.2.2") as someone:
+    async with client_at(app, "10.2.2.2") as someone:
         held = (
-            await post(
+            await post_comment(
                 someone, story["id"], "Links https://a.example https://b.example https://c.example"
             )
         ).json()
@@ -373,8 +320,8 @@ async def test_approving_a_held_comment_publishes_it(
 async def test_rejecting_and_featuring_without_javascript(
     app: Any, admin: httpx.AsyncClient, client: httpx.AsyncClient, story: dict[str, Any]
 ) -> None:
-    one = (await post(client, story["id"], "First view on this")).json()
-    two = (await post(client, story["id"], "Second view on that")).json()
+    one = (await post_comment(client, story["id"], "First view on this")).json()
+    two = (await post_comment(client, story["id"], "Second view on that")).json()
     token = await csrf_of(admin, "/admin/moderation?tab=approved")
     answer = await post_pairs(
         admin,
@@ -410,18 +357,18 @@ async def test_rejecting_and_featuring_without_javascript(
 async def test_three_reports_hide_a_comment_until_a_moderator_looks(
     app: Any, admin: httpx.AsyncClient, story: dict[str, Any]
 ) -> None:
-    async with reader(app, "10.3.0.1") as author:
-        target = (await post(author, story["id"], "Something people dislike")).json()
+    async with client_at(app, "10.3.0.1") as author:
+        target = (await post_comment(author, story["id"], "Something people dislike")).json()
     path = f"/api/v1/comments/{target['id']}/reports"
     for n in range(3):
-        async with reader(app, f"10.3.1.{n}") as someone:
+        async with client_at(app, f"10.3.1.{n}") as someone:
             answer = await someone.post(path, json={"reason": "abuse"})
             assert answer.status_code == 201
             assert answer.json()["hidden"] == (n == 2)
             if n == 0:
                 again = await someone.post(path, json={"reason": "spam"})
                 assert again.status_code == 409
-    async with reader(app, "10.3.2.1") as someone:
+    async with client_at(app, "10.3.2.1") as someone:
         # Hidden now: readers cannot report it any more.
         assert (await someone.post(path, json={"reason": "spam"})).status_code == 404
     page = (await admin.get(f"/api/v1/stories/{story['id']}/comments")).json()
@@ -434,7 +381,7 @@ async def test_three_reports_hide_a_comment_until_a_moderator_looks(
 async def test_report_reasons_are_checked(
     app: Any, client: httpx.AsyncClient, story: dict[str, Any]
 ) -> None:
-    target = (await post(client, story["id"], "A comment to report")).json()
+    target = (await post_comment(client, story["id"], "A comment to report")).json()
     path = f"/api/v1/comments/{target['id']}/reports"
     answer = await client.post(path, json={"reason": "boring"})
     assert answer.status_code == 422
@@ -452,14 +399,16 @@ async def test_report_reasons_are_checked(
 async def test_a_banned_author_is_told_and_keeps_their_text(
     app: Any, admin: httpx.AsyncClient, story: dict[str, Any]
 ) -> None:
-    async with reader(app, "10.4.4.4") as troll:
+    async with client_at(app, "10.4.4.4") as troll:
         first = (
-            await post(troll, story["id"], "Provocation number one", email="troll@example.org")
+            await post_comment(
+                troll, story["id"], "Provocation number one", email="troll@example.org"
+            )
         ).json()
         assert (
             await moderate(admin, [first["id"]], "ban", reason="trolling", ban_days=7)
         ).status_code == 200
-        refused = await post(troll, story["id"], "Provocation number two")
+        refused = await post_comment(troll, story["id"], "Provocation number two")
         assert refused.status_code == 403
         problem = refused.json()
         assert problem["detail"].startswith("You are banned from commenting until ")
@@ -474,9 +423,9 @@ async def test_a_banned_author_is_told_and_keeps_their_text(
         assert form.status_code == 403
         assert "Provocation number three" in form.text and "You are banned" in form.text
     # Same e-mail from another address: banned too.
-    async with reader(app, "10.4.4.5") as elsewhere:
+    async with client_at(app, "10.4.4.5") as elsewhere:
         assert (
-            await post(elsewhere, story["id"], "Hi", email="TROLL@example.org")
+            await post_comment(elsewhere, story["id"], "Hi", email="TROLL@example.org")
         ).status_code == 403
     bans = await admin.get("/admin/bans")
     assert "trolling" in bans.text
@@ -496,7 +445,7 @@ async def test_bans_expire(app: Any, client: httpx.AsyncClient, story: dict[str,
                 "expires_at": past,
             },
         )
-    assert (await post(client, story["id"], "Back again, calmer")).status_code == 201
+    assert (await post_comment(client, story["id"], "Back again, calmer")).status_code == 201
     async with app.state.db.transaction() as conn:
         await moderation_store.insert_ban(
             conn,
@@ -508,7 +457,7 @@ async def test_bans_expire(app: Any, client: httpx.AsyncClient, story: dict[str,
                 "expires_at": datetime.now(UTC) + timedelta(minutes=5),
             },
         )
-    assert (await post(client, story["id"], "And once more")).status_code == 403
+    assert (await post_comment(client, story["id"], "And once more")).status_code == 403
 
 
 async def test_lifting_a_ban(app: Any, admin: httpx.AsyncClient, story: dict[str, Any]) -> None:
@@ -523,13 +472,13 @@ async def test_lifting_a_ban(app: Any, admin: httpx.AsyncClient, story: dict[str
             "/admin/bans", data={"kind": "client", "value": value, "days": "", "csrf_token": token}
         )
     ).status_code == 303
-    async with reader(app, "10.5.5.5") as banned:
-        assert (await post(banned, story["id"], "Let me in")).status_code == 403
+    async with client_at(app, "10.5.5.5") as banned:
+        assert (await post_comment(banned, story["id"], "Let me in")).status_code == 403
         ban_id = (await bans.bans_in_force(app.state.db))[0]["id"]
         assert (
             await admin.post(f"/admin/bans/{ban_id}/lift", data={"csrf_token": token})
         ).status_code == 303
-        assert (await post(banned, story["id"], "Let me in")).status_code == 201
+        assert (await post_comment(banned, story["id"], "Let me in")).status_code == 201
     actions = [e["action"] for e in await accounts.audit_entries(app.state.db, None)]
     assert actions[:2] == ["ban.lift", "ban.add"]
 
@@ -545,11 +494,11 @@ async def test_closed_and_premoderated_stories(
     assert (
         await admin.post(path, data={"mode": "premoderated", "csrf_token": token})
     ).status_code == 303
-    held = await post(client, story["id"], "Premoderated words")
+    held = await post_comment(client, story["id"], "Premoderated words")
     assert held.json()["status"] == "pending"
     assert held.json()["moderation"] == ["held: the story is pre-moderated"]
     assert (await admin.post(path, data={"mode": "closed", "csrf_token": token})).status_code == 303
-    closed = await post(client, story["id"], "Too late")
+    closed = await post_comment(client, story["id"], "Too late")
     assert (
         closed.status_code == 403 and closed.json()["detail"] == "Comments are closed on this story"
     )
@@ -562,19 +511,23 @@ async def test_closed_and_premoderated_stories(
 async def test_rate_limits_answer_429_and_keep_the_text(settings: Settings, story_db: Any) -> None:
     app = create_app(settings.model_copy(update={"rate_limits": True}))
     try:
-        async with reader(app) as client:
+        async with client_at(app) as client:
             story_id = story_db
             for _ in range(3):  # invalid comments do not count
-                assert (await post(client, story_id, " ")).status_code == 422
+                assert (await post_comment(client, story_id, " ")).status_code == 422
             for n in range(5):
-                assert (await post(client, story_id, f"Comment {n} of a burst")).status_code == 201
-            refused = await post(client, story_id, "One too many")
+                assert (
+                    await post_comment(client, story_id, f"Comment {n} of a burst")
+                ).status_code == 201
+            refused = await post_comment(client, story_id, "One too many")
             assert refused.status_code == 429
             assert 1 <= int(refused.headers["retry-after"]) <= 60
             assert refused.json()["comment"]["body"] == "One too many"
             # The name is limited too, from any address.
-        async with reader(app, "10.6.6.6") as elsewhere:
-            assert (await post(elsewhere, story_id, "Same name, other address")).status_code == 429
+        async with client_at(app, "10.6.6.6") as elsewhere:
+            assert (
+                await post_comment(elsewhere, story_id, "Same name, other address")
+            ).status_code == 429
             assert (
                 await elsewhere.post(
                     f"/api/v1/stories/{story_id}/comments", json={"name": "Someone", "body": "Fine"}
@@ -618,7 +571,7 @@ async def test_rule_settings_are_validated_saved_and_audited(
         ],
     )
     assert good.status_code == 303
-    one_link = await post(client, story["id"], "See https://a.example for forbidden things")
+    one_link = await post_comment(client, story["id"], "See https://a.example for forbidden things")
     assert set(one_link.json()["moderation"]) == {
         'rejected: banned word "forbidden"',
         "held: 1 link, limit 0",
@@ -655,11 +608,13 @@ async def test_reports_have_a_rate_limit_of_their_own(settings: Settings, story_
     try:
         targets = []
         for n in range(11):
-            async with reader(app, f"10.7.0.{n}") as author:
+            async with client_at(app, f"10.7.0.{n}") as author:
                 letter = "abcdefghijk"[n]
                 body = f"Opinion {letter} here"
-                targets.append((await post(author, story_db, body, name=f"Author {letter}")).json())
-        async with reader(app, "10.7.1.1") as reporter:
+                targets.append(
+                    (await post_comment(author, story_db, body, name=f"Author {letter}")).json()
+                )
+        async with client_at(app, "10.7.1.1") as reporter:
             for target in targets[:10]:
                 answer = await reporter.post(
                     f"/api/v1/comments/{target['id']}/reports", json={"reason": "spam"}
@@ -675,7 +630,7 @@ async def test_reports_have_a_rate_limit_of_their_own(settings: Settings, story_
 
 
 async def test_an_edit_is_screened_again(client: httpx.AsyncClient, story: dict[str, Any]) -> None:
-    posted = (await post(client, story["id"], "A perfectly calm opinion")).json()
+    posted = (await post_comment(client, story["id"], "A perfectly calm opinion")).json()
     path = f"/api/v1/comments/{posted['id']}"
     auth = {"Authorization": f"Bearer {posted['edit_token']}"}
     edited = await client.patch(path, json={"body": "Now buy v1agra here"}, headers=auth)
@@ -692,7 +647,9 @@ async def test_deleting_a_held_comment_leaves_the_counts_alone(
     client: httpx.AsyncClient, story: dict[str, Any]
 ) -> None:
     held = (
-        await post(client, story["id"], "See https://a.example https://b.example https://c.example")
+        await post_comment(
+            client, story["id"], "See https://a.example https://b.example https://c.example"
+        )
     ).json()
     assert held["status"] == "pending"
     gone = await client.delete(

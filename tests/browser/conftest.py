@@ -7,6 +7,7 @@ where they fail.
 from __future__ import annotations
 
 import shutil
+import subprocess
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +16,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from tests.conftest import IN_CI, POSTGRESQL_URL, _truncate_postgresql, run_async
-from tests.server import running_server
+from tests.conftest import IN_CI, POSTGRESQL_URL, run_async, truncate_postgresql
+from tests.helpers import PASSWORD
+from tests.server import TRIBUNE, running_server, tribune_env
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -59,7 +61,7 @@ def site_database(kind: str, workdir: Path, postgresql_ready: str | None) -> str
         return f"sqlite:///{workdir / 'site.db'}"
     if postgresql_ready:
         pytest.skip("PostgreSQL unavailable")
-    run_async(_truncate_postgresql())
+    run_async(truncate_postgresql())
     return POSTGRESQL_URL
 
 
@@ -83,3 +85,26 @@ def page(browser: Browser, console_errors: list[str]) -> Iterator[Any]:
 def screenshot(page: Any, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def add_staff(database_url: str, workdir: Path, email: str, name: str, role: str) -> None:
+    """A staff account with PASSWORD, made as an operator makes one: `tribune createadmin`."""
+    account = ["--email", email, "--name", name, "--role", role]
+    subprocess.run(
+        [TRIBUNE, "createadmin", *account, "--password-stdin"],
+        input=PASSWORD + "\n",
+        text=True,
+        env=tribune_env(database_url),
+        cwd=workdir,
+        check=True,
+        capture_output=True,
+    )
+
+
+def sign_in(page: Any, base: str, email: str) -> None:
+    """Sign a staff member in through the login form the moderation queue sends them to."""
+    page.goto(base + "/admin/moderation")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/admin/moderation")

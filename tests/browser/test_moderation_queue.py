@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot, site_database
-from tests.server import TRIBUNE, running_server, tribune_env
+from tests.browser.conftest import add_staff, screenshot, sign_in, site_database
+from tests.helpers import PASSWORD, csrf_in
+from tests.server import running_server
 
 pytestmark = pytest.mark.browser
 
 EMAIL = "moderator@example.org"
-PASSWORD = "correct horse battery staple"
 HELD = 500
 # The story's comments are held (pre-moderated); some also trip rules, so reasons vary.
 BODIES = [
@@ -37,58 +37,23 @@ def queue_site(
     workdir = tmp_path_factory.mktemp("queue")
     url = site_database(request.param, workdir, postgresql_ready)
     with running_server(url, workdir) as base:
-        subprocess.run(
-            [
-                TRIBUNE,
-                "createadmin",
-                "--email",
-                EMAIL,
-                "--name",
-                "Mo",
-                "--role",
-                "moderator",
-                "--password-stdin",
-            ],
-            input=PASSWORD + "\n",
-            text=True,
-            env=tribune_env(url),
-            cwd=workdir,
-            check=True,
-            capture_output=True,
-        )
+        add_staff(url, workdir, EMAIL, "Mo", "moderator")
         seed(base, url, workdir)
         yield base
 
 
-def seed(base: str, url: str, workdir: Any) -> None:
+def seed(base: str, url: str, workdir: Path) -> None:
     """Pre-moderate the demo story as an admin would, then post 500 comments to it."""
-    subprocess.run(
-        [
-            TRIBUNE,
-            "createadmin",
-            "--email",
-            "admin@example.org",
-            "--name",
-            "Ad",
-            "--password-stdin",
-        ],
-        input=PASSWORD + "\n",
-        text=True,
-        env=tribune_env(url),
-        cwd=workdir,
-        check=True,
-        capture_output=True,
-    )
+    add_staff(url, workdir, "admin@example.org", "Ad", "admin")
     with httpx.Client(base_url=base) as admin:
-        token = re.search(r'name="csrf_token" value="([^"]+)"', admin.get("/admin/login").text)
-        assert token
+        token = csrf_in(admin.get("/admin/login").text)
         signed = admin.post(
             "/admin/login",
-            data={"email": "admin@example.org", "password": PASSWORD, "csrf_token": token[1]},
+            data={"email": "admin@example.org", "password": PASSWORD, "csrf_token": token},
         )
         assert signed.status_code == 303
         moded = admin.post(
-            "/admin/stories/1/mode", data={"mode": "premoderated", "csrf_token": token[1]}
+            "/admin/stories/1/mode", data={"mode": "premoderated", "csrf_token": token}
         )
         assert moded.status_code == 303
     with httpx.Client(base_url=base) as readers:
@@ -100,16 +65,8 @@ def seed(base: str, url: str, workdir: Any) -> None:
             assert answer.json()["status"] == "pending"
 
 
-def sign_in(page: Any, base: str) -> None:
-    page.goto(base + "/admin/moderation")
-    page.get_by_label("E-mail").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/admin/moderation")
-
-
 def test_a_moderator_works_the_queue_from_the_keyboard(page: Any, queue_site: str) -> None:
-    sign_in(page, queue_site)
+    sign_in(page, queue_site, EMAIL)
     expect(page.locator(".tabs .count").first).to_have_text(str(HELD))
     expect(page.locator("#keys-hint")).to_contain_text("approve")
     items = page.locator(".queue .item")
@@ -149,7 +106,7 @@ def test_the_queue_works_without_javascript(browser: Any, queue_site: str) -> No
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     try:
-        sign_in(page, queue_site)
+        sign_in(page, queue_site, EMAIL)
         first = page.locator(".queue .item").first
         comment_id = first.get_attribute("data-id")
         first.get_by_role("button", name="Approve").click()

@@ -22,7 +22,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import IN_CI, POSTGRESQL_URL, _truncate_postgresql, run_async
+from tests.conftest import IN_CI, POSTGRESQL_URL, run_async, truncate_postgresql
 from tests.server import free_port, running_server, server_process
 from tribune.storage.engine import Database
 from tribune.storage.tables import comments
@@ -143,7 +143,7 @@ def test_a_comment_posted_on_one_instance_reaches_the_other(
 ) -> None:
     if postgresql_ready:
         pytest.skip("PostgreSQL unavailable")
-    run_async(_truncate_postgresql())
+    run_async(truncate_postgresql())
     with (
         running_server(POSTGRESQL_URL, tmp_path, TRIBUNE_REDIS_URL=shared_redis) as a,
         running_server(
@@ -224,7 +224,7 @@ def test_acknowledged_comments_survive_sigkill(
     if database == "postgresql":
         if postgresql_ready:
             pytest.skip("PostgreSQL unavailable")
-        run_async(_truncate_postgresql())
+        run_async(truncate_postgresql())
         url = POSTGRESQL_URL
     else:
         url = f"sqlite:///{tmp_path / 'durable.db'}"
@@ -366,14 +366,14 @@ def test_rate_limits_hold_across_instances(
 ) -> None:
     if postgresql_ready:
         pytest.skip("PostgreSQL unavailable")
-    run_async(_truncate_postgresql())
+    run_async(truncate_postgresql())
     # A Redis database of this test's own, so counters of earlier runs do not interfere.
     redis_url = shared_redis.rsplit("/", 1)[0] + "/3"
     subprocess.run(["redis-cli", "-n", "3", "flushdb"], check=False, capture_output=True)
     env = {"TRIBUNE_REDIS_URL": redis_url, "TRIBUNE_RATE_LIMITS": "on"}
     with (
-        running_server(POSTGRESQL_URL, tmp_path, **env) as a,
-        running_server(POSTGRESQL_URL, tmp_path, TRIBUNE_DEMO="0", **env) as b,
+        running_server(POSTGRESQL_URL, tmp_path, env=env) as a,
+        running_server(POSTGRESQL_URL, tmp_path, TRIBUNE_DEMO="0", env=env) as b,
     ):
         story_id = first_story(a)
         for n in range(5):

@@ -8,20 +8,21 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.helpers import csrf_of
+
 pytestmark = pytest.mark.anyio
 
 
-async def token_from(client: httpx.AsyncClient, path: str) -> str:
-    page = await client.get(path)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match, path
-    return match.group(1)
+def first_comment_id(page: httpx.Response) -> str:
+    found = re.search(r'<li id="c(\d+)"', page.text)
+    assert found, "the page shows a comment"
+    return found.group(1)
 
 
 async def post_form(
     client: httpx.AsyncClient, story: dict[str, Any], **fields: str
 ) -> httpx.Response:
-    token = await token_from(client, f"/stories/{story['slug']}")
+    token = await csrf_of(client, f"/stories/{story['slug']}")
     return await client.post(
         f"/stories/{story['slug']}/comments", data={"name": "Ana", "csrf_token": token, **fields}
     )
@@ -31,7 +32,7 @@ async def test_reply_link_opens_the_form_as_a_reply_and_posts_one(
     client: httpx.AsyncClient, story: dict[str, Any]
 ) -> None:
     page = await client.get(f"/stories/{story['slug']}")
-    first_id = re.search(r'<li id="c(\d+)"', page.text).group(1)  # type: ignore[union-attr]
+    first_id = first_comment_id(page)
     assert f'href="?reply_to={first_id}#comment-form"' in page.text
     replying = await client.get(f"/stories/{story['slug']}", params={"reply_to": first_id})
     assert "Reply to Anonymous" in replying.text
@@ -49,7 +50,7 @@ async def test_a_refused_reply_stays_a_reply(
     client: httpx.AsyncClient, story: dict[str, Any]
 ) -> None:
     page = await client.get(f"/stories/{story['slug']}")
-    first_id = re.search(r'<li id="c(\d+)"', page.text).group(1)  # type: ignore[union-attr]
+    first_id = first_comment_id(page)
     response = await post_form(client, story, body="", parent_id=first_id)
     assert response.status_code == 422
     assert f'name="parent_id" value="{first_id}"' in response.text
@@ -67,7 +68,7 @@ async def test_author_edits_and_deletes_from_the_same_browser(
 
     edit_page = await client.get(f"/comments/{comment_id}/edit")
     assert edit_page.status_code == 200 and "Frist!" in edit_page.text
-    token = await token_from(client, f"/comments/{comment_id}/edit")
+    token = await csrf_of(client, f"/comments/{comment_id}/edit")
     saved = await client.post(
         f"/comments/{comment_id}/edit", data={"body": "First!", "csrf_token": token}
     )
@@ -79,7 +80,7 @@ async def test_author_edits_and_deletes_from_the_same_browser(
     )
     assert empty.status_code == 422 and "Please enter your comment!" in empty.text
 
-    token = await token_from(client, f"/comments/{comment_id}/delete")
+    token = await csrf_of(client, f"/comments/{comment_id}/delete")
     gone = await client.post(f"/comments/{comment_id}/delete", data={"csrf_token": token})
     assert gone.status_code == 303
     assert f'id="c{comment_id}"' not in (await client.get(f"/stories/{story['slug']}")).text
@@ -95,7 +96,7 @@ async def test_another_browser_cannot_edit(
         page = await stranger.get(f"/stories/{story['slug']}")
         assert f"/comments/{comment_id}/edit" not in page.text
         assert (await stranger.get(f"/comments/{comment_id}/edit")).status_code == 403
-        token = await token_from(stranger, f"/stories/{story['slug']}")
+        token = await csrf_of(stranger, f"/stories/{story['slug']}")
         attempt = await stranger.post(f"/comments/{comment_id}/delete", data={"csrf_token": token})
         assert attempt.status_code == 403
     assert f'id="c{comment_id}"' in (await client.get(f"/stories/{story['slug']}")).text
@@ -105,8 +106,8 @@ async def test_vote_buttons_work_without_javascript(
     client: httpx.AsyncClient, story: dict[str, Any]
 ) -> None:
     page = await client.get(f"/stories/{story['slug']}")
-    first_id = re.search(r'<li id="c(\d+)"', page.text).group(1)  # type: ignore[union-attr]
-    token = await token_from(client, f"/stories/{story['slug']}")
+    first_id = first_comment_id(page)
+    token = await csrf_of(client, f"/stories/{story['slug']}")
     response = await client.post(
         f"/comments/{first_id}/vote", data={"value": "1", "csrf_token": token}
     )
@@ -140,7 +141,9 @@ async def test_next_page_fragment_for_javascript(
             f"/api/v1/stories/{story['id']}/comments", json={"name": "R", "body": f"{i}"}
         )
     page = (await client.get(f"/stories/{story['slug']}")).text
-    fragment_url = re.search(r'data-fragment="([^"]+)"', page).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
+    link = re.search(r'data-fragment="([^"]+)"', page)
+    assert link, "the page links the next page's fragment"
+    fragment_url = link.group(1).replace("&amp;", "&")
     fragment = await client.get(fragment_url)
     assert fragment.status_code == 200
     assert "<html" not in fragment.text

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import html5lib
+import html5lib  # type: ignore[import-untyped]
 import httpx
 import pytest
 
 from tests.factories import make_story
+from tests.helpers import CSRF_FIELD, csrf_in, csrf_of
 from tribune.comments.validation import EMPTY_BODY, EMPTY_NAME
 
 pytestmark = pytest.mark.anyio
@@ -25,13 +26,6 @@ def text_of(node: Any) -> str:
 
 def find_all(doc: Any, xpath: str) -> list[Any]:
     return list(doc.iterfind(xpath))
-
-
-async def csrf(client: httpx.AsyncClient, slug: str) -> str:
-    page = await client.get(f"/stories/{slug}")
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match, "the form carries a CSRF token"
-    return match.group(1)
 
 
 async def test_home_lists_stories_with_counts(
@@ -120,7 +114,7 @@ async def test_empty_fields_show_the_demo_messages_next_to_them_and_keep_the_inp
     typed = {"email": "ana@example.org", "website": "https://ana.example", **fields}
     response = await client.post(
         f"/stories/{story['slug']}/comments",
-        data={**typed, "csrf_token": await csrf(client, story["slug"])},
+        data={**typed, "csrf_token": await csrf_of(client, f"/stories/{story['slug']}")},
     )
     assert response.status_code == 422
     doc = parse(response.text)
@@ -152,7 +146,7 @@ async def test_valid_post_redirects_to_the_new_numbered_comment(
             "body": "Line one\nLine **two**",
             "email": "ana@example.org",
             "website": "",
-            "csrf_token": await csrf(client, story["slug"]),
+            "csrf_token": await csrf_of(client, f"/stories/{story['slug']}"),
         },
     )
     assert response.status_code == 303
@@ -179,17 +173,15 @@ async def test_post_without_csrf_token_keeps_the_text_and_asks_again(
     assert response.status_code == 403
     assert "This form had expired" in response.text
     assert "Please keep me" in response.text
-    retry = re.search(r'name="csrf_token" value="([^"]+)"', response.text)
-    assert retry
     again = await client.post(
         f"/stories/{story['slug']}/comments",
-        data={"name": "Ana", "body": "Please keep me", "csrf_token": retry.group(1)},
+        data={"name": "Ana", "body": "Please keep me", "csrf_token": csrf_in(response.text)},
     )
     assert again.status_code == 303
 
 
 async def test_cross_site_post_is_refused(client: httpx.AsyncClient, story: dict[str, Any]) -> None:
-    token = await csrf(client, story["slug"])
+    token = await csrf_of(client, f"/stories/{story['slug']}")
     response = await client.post(
         f"/stories/{story['slug']}/comments",
         data={"name": "Ana", "body": "x", "csrf_token": token},
@@ -202,7 +194,7 @@ async def test_cross_site_post_is_refused(client: httpx.AsyncClient, story: dict
 async def test_form_post_with_bad_encoding_is_400(
     client: httpx.AsyncClient, story: dict[str, Any]
 ) -> None:
-    token = await csrf(client, story["slug"])
+    token = await csrf_of(client, f"/stories/{story['slug']}")
     for content in (f"name=A&body=%ff&csrf_token={token}".encode(), b"name=A&body=\xff"):
         response = await client.post(
             f"/stories/{story['slug']}/comments",
@@ -329,7 +321,7 @@ async def test_shared_thread_rendering_is_never_stale_and_carries_each_readers_t
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
         theirs = await other.get(f"/stories/{story['slug']}")
-    mine = set(re.findall(r'name="csrf_token" value="([^"]+)"', second.text))
-    their_tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', theirs.text))
+    mine = set(CSRF_FIELD.findall(second.text))
+    their_tokens = set(CSRF_FIELD.findall(theirs.text))
     assert len(mine) == 1 and len(their_tokens) == 1 and mine != their_tokens
     assert "\x00" not in theirs.text

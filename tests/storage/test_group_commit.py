@@ -7,16 +7,15 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tribune.storage.engine import Database
+from tribune.storage.engine import Conn, Database
 from tribune.storage.tables import tags
 
 pytestmark = pytest.mark.anyio
 calls: list[int] = []
 
 
-async def add_tags(conn: AsyncConnection, slugs: list[str]) -> list[Any]:
+async def add_tags(conn: Conn, slugs: list[str]) -> list[Any]:
     """Store the tags in one statement; a slug starting with "bad" fails alone, unwritten."""
     calls.append(len(slugs))
     good = [slug for slug in slugs if not slug.startswith("bad")]
@@ -25,7 +24,7 @@ async def add_tags(conn: AsyncConnection, slugs: list[str]) -> list[Any]:
     return [ValueError(f"{slug} refused") if slug.startswith("bad") else slug for slug in slugs]
 
 
-async def break_all(conn: AsyncConnection, slugs: list[str]) -> list[Any]:
+async def break_all(conn: Conn, slugs: list[str]) -> list[Any]:
     await conn.execute(insert(tags), [{"slug": slug, "name": slug} for slug in slugs])
     raise RuntimeError("the handler failed after writing")
 

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from tribune.storage import comments as store
 from tribune.storage.engine import Conn, Database
+from tribune.vocabulary import Sort
 
 pytestmark = pytest.mark.anyio
 
@@ -47,7 +48,7 @@ async def plan(db: Database, query: Any) -> tuple[str, list[str]]:
 @pytest.mark.parametrize("sort", list(store.SORT_KEYS))
 @pytest.mark.parametrize("with_cursor", [False, True])
 async def test_thread_pages_read_an_index_in_order(
-    db: Database, sort: str, with_cursor: bool
+    db: Database, sort: Sort, with_cursor: bool
 ) -> None:
     query = store.top_level_query(1, sort, CURSORS[sort] if with_cursor else None, 51)
     described, indexes = await plan(db, query)

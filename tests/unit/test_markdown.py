@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import html5lib
+from xml.etree.ElementTree import Element
+
+import html5lib  # type: ignore[import-untyped]
 import pytest
 
 from tribune.markdown import render_comment, render_story, sanitize_comment_html
@@ -10,7 +12,7 @@ from tribune.markdown import render_comment, render_story, sanitize_comment_html
 ALLOWED = {"p", "br", "em", "strong", "a", "blockquote", "code", "pre", "ul", "ol", "li"}
 
 
-def elements(fragment: str) -> list[object]:
+def elements(fragment: str) -> list[Element]:
     tree = html5lib.parseFragment(fragment, namespaceHTMLElements=False)
     return list(tree.iter())[1:]
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
+
+from sqlalchemy.engine import IteratorResult, RowMapping
+from sqlalchemy.engine.result import SimpleResultMetaData
 
 from tribune.comments.threads import nest
 from tribune.web.templating import ENV
@@ -33,9 +37,18 @@ def row(comment_id: int, parent_id: int | None, depth: int, name: str = "R") -> 
     }
 
 
-def chain(length: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def mappings(*rows: dict[str, Any]) -> list[RowMapping]:
+    """The rows as a query hands them over, which is what nest() is given."""
+    result: IteratorResult[*tuple[Any, ...]] = IteratorResult(
+        SimpleResultMetaData(list(rows[0])), (tuple(one.values()) for one in rows)
+    )
+    return list(result.mappings())
+
+
+def chain(length: int) -> tuple[list[RowMapping], list[RowMapping]]:
     """A top-level comment 1 with a chain of replies 2 → 3 → ... each answering the last."""
-    return [row(1, None, 0)], [row(i, i - 1, i - 1) for i in range(2, length + 2)]
+    replies = (row(i, i - 1, i - 1) for i in range(2, length + 2))
+    return mappings(row(1, None, 0)), mappings(*replies)
 
 
 def test_replies_nest_to_the_display_depth_then_show_beside_their_parent() -> None:
@@ -53,8 +66,8 @@ def test_replies_nest_to_the_display_depth_then_show_beside_their_parent() -> No
 
 
 def test_siblings_keep_posting_order_and_orphans_are_left_out() -> None:
-    roots = [row(1, None, 0), row(2, None, 0)]
-    replies = [row(3, 1, 1), row(4, 2, 1), row(5, 1, 1), row(6, 99, 1)]
+    roots = mappings(row(1, None, 0), row(2, None, 0))
+    replies = mappings(row(3, 1, 1), row(4, 2, 1), row(5, 1, 1), row(6, 99, 1))
     top, shown = nest(roots, replies)
     assert [r["id"] for r in top[0]["replies"]] == [3, 5]
     assert [r["id"] for r in top[1]["replies"]] == [4]
@@ -69,14 +82,9 @@ def test_a_chain_of_ten_thousand_replies_nests_and_renders_without_recursion() -
     assert len(top[0]["replies"][0]["replies"][0]["replies"]) == 9_998
     assert all(shown[i].depth == 3 for i in range(4, 10_002))
 
-    class Page:
-        comments = top
-        next_cursor = None
-        total = 10_001
-
-    Page.shown = shown  # type: ignore[attr-defined]
+    page = SimpleNamespace(comments=top, next_cursor=None, total=10_001, shown=shown)
     html = ENV.get_template("_thread_page.html").render(
-        thread=Page,
+        thread=page,
         story={"slug": "s"},
         sort="oldest",
         after=None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -39,9 +40,9 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
         ("pool_size", 0),
     ],
 )
-def test_insecure_or_invalid_values_are_refused(field: str, value: object) -> None:
+def test_insecure_or_invalid_values_are_refused(field: str, value: Any) -> None:
     with pytest.raises(ValidationError, match=field):
-        Settings(**{field: value})  # type: ignore[arg-type]
+        Settings(**{field: value})
 
 
 def test_secret_key_is_generated_once_in_a_private_file(tmp_path: Path) -> None:

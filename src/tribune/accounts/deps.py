@@ -14,6 +14,7 @@ from tribune.accounts import service
 from tribune.accounts.service import Staff
 from tribune.vocabulary import Permission
 from tribune.web.cookies import STAFF_COOKIE
+from tribune.web.deps import get_db
 from tribune.web.errors import ProblemError, wants_json
 from tribune.web.security import CSRF_FIELD, csrf_ok
 from tribune.web.templating import render_form
@@ -28,7 +29,7 @@ class SignInRequired(Exception):
 async def current_staff(request: Request) -> Staff | None:
     if not hasattr(request.state, "staff"):
         token = request.cookies.get(STAFF_COOKIE)
-        request.state.staff = await service.session_staff(request.app.state.db, token)
+        request.state.staff = await service.session_staff(await get_db(request), token)
     member: Staff | None = request.state.staff
     return member
 

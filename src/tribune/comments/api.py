@@ -85,7 +85,7 @@ async def list_comments(
 ) -> Response:
     """A page of a story's top-level comments, each with its replies nested."""
     query = threads.ThreadQuery.parse(sort, cursor, limit)
-    cache = request.app.state.thread_cache
+    cache: VersionedLRU[ThreadKey, Encoded] = request.app.state.thread_cache
     page = await threads.thread_json(db, cache, story_id, query, max_depth=settings.thread_depth)
     if "gzip" in request.headers.get("accept-encoding", "") and len(page.body) >= GZIP_MIN:
         return Response(

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from tribune import public
 from tribune.comments import avatars, service, threads
-from tribune.comments.cache import CSRF_SLOT
+from tribune.comments.cache import CSRF_SLOT, VersionedLRU
 from tribune.exceptions import Invalid, NotAllowed, NotFound
 from tribune.keys import Keys
 from tribune.live.deps import Events
@@ -34,6 +34,7 @@ from tribune.web.deps import (
     Cursor,
     Db,
     Limiter,
+    keys_of,
     reader_of,
     settings_of,
     with_voter,
@@ -91,12 +92,12 @@ async def discussion_page(
     query = threads.ThreadQuery.parse(sort, after)
     form = form or {}
     reader = reader_of(request)
-    own = own_tokens(request, request.app.state.keys)
+    own = own_tokens(request, keys_of(request))
     token = csrf_token(request)
     # A reader who has voted or posted sees their own state; everyone else shares one rendering
     # of the thread per version, with only their CSRF token filled in.
     shared = template == "story.html" and not (form or errors or reply_to or own or reader.voter_id)
-    fragments = request.app.state.fragment_cache
+    fragments: VersionedLRU[tuple[object, ...], str] = request.app.state.fragment_cache
     key = (story["id"], query.sort, query.cursor, settings.thread_depth)
     meta = await threads.version(db, story["id"]) if shared else None
     if meta is not None and (cached := fragments.get(key, meta[0])) is not None:

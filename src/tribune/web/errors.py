@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
@@ -63,7 +63,12 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str
-    errors: dict[str, str] | None = None
+    errors: dict[str, str] | None = Field(None, description="Each bad field, with why.")
+    comment: dict[str, Any] | None = Field(
+        None,
+        description="The submitted fields, given back when a comment is refused (closed "
+        "story, ban, rate limit) so nothing typed is lost.",
+    )
 
 
 class ProblemError(Exception):

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tribune.web.cookies import CSRF_COOKIE, set_cookie
+from tribune.web.deps import settings_of
 
 # No inline script or style anywhere, so none is allowed; nothing is loaded from elsewhere.
 CSP = (
@@ -90,7 +91,7 @@ def csrf_ok(request: Request, submitted: str | None) -> bool:
     origin = request.headers.get("origin")
     if origin:  # "null" (sandboxed or privacy-redirected pages) is refused too
         own = f"{request.url.scheme}://{request.url.netloc}"
-        if origin != own and origin != request.app.state.settings.base_url:
+        if origin != own and origin != settings_of(request).base_url:
             return False
     cookie = request.cookies.get(CSRF_COOKIE)
     if not cookie or not submitted:

@@ -13,6 +13,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from tribune.web.deps import settings_of
 from tribune.web.security import csrf_token, set_csrf_cookie
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -101,7 +102,7 @@ def render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    settings = request.app.state.settings
+    settings = settings_of(request)
     html = ENV.get_template(template).render(
         {"request": request, "base_url": settings.base_url, **context}
     )
