@@ -16,7 +16,7 @@ from tribune.comments import schemas, service, threads
 from tribune.comments.cache import Encoded, ThreadKey, VersionedLRU
 from tribune.exceptions import Invalid
 from tribune.jsonformat import dumps
-from tribune.live.deps import Events
+from tribune.live.deps import events_of
 from tribune.moderation import reports
 from tribune.storage.engine import Database
 from tribune.stories import service as stories
@@ -29,8 +29,8 @@ from tribune.web.deps import (
     CurrentReader,
     Cursor,
     Db,
-    Limiter,
     StoryId,
+    limiter_of,
     with_voter,
 )
 from tribune.web.errors import Problem
@@ -41,6 +41,7 @@ from tribune.web.responses import Json
 router = APIRouter(prefix="/api/v1", tags=["comments"])
 
 COUNTS_MAX = 100
+THREAD_PARAMS = frozenset(("sort", "cursor", "limit"))
 
 
 def _json_body(schema: type) -> dict[str, Any]:
@@ -101,9 +102,9 @@ def thread_lane(db: Database, cache: VersionedLRU[ThreadKey, Encoded], depth: in
 
     async def answer(match: re.Match[str], params: Params) -> Answer | None:
         found = dict(params)
-        limit = found.get("limit")
-        if len(found) != len(params) or not found.keys() <= {"sort", "cursor", "limit"}:
+        if len(found) != len(params) or not THREAD_PARAMS.issuperset(found):
             return None  # repeated or unknown parameters: the route decides what they mean
+        limit = found.get("limit")
         if limit is not None and not (limit.isascii() and limit.isdigit() and len(limit) < 4):
             return None
         try:
@@ -133,8 +134,6 @@ async def create_comment(
     request: Request,
     db: Db,
     keys: AppKeys,
-    events: Events,
-    limiter: Limiter,
     story_id: StoryId,
     reader: CurrentReader,
 ) -> Response:
@@ -143,7 +142,13 @@ async def create_comment(
     rate limit) carries the submitted fields back under `comment`."""
     data = await read_json(request)
     comment = await service.post_comment(
-        db, story_id, data, keys=keys, reader=reader, events=events, limiter=limiter
+        db,
+        story_id,
+        data,
+        keys=keys,
+        reader=reader,
+        events=events_of(request),
+        limiter=limiter_of(request),
     )
     return Json(comment, 201, headers={"Location": f"/comments/{comment['id']}"})
 
@@ -159,7 +164,6 @@ async def edit_comment(
     request: Request,
     db: Db,
     keys: AppKeys,
-    events: Events,
     settings: AppSettings,
     comment_id: CommentId,
 ) -> Response:
@@ -172,7 +176,7 @@ async def edit_comment(
         keys=keys,
         token=bearer_token(request),
         window_minutes=settings.edit_minutes,
-        events=events,
+        events=events_of(request),
     )
     return Json(comment)
 
@@ -187,7 +191,6 @@ async def delete_comment(
     request: Request,
     db: Db,
     keys: AppKeys,
-    events: Events,
     settings: AppSettings,
     comment_id: CommentId,
 ) -> Response:
@@ -198,7 +201,7 @@ async def delete_comment(
         keys=keys,
         token=bearer_token(request),
         window_minutes=settings.edit_minutes,
-        events=events,
+        events=events_of(request),
     )
     return Response(status_code=204)
 
@@ -217,14 +220,15 @@ async def vote(
     request: Request,
     db: Db,
     keys: AppKeys,
-    events: Events,
     reader: CurrentReader,
     comment_id: CommentId,
 ) -> Response:
     """Vote a comment up (1) or down (-1), or withdraw the vote (0). One vote per reader."""
     data = await read_json(request)
     voter = with_voter(reader, keys)
-    result = await service.vote(db, comment_id, data.get("value"), reader=voter, events=events)
+    result = await service.vote(
+        db, comment_id, data.get("value"), reader=voter, events=events_of(request)
+    )
     response = Json(result)
     if voter is not reader and voter.voter_id is not None:
         remember_voter(request, response, keys, voter.voter_id)
@@ -243,8 +247,6 @@ async def report_comment(
     request: Request,
     db: Db,
     keys: AppKeys,
-    events: Events,
-    limiter: Limiter,
     reader: CurrentReader,
     comment_id: CommentId,
 ) -> Response:
@@ -253,7 +255,7 @@ async def report_comment(
     data = await read_json(request)
     voter = with_voter(reader, keys)
     result = await reports.report(
-        db, comment_id, data, reader=voter, events=events, limiter=limiter
+        db, comment_id, data, reader=voter, events=events_of(request), limiter=limiter_of(request)
     )
     response = Json(result, 201)
     if voter is not reader and voter.voter_id is not None:

@@ -16,7 +16,7 @@ from tribune.comments import avatars, service, threads
 from tribune.comments.cache import CSRF_SLOT, VersionedLRU
 from tribune.exceptions import Invalid, NotAllowed, NotFound
 from tribune.keys import Keys
-from tribune.live.deps import Events
+from tribune.live.deps import events_of
 from tribune.moderation import reports
 from tribune.moderation.reports import AlreadyReported
 from tribune.moderation.screening import Banned, StoryClosed
@@ -33,8 +33,8 @@ from tribune.web.deps import (
     CurrentReader,
     Cursor,
     Db,
-    Limiter,
     keys_of,
+    limiter_of,
     reader_of,
     settings_of,
     with_voter,
@@ -211,8 +211,6 @@ async def post_comment_form(
     request: Request,
     db: Db,
     keys: AppKeys,
-    events: Events,
-    limiter: Limiter,
     slug: str,
     reader: CurrentReader,
 ) -> Response:
@@ -230,7 +228,13 @@ async def post_comment_form(
         return await again({"form": FORM_EXPIRED}, 403)
     try:
         comment = await service.post_comment(
-            db, story["id"], form, keys=keys, reader=reader, events=events, limiter=limiter
+            db,
+            story["id"],
+            form,
+            keys=keys,
+            reader=reader,
+            events=events_of(request),
+            limiter=limiter_of(request),
         )
     except Invalid as exc:
         return await again(exc.errors, 422)
@@ -310,7 +314,6 @@ async def edit_submit(
     request: Request,
     db: Db,
     keys: AppKeys,
-    events: Events,
     settings: AppSettings,
     comment_id: CommentId,
 ) -> Response:
@@ -329,7 +332,7 @@ async def edit_submit(
             keys=keys,
             token=token,
             window_minutes=settings.edit_minutes,
-            events=events,
+            events=events_of(request),
         )
     except Invalid as exc:
         return _edit_page(request, comment, body=body, errors=exc.errors, status_code=422)
@@ -349,7 +352,6 @@ async def delete_submit(
     request: Request,
     db: Db,
     keys: AppKeys,
-    events: Events,
     settings: AppSettings,
     comment_id: CommentId,
 ) -> Response:
@@ -367,7 +369,7 @@ async def delete_submit(
             keys=keys,
             token=token,
             window_minutes=settings.edit_minutes,
-            events=events,
+            events=events_of(request),
         )
     except NotAllowed as exc:
         return _edit_page(
@@ -413,8 +415,6 @@ async def report_submit(
     request: Request,
     db: Db,
     keys: AppKeys,
-    events: Events,
-    limiter: Limiter,
     reader: CurrentReader,
     comment_id: CommentId,
 ) -> Response:
@@ -425,7 +425,14 @@ async def report_submit(
     voter = with_voter(reader, keys)
     after = await location(db, comment_id, anchor=False)  # before reports may hide it
     try:
-        await reports.report(db, comment_id, form, reader=voter, events=events, limiter=limiter)
+        await reports.report(
+            db,
+            comment_id,
+            form,
+            reader=voter,
+            events=events_of(request),
+            limiter=limiter_of(request),
+        )
     except Invalid as exc:
         return _report_page(request, comment, form, exc.errors, status_code=422)
     except AlreadyReported:
@@ -449,7 +456,6 @@ async def vote_form(
     request: Request,
     db: Db,
     keys: AppKeys,
-    events: Events,
     reader: CurrentReader,
     comment_id: CommentId,
 ) -> Response:
@@ -459,7 +465,7 @@ async def vote_form(
     value: Any = form.get("value", "")
     value = int(value) if value in ("1", "-1", "0") else value
     voter = with_voter(reader, keys)
-    await service.vote(db, comment_id, value, reader=voter, events=events)
+    await service.vote(db, comment_id, value, reader=voter, events=events_of(request))
     response = RedirectResponse(await location(db, comment_id), status_code=303)
     if voter is not reader and voter.voter_id is not None:
         remember_voter(request, response, keys, voter.voter_id)

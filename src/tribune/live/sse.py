@@ -21,7 +21,7 @@ from starlette.responses import Response, StreamingResponse
 from tribune.exceptions import NotFound
 from tribune.jsonformat import dumps
 from tribune.live.broker import Broker, Event
-from tribune.live.deps import Events
+from tribune.live.deps import events_of
 from tribune.stories import service as stories
 from tribune.web.deps import Db, StoryId
 
@@ -76,13 +76,13 @@ async def _after(first: bytes, rest: AsyncGenerator[bytes, None]) -> AsyncGenera
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}},
 )
-async def story_events(request: Request, db: Db, events: Events, story_id: StoryId) -> Response:
+async def story_events(request: Request, db: Db, story_id: StoryId) -> Response:
     """New approved comments (`comment`), edits (`edit`), removals (`delete`), scores
     (`score`) and the story's comment mode (`story`), as Server-Sent Events."""
     if not await stories.is_published(db, story_id):
         raise NotFound(f"There is no story {story_id}")
     last_id = request.headers.get("last-event-id", "").strip()
-    body = stream(events, story_id, last_id if EVENT_ID.fullmatch(last_id) else None)
+    body = stream(events_of(request), story_id, last_id if EVENT_ID.fullmatch(last_id) else None)
     first = await anext(body)  # subscribed before the answer starts
     return StreamingResponse(
         _after(first, body),

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from tribune.accounts.deps import Banner, Editor, Moderator, RuleKeeper, check_form, staff_page
 from tribune.exceptions import Invalid, NotFound
-from tribune.live.deps import Events
+from tribune.live.deps import events_of
 from tribune.moderation import bans, config, modes, queue, rules
 from tribune.stories import service as stories
 from tribune.vocabulary import CommentMode, ModerationAction, Permission, QueueTab
@@ -85,7 +85,7 @@ async def queue_page(
 
 
 @router.post("/admin/moderation")
-async def queue_action(request: Request, db: Db, events: Events, member: Moderator) -> Response:
+async def queue_action(request: Request, db: Db, member: Moderator) -> Response:
     pairs = await read_form_pairs(request, max_fields=600)
     form = {key: value for key, value in pairs if key != "ids"}
     check_form(request, form)
@@ -109,7 +109,7 @@ async def queue_action(request: Request, db: Db, events: Events, member: Moderat
         ids,
         action,
         by=member,
-        events=events,
+        events=events_of(request),
         reason=form.get("reason", ""),
         ban_days=_days(form.get("ban_days")),
     )
@@ -119,7 +119,7 @@ async def queue_action(request: Request, db: Db, events: Events, member: Moderat
 
 
 @api.post("/moderation", operation_id="moderate")
-async def moderate(request: Request, db: Db, events: Events, member: Moderator) -> Response:
+async def moderate(request: Request, db: Db, member: Moderator) -> Response:
     """Approve, reject, ban the authors of, feature or unfeature comments:
     `{"ids": [...], "action": "approve", "reason"?: "...", "ban_days"?: 7}`."""
     data = await read_json(request)
@@ -144,7 +144,7 @@ async def moderate(request: Request, db: Db, events: Events, member: Moderator) 
             errors={"reason": "Reason must be text; ban_days a number"},
         )
     done = await queue.act(
-        db, ids, str(action), by=member, events=events, reason=reason, ban_days=days
+        db, ids, str(action), by=member, events=events_of(request), reason=reason, ban_days=days
     )
     return Json({"done": done})
 
@@ -272,11 +272,11 @@ async def stories_page(request: Request, db: Db, member: Editor) -> Response:
 
 
 @router.post("/admin/stories/{story_id}/mode")
-async def story_mode(
-    request: Request, db: Db, events: Events, member: Editor, story_id: Id
-) -> Response:
+async def story_mode(request: Request, db: Db, member: Editor, story_id: Id) -> Response:
     form = await read_form(request, ("mode", "first_comment_hold", CSRF_FIELD))
     check_form(request, form)
     hold = form.get("first_comment_hold") == "on"
-    await modes.set_story_mode(db, story_id, form.get("mode", ""), hold, by=member, events=events)
+    await modes.set_story_mode(
+        db, story_id, form.get("mode", ""), hold, by=member, events=events_of(request)
+    )
     return RedirectResponse("/admin/stories", 303)

@@ -40,7 +40,8 @@ async def get_keys(request: Request) -> Keys:
     return keys_of(request)
 
 
-async def get_limiter(request: Request) -> RateLimiter:
+def limiter_of(request: Request) -> RateLimiter:
+    """The rate limiter (a plain function: see live/deps.py's events_of)."""
     limiter: RateLimiter = request.app.state.limiter
     return limiter
 
@@ -71,7 +72,6 @@ def with_voter(reader: Reader, keys: Keys) -> Reader:
 Db = Annotated[Database, Depends(get_db)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 AppKeys = Annotated[Keys, Depends(get_keys)]
-Limiter = Annotated[RateLimiter, Depends(get_limiter)]
 CurrentReader = Annotated[Reader, Depends(get_reader)]
 
 # Ids beyond a signed 64-bit integer cannot exist; refusing them early keeps the database
