@@ -230,8 +230,7 @@ async def vote(
         db, comment_id, data.get("value"), reader=voter, events=events_of(request)
     )
     response = Json(result)
-    if voter is not reader and voter.voter_id is not None:
-        remember_voter(request, response, keys, voter.voter_id)
+    remember_voter(request, response, keys, reader, voter)
     return response
 
 
@@ -258,8 +257,7 @@ async def report_comment(
         db, comment_id, data, reader=voter, events=events_of(request), limiter=limiter_of(request)
     )
     response = Json(result, 201)
-    if voter is not reader and voter.voter_id is not None:
-        remember_voter(request, response, keys, voter.voter_id)
+    remember_voter(request, response, keys, reader, voter)
     return response
 
 

@@ -443,8 +443,7 @@ async def report_submit(
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     response = RedirectResponse(f"{after}#comments", status_code=303)
-    if voter is not reader and voter.voter_id is not None:
-        remember_voter(request, response, keys, voter.voter_id)
+    remember_voter(request, response, keys, reader, voter)
     return response
 
 
@@ -467,8 +466,7 @@ async def vote_form(
     voter = with_voter(reader, keys)
     await service.vote(db, comment_id, value, reader=voter, events=events_of(request))
     response = RedirectResponse(await location(db, comment_id), status_code=303)
-    if voter is not reader and voter.voter_id is not None:
-        remember_voter(request, response, keys, voter.voter_id)
+    remember_voter(request, response, keys, reader, voter)
     return response
 
 

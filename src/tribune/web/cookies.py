@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tribune.keys import Keys
+from tribune.readers import Reader
 
 VOTER_COOKIE = "tribune_voter"
 OWN_COOKIE = "tribune_own"
@@ -37,10 +38,15 @@ def voter_of(request: Request, keys: Keys) -> str | None:
     return voter_id if isinstance(voter_id, str) else None
 
 
-def remember_voter(request: Request, response: Response, keys: Keys, voter_id: str) -> None:
-    """Remember a browser's first vote or report: later ones find it by this cookie."""
+def remember_voter(
+    request: Request, response: Response, keys: Keys, reader: Reader, voter: Reader
+) -> None:
+    """Remember a browser's first vote or report: when ``voter`` is the ``reader`` given a
+    new voter id (web.deps.with_voter), later ones find it by this cookie."""
+    if voter is reader or voter.voter_id is None:
+        return
     max_age = VOTER_YEARS * 365 * 24 * 3600
-    set_cookie(request, response, VOTER_COOKIE, keys.sign("voter", voter_id), max_age)
+    set_cookie(request, response, VOTER_COOKIE, keys.sign("voter", voter.voter_id), max_age)
 
 
 def own_tokens(request: Request, keys: Keys) -> dict[int, str]:
