@@ -238,15 +238,17 @@ async def delete_comment(conn: Conn, comment_id: int) -> None:
 # Votes -----------------------------------------------------------------------------------------
 
 
+def any_of(*known: tuple[Any, str | None]) -> Any:
+    """Rows whose column equals any of the values known ((column, value) pairs; a None
+    value is skipped); None when no value is known."""
+    found = [column == value for column, value in known if value]
+    return or_(*found) if found else None
+
+
 def by_reader(table: Table, voter_id: str | None, client_hash: str | None) -> Any:
     """The rows of a vote or report table that are this reader's: by their voter cookie or
     their address hash; None when the reader has neither."""
-    who = [
-        column == value
-        for column, value in ((table.c.voter_id, voter_id), (table.c.client_hash, client_hash))
-        if value
-    ]
-    return or_(*who) if who else None
+    return any_of((table.c.voter_id, voter_id), (table.c.client_hash, client_hash))
 
 
 async def vote_of(

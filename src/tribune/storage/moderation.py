@@ -13,22 +13,14 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import aliased
 
 from tribune.storage import stories as story_store
-from tribune.storage.comments import PUBLIC_COLUMNS, add_to_counts, by_reader
+from tribune.storage.comments import PUBLIC_COLUMNS, add_to_counts, any_of, by_reader
 from tribune.storage.engine import Conn
 from tribune.storage.tables import UTCDateTime, bans, comments, reports, site_settings, stories
 from tribune.vocabulary import BanKind, CommentStatus
 
 
 def _by_author(email_hash: str | None, client_hash: str | None) -> Any:
-    found = [
-        column == value
-        for column, value in (
-            (comments.c.email_hash, email_hash),
-            (comments.c.client_hash, client_hash),
-        )
-        if value
-    ]
-    return or_(*found) if found else None
+    return any_of((comments.c.email_hash, email_hash), (comments.c.client_hash, client_hash))
 
 
 async def author_history(
