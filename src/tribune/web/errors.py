@@ -72,7 +72,8 @@ class Problem(BaseModel):
 
 
 class ProblemError(Exception):
-    """Raised by routes to answer with a problem document."""
+    """Raised by routes for what only the web layer knows (a missing CSRF token, a wrong
+    content type); the services' failures are tribune.exceptions."""
 
     def __init__(
         self,
@@ -81,14 +82,12 @@ class ProblemError(Exception):
         *,
         errors: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
-        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.errors = errors
         self.headers = headers
-        self.extra = extra
 
 
 def problem(
@@ -146,7 +145,7 @@ async def _problem_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ProblemError)
     if not wants_json(request):
         return await _page(request, exc.status, exc.detail, headers=exc.headers)
-    return problem(exc.status, exc.detail, errors=exc.errors, headers=exc.headers, extra=exc.extra)
+    return problem(exc.status, exc.detail, errors=exc.errors, headers=exc.headers)
 
 
 async def _failure(request: Request, exc: Exception) -> Response:
