@@ -17,6 +17,15 @@ EMAIL_MAX = 254
 WEBSITE_MAX = 2_000
 
 
+def whole_number(text: str) -> int | None:
+    """The number a client wrote in ASCII digits (at most 19 of them), or None. Not
+    str.isdigit(): that is true for "²" and other digits int() refuses."""
+    text = text.strip()
+    if 0 < len(text) <= 19 and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def is_control(char: str) -> bool:
     # Cc covers NUL, CR, LF, ESC and NEL; line and paragraph separators break names too.
     return unicodedata.category(char) in ("Cc", "Zl", "Zp")

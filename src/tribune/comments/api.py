@@ -15,6 +15,7 @@ from starlette.responses import Response
 from tribune.comments import schemas, service, threads
 from tribune.comments.cache import Encoded, ThreadKey, VersionedLRU
 from tribune.exceptions import Invalid
+from tribune.fields import whole_number
 from tribune.jsonformat import dumps
 from tribune.live.deps import events_of
 from tribune.moderation import reports
@@ -104,13 +105,11 @@ def thread_lane(db: Database, cache: VersionedLRU[ThreadKey, Encoded], depth: in
         found = dict(params)
         if len(found) != len(params) or not THREAD_PARAMS.issuperset(found):
             return None  # repeated or unknown parameters: the route decides what they mean
-        limit = found.get("limit")
-        if limit is not None and not (limit.isascii() and limit.isdigit() and len(limit) < 4):
+        limit = None
+        if "limit" in found and (limit := whole_number(found["limit"])) is None:
             return None
         try:
-            query = threads.ThreadQuery.parse(
-                found.get("sort"), found.get("cursor"), None if limit is None else int(limit)
-            )
+            query = threads.ThreadQuery.parse(found.get("sort"), found.get("cursor"), limit)
         except Invalid:
             return None
         story_id = int(match.group(1))
@@ -266,9 +265,7 @@ async def report_comment(
 
 def _story_ids(values: list[str]) -> list[int] | None:
     """The ids asked for, or None unless every one is a story id."""
-    if not all(v.isascii() and v.isdigit() and len(v) <= 19 for v in values):
-        return None
-    ids = [int(value) for value in values]
+    ids = [whole_number(value) or 0 for value in values]
     return ids if all(0 < story_id <= MAX_ID for story_id in ids) else None
 
 

@@ -9,12 +9,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from markupsafe import escape
 from starlette.responses import RedirectResponse, Response
 
 from tribune import public
 from tribune.comments import avatars, service, threads
 from tribune.comments.cache import CSRF_SLOT, VersionedLRU
 from tribune.exceptions import Invalid, NotAllowed, NotFound
+from tribune.fields import whole_number
 from tribune.keys import Keys
 from tribune.live.deps import events_of
 from tribune.moderation import reports
@@ -104,7 +106,7 @@ async def discussion_page(
         context = {
             "story": story,
             "thread": {"total": meta[1]},
-            "thread_html": cached.replace(CSRF_SLOT, token),
+            "thread_html": cached.replace(CSRF_SLOT, escape(token)),
             "form": {},
             "errors": {},
             "replying": None,
@@ -125,7 +127,7 @@ async def discussion_page(
             csrf_token=CSRF_SLOT,
         )
         fragments.put(key, meta[0], rendered)
-        thread_html = rendered.replace(CSRF_SLOT, token)
+        thread_html = rendered.replace(CSRF_SLOT, escape(token))
     return render_form(
         request,
         template,
@@ -168,10 +170,10 @@ async def _replying(
     db: Db, story: dict[str, Any], parent_id: str | None, reply_to: int | None
 ) -> dict[str, Any] | None:
     """The comment the form answers, when it is one of this story's."""
-    parent = parent_id or (str(reply_to) if reply_to else "")
-    if not (parent.isascii() and parent.isdigit()):
+    parent = whole_number(parent_id) if parent_id else reply_to
+    if parent is None or not 0 < parent <= MAX_ID:
         return None
-    replying = await threads.comment(db, int(parent))
+    replying = await threads.comment(db, parent)
     return replying if replying is not None and replying["story_slug"] == story["slug"] else None
 
 

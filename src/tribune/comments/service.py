@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from tribune import public
@@ -20,14 +21,15 @@ from tribune.comments.validation import (
     normalize_newlines,
     validate_comment,
 )
-from tribune.exceptions import FieldErrors, Invalid, NotAllowed, NotFound
+from tribune.exceptions import Failure, FieldErrors, Invalid, NotAllowed, NotFound
+from tribune.fields import whole_number
 from tribune.keys import Keys, TokenExpired, TokenInvalid
 from tribune.live.broker import Broker
 from tribune.markdown import render_comment
 from tribune.moderation import config as moderation_config
 from tribune.moderation import screening
 from tribune.moderation.wording import fingerprint
-from tribune.ratelimit import RateLimited, RateLimiter
+from tribune.ratelimit import RateLimiter
 from tribune.readers import Reader
 from tribune.storage import comments as store
 from tribune.storage import moderation as moderation_store
@@ -53,8 +55,8 @@ def _parent_id(data: dict[str, Any]) -> tuple[int | None, FieldErrors]:
     value = data.get("parent_id")
     if value is None or value == "":
         return None, {}
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
+    if isinstance(value, str):
+        value = whole_number(value)
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value < 2**63:
         return None, {"parent_id": "Parent_id must be the id of a comment"}
     return value, {}
@@ -165,32 +167,51 @@ async def post_comment(
     """Validate, screen and store a reader's comment (a reply when ``parent_id`` is given).
     Returns the public comment with its ``edit_token`` and, when the rules held or rejected
     it, their reasons. Raises Invalid, NotFound, screening's StoryClosed or Banned, or
-    RateLimited (counting only valid comments); a refusal carries the submitted fields back
-    under ``comment`` in its ``extra``, so nothing the reader typed is lost."""
+    RateLimited (counting only valid comments); every refusal carries the submitted fields
+    back under ``comment`` in its ``extra``, so nothing the reader typed is lost."""
+    try:
+        row, verdict = await _accept(db, story_id, data, keys=keys, reader=reader, limiter=limiter)
+    except Failure as exc:
+        exc.extra["comment"] = {k: data[k] for k in SUBMITTED if k in data}
+        raise
+    if row["status"] == CommentStatus.approved:
+        await events.publish(story_id, EventKind.comment, public.comment(row))
+    answer = public.comment(row) | {"edit_token": keys.edit_token(row["id"])}
+    if verdict.verdicts:
+        answer["moderation"] = [v.reason for v in verdict.verdicts]
+    return answer
+
+
+async def _accept(
+    db: Database,
+    story_id: int,
+    data: dict[str, Any],
+    *,
+    keys: Keys,
+    reader: Reader,
+    limiter: RateLimiter | None,
+) -> tuple[RowMapping, screening.Screening]:
+    """post_comment's checks and the write, raising what refuses the comment."""
     fields, errors = validate_comment(data)
     parent_id, parent_errors = _parent_id(data)
     errors |= parent_errors
     if fields is None or errors:
         raise Invalid(NOT_ACCEPTED, errors)
-    try:
-        if limiter is not None:
-            per_minute = (await moderation_config.rule_config(db)).rate_per_minute
-            await limiter.hit(per_minute, reader.client_hash, f"name:{fields.name.casefold()}")
-        content = _content(fields, keys)
-        verdict = await screening.screen(
-            db,
-            story_id,
-            body=fields.body,
-            body_html=content["body_html"],
-            name=fields.name,
-            website=fields.website,
-            email_hash=content["email_hash"],
-            client_hash=reader.client_hash,
-            fingerprint=content["fingerprint"],
-        )
-    except (NotAllowed, RateLimited) as exc:
-        exc.extra["comment"] = {k: data[k] for k in SUBMITTED if k in data}
-        raise
+    if limiter is not None:
+        per_minute = (await moderation_config.rule_config(db)).rate_per_minute
+        await limiter.hit(per_minute, reader.client_hash, f"name:{fields.name.casefold()}")
+    content = _content(fields, keys)
+    verdict = await screening.screen(
+        db,
+        story_id,
+        body=fields.body,
+        body_html=content["body_html"],
+        name=fields.name,
+        website=fields.website,
+        email_hash=content["email_hash"],
+        client_hash=reader.client_hash,
+        fingerprint=content["fingerprint"],
+    )
     if verdict is None:
         raise NotFound(f"There is no story {story_id}")
 
@@ -206,12 +227,7 @@ async def post_comment(
             verdicts=verdict.stored(),
         ),
     )
-    if row["status"] == CommentStatus.approved:
-        await events.publish(story_id, EventKind.comment, public.comment(row))
-    answer = public.comment(row) | {"edit_token": keys.edit_token(row["id"])}
-    if verdict.verdicts:
-        answer["moderation"] = [v.reason for v in verdict.verdicts]
-    return answer
+    return row, verdict
 
 
 async def import_comments(

@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from tribune.accounts.deps import Banner, Editor, Moderator, RuleKeeper, check_form, staff_page
 from tribune.exceptions import Invalid, NotFound
+from tribune.fields import whole_number
 from tribune.live.deps import events_of
 from tribune.moderation import bans, config, modes, queue, rules
 from tribune.stories import service as stories
@@ -34,10 +35,11 @@ RULE_TITLES = {rule.name: rule.title for rule in rules.RULES}
 def _days(value: str | None, field: str = "ban_days") -> int | None:
     if not value or not value.strip():
         return None
-    if not (value.strip().isascii() and value.strip().isdigit()):
+    days = whole_number(value)
+    if days is None:
         errors = {field: "Days must be a whole number, or empty for no expiry"}
         raise Invalid(queue.NOT_TAKEN, errors)
-    return int(value)
+    return days
 
 
 # The queue ------------------------------------------------------------------------------------
@@ -94,13 +96,13 @@ async def queue_action(request: Request, db: Db, member: Moderator) -> Response:
         back = "/admin/moderation"
     if one := form.get("one"):  # a button on one item: "ID:action"
         id_text, _, action = one.partition(":")
-        ids = [int(id_text)] if id_text.isascii() and id_text.isdigit() else []
+        ids = [number for number in [whole_number(id_text)] if number is not None]
     else:
         action = form.get("action", "")
         ids = [
-            int(value)
+            number
             for key, value in pairs
-            if key == "ids" and value.isascii() and value.isdigit()
+            if key == "ids" and (number := whole_number(value)) is not None
         ]
     if action == ModerationAction.ban and not member.can(Permission.ban):
         raise ProblemError(403, f"A {member.role} may not ban")

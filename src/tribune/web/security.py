@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tribune.fields import whole_number
 from tribune.web.cookies import CSRF_COOKIE, set_cookie
 from tribune.web.deps import settings_of
 
@@ -28,6 +30,9 @@ HEADERS = [
 
 MAX_BODY_BYTES = 256 * 1024
 CSRF_FIELD = "csrf_token"
+# What secrets.token_urlsafe(32) makes. A cookie can be planted by a sibling subdomain or
+# another port on the same host, so anything else is not our token and is replaced.
+CSRF_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 class SecurityHeaders:
@@ -57,7 +62,7 @@ class BodyTooLarge(Exception):
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     """The request body, refusing more than ``limit`` bytes whatever Content-Length claims."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    if declared and (size := whole_number(declared)) is not None and size > limit:
         raise BodyTooLarge
     chunks = []
     size = 0
@@ -72,7 +77,7 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
 def csrf_token(request: Request) -> str:
     """The reader's CSRF token (from the cookie, or a fresh one that set_csrf_cookie stores)."""
     token = request.cookies.get(CSRF_COOKIE)
-    if not token or len(token) != 43:
+    if not token or not CSRF_TOKEN.fullmatch(token):
         token = getattr(request.state, "new_csrf", None)
         if token is None:
             token = request.state.new_csrf = secrets.token_urlsafe(32)
@@ -94,6 +99,6 @@ def csrf_ok(request: Request, submitted: str | None) -> bool:
         if origin != own and origin != settings_of(request).base_url:
             return False
     cookie = request.cookies.get(CSRF_COOKIE)
-    if not cookie or not submitted:
+    if not cookie or not submitted or not CSRF_TOKEN.fullmatch(cookie):
         return False
     return hmac.compare_digest(cookie.encode(), submitted.encode())

@@ -1,0 +1,48 @@
+"""X1: a CSRF cookie planted by a sibling subdomain or another port on the same host is not
+our token: it never reaches the page as markup, and it is replaced by a real one."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.helpers import csrf_in
+
+TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # what secrets.token_urlsafe(32) makes
+
+pytestmark = pytest.mark.anyio
+
+# Exactly 43 characters, the length of a real token.
+PLANTED = '"><meta http-equiv=refresh content=0,//x.y>'
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["rendered", "from-cache"])
+async def test_a_planted_token_is_never_markup(
+    client: httpx.AsyncClient, story: dict[str, Any], cached: bool
+) -> None:
+    assert len(PLANTED) == 43
+    path = f"/stories/{story['slug']}"
+    if cached:
+        await client.get(path)  # the shared fragment is now cached with its CSRF slot
+    client.cookies.set("tribune_csrf", PLANTED)
+    page = await client.get(path)
+    assert page.status_code == 200
+    assert "<meta http-equiv=refresh" not in page.text
+    token = csrf_in(page.text)
+    assert TOKEN.fullmatch(token), token
+    assert page.cookies.get("tribune_csrf") == token  # the planted one is replaced
+
+
+async def test_a_planted_token_does_not_pass_the_csrf_check(
+    client: httpx.AsyncClient, story: dict[str, Any]
+) -> None:
+    client.cookies.set("tribune_csrf", PLANTED)
+    answer = await client.post(
+        f"/stories/{story['slug']}/comments",
+        data={"name": "Ana", "body": "Kept", "csrf_token": PLANTED},
+    )
+    assert answer.status_code == 403
+    assert "Kept" in answer.text
