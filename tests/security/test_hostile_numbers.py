@@ -68,7 +68,7 @@ async def test_content_length_in_unicode_digits(
     weird = await client.post(
         f"/api/v1/stories/{story['id']}/comments",
         content=b'{"name": "A", "body": "b"}',
-        headers={"content-type": "application/json", "content-length": b"\xb2"},  # "²"
+        headers={b"content-type": b"application/json", b"content-length": b"\xb2"},  # "²"
     )
     assert weird.status_code < 500
 
