@@ -31,9 +31,20 @@ def is_control(char: str) -> bool:
     return unicodedata.category(char) in ("Cc", "Zl", "Zp")
 
 
+# Characters that show nothing or turn the text after them around: in a name they make it
+# look like another ("admin\u200b") or reverse what follows it on the page (U+202E). Joiners
+# (U+200C, U+200D) stay: emoji sequences and Persian spelling need them.
+INVISIBLE = frozenset(
+    "\u00ad\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
+)
+
+
 def check_name(value: str) -> str | None:
     if any(is_control(c) for c in value):
         return "Name must not contain control characters or line breaks"
+    if not INVISIBLE.isdisjoint(value):
+        return "Name must not contain invisible or direction-changing characters"
     name = value.strip()
     if not name:
         return EMPTY_NAME

@@ -175,7 +175,7 @@ async def test_astral_and_hostile_text_round_trips(
     assert "Zoë 😀 &lt;b&gt;" in page.text
     assert "<script>alert(1)" not in page.text
     # Template syntax in a comment stays text: "{{7*7}}" shows, "49" never appears in its body.
-    body = page.text.split(f'id="c{created["id"]}"')[1].split('class="comment-body">')[1]
+    body = page.text.split(f'id="c{created["id"]}"')[1].split('class="comment-body" dir="auto">')[1]
     body = body.split("</div>")[0]
     assert "{{7*7}}" in body and "49" not in body
 

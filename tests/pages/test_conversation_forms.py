@@ -35,7 +35,7 @@ async def test_reply_link_opens_the_form_as_a_reply_and_posts_one(
     first_id = first_comment_id(page)
     assert f'href="?reply_to={first_id}#comment-form"' in page.text
     replying = await client.get(f"/stories/{story['slug']}", params={"reply_to": first_id})
-    assert "Reply to Anonymous" in replying.text
+    assert "Reply to <bdi>Anonymous</bdi>" in replying.text
     assert f'name="parent_id" value="{first_id}"' in replying.text
     response = await post_form(client, story, body="A reply", parent_id=first_id)
     assert response.status_code == 303

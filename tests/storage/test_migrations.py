@@ -38,6 +38,9 @@ LANDED = {
     "20261125_1859_7c3d9e4f2a10_moderation_and_staff.py": (
         "917e70f33eff55a97c07c9994f1425cf926ff7fcdb3069fb021bbe5fb9154426"
     ),
+    "20261202_0110_b4e8c1d2f3a5_edits_and_retries.py": (
+        "a5362cf8bf3f6adb8fc3f790e36762c448cb3b4261a1f60c15d0f00d44118bd2"
+    ),
 }
 
 

@@ -88,7 +88,6 @@ async def test_screening_a_post_reads_only_indexes(db: Database) -> None:
     assert "ix_comments_status_created_at" not in indexes, described
     for wanted in (
         "ix_comments_fingerprint_created_at",
-        "ix_comments_email_hash_status",
         "ix_comments_client_hash_status",
         "ix_bans_kind_value",
     ):

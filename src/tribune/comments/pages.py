@@ -64,6 +64,15 @@ async def location(db: Db, comment_id: int, *, anchor: bool = True) -> str:
     return f"{path}#c{comment_id}" if anchor else path
 
 
+async def saved_at(db: Db, slug: str, comment: dict[str, Any]) -> str:
+    """Where the author of a comment just posted or edited goes to see it: its place in the
+    thread, or, when the rules held or rejected it, the top of the discussion, where its
+    author sees it with the reason."""
+    if comment["status"] != CommentStatus.approved:
+        return f"{public.story_path(slug)}#c{comment['id']}"
+    return await location(db, comment["id"])
+
+
 # The story page -----------------------------------------------------------------------------
 
 
@@ -251,12 +260,7 @@ async def post_comment_form(
         response = await again({"form": message}, 429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    if comment["status"] != CommentStatus.approved:
-        # Held or rejected: the author sees it above the discussion with the reason.
-        target = f"{public.story_path(story['slug'])}#c{comment['id']}"
-    else:
-        target = await location(db, comment["id"])
-    response = RedirectResponse(target, status_code=303)
+    response = RedirectResponse(await saved_at(db, story["slug"], comment), status_code=303)
     remember_own(request, response, keys, comment["edit_token"])
     return response
 
@@ -327,7 +331,7 @@ async def edit_submit(
             request, comment, body=body, errors={"form": FORM_EXPIRED}, status_code=403
         )
     try:
-        await service.edit_comment(
+        edited = await service.edit_comment(
             db,
             comment_id,
             body,
@@ -340,7 +344,8 @@ async def edit_submit(
         return _edit_page(request, comment, body=body, errors=exc.errors, status_code=422)
     except NotAllowed as exc:
         return _edit_page(request, comment, body=body, errors={"form": exc.detail}, status_code=403)
-    return RedirectResponse(await location(db, comment_id), status_code=303)
+    target = await saved_at(db, comment["story_slug"], edited)
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/comments/{comment_id}/delete")

@@ -27,7 +27,7 @@ from tribune.keys import Keys, TokenExpired, TokenInvalid
 from tribune.live.broker import Broker
 from tribune.markdown import render_comment
 from tribune.moderation import config as moderation_config
-from tribune.moderation import screening
+from tribune.moderation import names, screening
 from tribune.moderation.wording import fingerprint
 from tribune.ratelimit import RateLimiter
 from tribune.readers import Reader
@@ -35,7 +35,7 @@ from tribune.storage import comments as store
 from tribune.storage import moderation as moderation_store
 from tribune.storage import stories as story_store
 from tribune.storage.engine import Conn, Database
-from tribune.vocabulary import CommentStatus, EventKind
+from tribune.vocabulary import VISIBLE, CommentStatus, EventKind
 
 NOT_ACCEPTED = "The comment was not accepted"
 SUBMITTED = ("name", "email", "website", "body", "parent_id")  # given back when refused
@@ -64,7 +64,7 @@ def _parent_id(data: dict[str, Any]) -> tuple[int | None, FieldErrors]:
 
 async def _check_parent(conn: Conn, story_id: int, parent_id: int) -> dict[str, Any]:
     parent = await store.comment_for_update(conn, parent_id)
-    if parent is None:
+    if parent is None or parent["status"] not in VISIBLE:  # held ones exist to no one else
         problem = f"There is no comment {parent_id} to reply to"
     elif parent["story_id"] != story_id:
         problem = f"Comment {parent_id} belongs to another story"
@@ -197,6 +197,8 @@ async def _accept(
     errors |= parent_errors
     if fields is None or errors:
         raise Invalid(NOT_ACCEPTED, errors)
+    if await names.reserved(db, fields.name):
+        raise Invalid(NOT_ACCEPTED, {"name": names.TAKEN})
     if limiter is not None:
         per_minute = (await moderation_config.rule_config(db)).rate_per_minute
         await limiter.hit(per_minute, reader.client_hash, f"name:{fields.name.casefold()}")
@@ -259,29 +261,50 @@ async def import_comments(
 # Editing and deleting one's own comment ---------------------------------------------------------
 
 
+EDIT_WINDOW_PASSED = (
+    "Comments can be changed for {minutes} minutes after posting; that time has passed"
+)
+
+
 async def _own_comment(
-    conn: Conn, keys: Keys, comment_id: int, token: str | None, window_minutes: int
+    conn: Conn,
+    keys: Keys,
+    comment_id: int,
+    token: str | None,
+    window_minutes: int,
+    extra: tuple[Any, ...] = (),
 ) -> dict[str, Any]:
-    row = await store.comment_for_update(conn, comment_id)
+    row = await store.comment_for_update(conn, comment_id, *extra)
     if row is None or row["status"] == CommentStatus.deleted:
         raise NotFound(f"There is no comment {comment_id}")
+    problem = None
     if not token:
-        raise NotAllowed("Only the author can change this comment: send its edit token")
-    try:
-        keys.check_edit_token(token, comment_id, max_age=window_minutes * 60)
-    except TokenExpired:
-        raise NotAllowed(
-            f"Comments can be changed for {window_minutes} minutes after posting; "
-            "that time has passed"
-        ) from None
-    except TokenInvalid:
-        raise NotAllowed("This edit token is not valid for this comment") from None
+        problem = "Only the author can change this comment: send its edit token"
+    else:
+        try:
+            keys.check_edit_token(token, comment_id, max_age=window_minutes * 60)
+        except TokenExpired:
+            raise NotAllowed(EDIT_WINDOW_PASSED.format(minutes=window_minutes)) from None
+        except TokenInvalid:
+            problem = "This edit token is not valid for this comment"
+    if problem is not None:
+        if row["status"] != CommentStatus.approved:
+            # To anyone but its author, a held or rejected comment does not exist.
+            raise NotFound(f"There is no comment {comment_id}")
+        raise NotAllowed(problem)
     if datetime.now(UTC) - row["created_at"] > timedelta(minutes=window_minutes):
-        raise NotAllowed(
-            f"Comments can be changed for {window_minutes} minutes after posting; "
-            "that time has passed"
-        )
+        raise NotAllowed(EDIT_WINDOW_PASSED.format(minutes=window_minutes))
     return dict(row)
+
+
+def _status_after_edit(before: str, screened: CommentStatus) -> CommentStatus:
+    """An edit never publishes: an approved comment goes where the rules now put it, a held
+    one stays held unless the rules now reject it, a rejected one stays rejected."""
+    if before == CommentStatus.approved:
+        return screened
+    if before == CommentStatus.pending and screened == CommentStatus.rejected:
+        return screened
+    return CommentStatus(before)
 
 
 async def edit_comment(
@@ -304,18 +327,27 @@ async def edit_comment(
     html = render_comment(text)
     config = await moderation_config.rule_config(db)
     async with db.transaction() as conn:
-        row = await _own_comment(conn, keys, comment_id, token, window_minutes)
-        verdict = screening.rescreen_edit(config, row, text, html)
+        row = await _own_comment(conn, keys, comment_id, token, window_minutes, store.EDIT_COLUMNS)
+        story = await story_store.story_by_id(conn, row["story_id"])
+        if story is None:
+            raise NotFound(f"There is no comment {comment_id}")
+        verdict = screening.rescreen_edit(config, row, story, text, html)
+        status = _status_after_edit(row["status"], verdict.status)
         changes: dict[str, Any] = {
             "body_md": text,
             "body_html": html,
             "fingerprint": fingerprint(text),
             "edited_at": datetime.now(UTC),
+            # What the moderator compares the new text with: the text readers saw, or the
+            # text as it was first held, however often it is edited while it waits.
+            "previous_body_md": None
+            if status == CommentStatus.approved
+            else row["previous_body_md"] or row["body_md"],
         }
-        if row["status"] == CommentStatus.approved and verdict.status != row["status"]:
-            # An edit can turn a published comment into one the rules hold or reject.
+        if verdict.verdicts or status != row["status"]:
             changes["verdicts"] = verdict.stored()
-            await moderation_store.set_status(conn, row, verdict.status, changes)
+        if status != row["status"]:
+            await moderation_store.set_status(conn, row, status, changes)
         else:
             await store.update_comment(conn, comment_id, changes)
             await story_store.bump_version(conn, row["story_id"])

@@ -6,6 +6,8 @@ of the story's live stream hear of it once it is committed.
 
 from __future__ import annotations
 
+import difflib
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,6 +30,7 @@ from tribune.vocabulary import (
 QUEUE_PAGE = 50
 ACT_MAX = 500  # comments in one bulk action
 NOT_TAKEN = "The action was not taken"
+REWRITE = 0.4  # below this share of words kept, an edit is shown as old text, then new
 
 # What each tab shows: comments in these statuses (and reported ones only, for "reported").
 TAB_STATUSES: dict[QueueTab, tuple[CommentStatus, ...]] = {
@@ -37,6 +40,25 @@ TAB_STATUSES: dict[QueueTab, tuple[CommentStatus, ...]] = {
     QueueTab.rejected: (CommentStatus.rejected,),
     QueueTab.all: (CommentStatus.approved, CommentStatus.pending, CommentStatus.rejected),
 }
+
+
+def changes(before: str, after: str) -> list[tuple[str, str]]:
+    """What an edit changed, word by word: ("same" | "removed" | "added", text) runs; a
+    rewrite, the old text and then the new."""
+    old, new = re.findall(r"\s*\S+\s*", before), re.findall(r"\s*\S+\s*", after)
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    if matcher.ratio() < REWRITE:
+        return [("removed", before), ("added", after)]
+    runs: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            runs.append(("same", "".join(old[i1:i2])))
+            continue
+        if i2 > i1:
+            runs.append(("removed", "".join(old[i1:i2])))
+        if j2 > j1:
+            runs.append(("added", "".join(new[j1:j2])))
+    return runs
 
 
 async def queue(
@@ -71,6 +93,8 @@ async def queue(
             item["author_posted"] = posted
             item["author_rejected"] = rejected
             item["reports"] = [dict(r) for r in reported.get(item["id"], [])]
+            if item["previous_body_md"] is not None and item["status"] == CommentStatus.pending:
+                item["changes"] = changes(item["previous_body_md"], item["body_md"])
         pending, reported_count = await store.waiting_counts(conn)
     following = page[-1]["id"] if len(rows) > limit else None
     return page, following, {QueueTab.pending: pending, QueueTab.reported: reported_count}
@@ -138,9 +162,11 @@ async def act(
                 if was_visible:
                     news.append((row["story_id"], EventKind.delete, {"id": row["id"]}))
                 if chosen == ModerationAction.ban:
+                    # By the address it came from: the e-mail is unverified, and banning it
+                    # would let anyone get a stranger's address banned by typing it.
                     await ban(
                         conn,
-                        {BanKind.email: row["email_hash"], BanKind.client: row["client_hash"]},
+                        {BanKind.client: row["client_hash"]},
                         by=by,
                         reason=reason,
                         expires_at=now + timedelta(days=ban_days) if ban_days else None,

@@ -14,6 +14,7 @@ from tribune.moderation.rules import Submission
 from tribune.ratelimit import RateLimiter
 from tribune.readers import Reader
 from tribune.storage import moderation as store
+from tribune.storage import stories as story_store
 from tribune.storage.engine import Database
 from tribune.vocabulary import CommentStatus, EventKind, ReportReason
 
@@ -66,7 +67,11 @@ async def report(
         )
     async with db.transaction() as conn:
         rows = await store.comments_for_update(conn, [comment_id])
-        if not rows or rows[0]["status"] != CommentStatus.approved:
+        if (
+            not rows
+            or rows[0]["status"] != CommentStatus.approved
+            or await story_store.story_by_id(conn, rows[0]["story_id"]) is None  # unpublished
+        ):
             raise NotFound(f"There is no comment {comment_id} to report")
         row = rows[0]
         if await store.report_of(conn, comment_id, reader.voter_id, reader.client_hash):

@@ -45,6 +45,14 @@ def _days(value: str | None, field: str = "ban_days") -> int | None:
 # The queue ------------------------------------------------------------------------------------
 
 
+def _notice(action: str | None, count: int) -> str | None:
+    """The notice after an action, in the server's own words: the address names only the
+    action and a count, so no link can make the staff page say anything else."""
+    if action not in frozenset(ModerationAction):
+        return None
+    return f"{action}: {count} comment{'s' if count != 1 else ''}"
+
+
 @router.get("/admin/moderation")
 async def queue_page(
     request: Request,
@@ -54,7 +62,8 @@ async def queue_page(
     story: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     rule: Annotated[str | None, Query()] = None,
     before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    done: Annotated[str | None, Query(max_length=200)] = None,
+    done: Annotated[str | None, Query(max_length=20)] = None,
+    count: Annotated[int, Query(ge=0, le=queue.ACT_MAX)] = 0,
 ) -> Response:
     if tab not in frozenset(QueueTab):
         raise ProblemError(422, "Tab must be one of: " + ", ".join(QueueTab))
@@ -81,7 +90,7 @@ async def queue_page(
             if following
             else None,
             "here": f"/admin/moderation?{urlencode(filters)}",
-            "done": done,
+            "done": _notice(done, count),
         },
     )
 
@@ -116,8 +125,7 @@ async def queue_action(request: Request, db: Db, member: Moderator) -> Response:
         ban_days=_days(form.get("ban_days")),
     )
     joiner = "&" if "?" in back else "?"
-    summary = f"{action}: {len(done)} comment{'s' if len(done) != 1 else ''}"
-    return RedirectResponse(f"{back}{joiner}{urlencode({'done': summary})}", 303)
+    return RedirectResponse(f"{back}{joiner}{urlencode({'done': action, 'count': len(done)})}", 303)
 
 
 @api.post("/moderation", operation_id="moderate")

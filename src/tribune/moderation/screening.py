@@ -112,8 +112,11 @@ async def screen(
     )
 
 
-def rescreen_edit(config: RuleConfig, row: Any, body: str, body_html: str) -> Screening:
-    """The rules again on an edited body (a duplicate of itself is no duplicate)."""
+def rescreen_edit(config: RuleConfig, row: Any, story: Any, body: str, body_html: str) -> Screening:
+    """The rules again on an edited body, with the story's mode and first-comment hold, as
+    for a new comment (a duplicate of itself is no duplicate). Raises StoryClosed."""
+    if story["comment_mode"] == CommentMode.closed:
+        raise StoryClosed
     return _judge(
         config,
         Submission(
@@ -121,6 +124,9 @@ def rescreen_edit(config: RuleConfig, row: Any, body: str, body_html: str) -> Sc
             body_html=body_html,
             name=row["name"] or "",
             website=row["website"],
-            prior_comments=1,  # the author has posted: this very comment
+            # An approved comment let its author in; a held one stays held whatever the rules.
+            prior_comments=int(row["status"] == CommentStatus.approved),
+            story_premoderated=story["comment_mode"] == CommentMode.premoderated,
+            story_first_comment_hold=bool(story["first_comment_hold"]),
         ),
     )

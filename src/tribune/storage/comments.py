@@ -33,6 +33,9 @@ PUBLIC_COLUMNS = [
     comments.c.featured,
 ]
 
+# What an edit needs besides: the text it replaces and the text a moderator last saw.
+EDIT_COLUMNS = (comments.c.body_md, comments.c.previous_body_md)
+
 # Each sort order is a keyset: the columns it orders by, all in one direction, so one index
 # serves it read forwards or backwards.
 SORT_KEYS: dict[Sort, tuple[list[Any], bool]] = {
@@ -79,9 +82,10 @@ async def hidden_among(
     return (await conn.execute(query)).mappings().all()
 
 
-async def comment_for_update(conn: Conn, comment_id: int) -> RowMapping | None:
-    """The comment row, locked for the rest of the transaction on PostgreSQL."""
-    query = select(*PUBLIC_COLUMNS).where(comments.c.id == comment_id).with_for_update()
+async def comment_for_update(conn: Conn, comment_id: int, *extra: Any) -> RowMapping | None:
+    """The comment row (its public columns and any ``extra`` ones), locked for the rest of
+    the transaction on PostgreSQL."""
+    query = select(*PUBLIC_COLUMNS, *extra).where(comments.c.id == comment_id).with_for_update()
     return (await conn.execute(query)).mappings().first()
 
 

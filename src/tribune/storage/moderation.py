@@ -44,14 +44,10 @@ def _screening_query() -> Any:
     email: Any = bindparam("email")
     client: Any = bindparam("client")
     now = bindparam("now", type_=UTCDateTime())
-    # A NULL hash never equals anything, so one statement serves with or without an e-mail.
-    # Two EXISTS, each on its own (hash, status) index: as one OR, SQLite preferred to walk
-    # every approved comment of the site.
+    # Only the address has posted before: an e-mail address is unverified, so anyone could
+    # type a regular's to skip the first-comment hold. (A NULL hash never equals anything.)
     approved: Any = bindparam("approved")
-    posted = or_(
-        exists().where(comments.c.email_hash == email, comments.c.status == approved),
-        exists().where(comments.c.client_hash == client, comments.c.status == approved),
-    )
+    posted = exists().where(comments.c.client_hash == client, comments.c.status == approved)
     ban = (
         select(bans.c.id)
         .where(
@@ -201,6 +197,7 @@ MODERATION_COLUMNS = [
     comments.c.report_count,
     comments.c.moderated_at,
     comments.c.moderation_note,
+    comments.c.previous_body_md,
 ]
 
 

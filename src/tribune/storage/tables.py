@@ -163,7 +163,13 @@ comments = Table(
     Column("moderated_at", UTCDateTime()),
     Column("moderated_by", ForeignKey("staff.id", ondelete="SET NULL")),
     Column("moderation_note", Text),
+    # The text before an edit that left the comment waiting for a moderator (the text they
+    # or readers last saw), so the queue shows what changed. NULL otherwise.
+    Column("previous_body_md", Text),
+    # Keyed hash of the reader and the Idempotency-Key they sent: a retried post is one comment.
+    Column("idempotency_key", String(64)),
     UniqueConstraint("story_id", "number"),
+    UniqueConstraint("story_id", "idempotency_key"),
     UniqueConstraint("story_id", "import_key"),
     # Thread pages: top-level comments (depth 0) of a story in each sort order, read forwards
     # or backwards, then all replies of the page's top-level comments by root. Depth, not
