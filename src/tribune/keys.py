@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,21 @@ class TokenInvalid(Exception):
     pass
 
 
+def client_network(address: str) -> str:
+    """What one client's address is: an IPv4 address, or the /64 of an IPv6 one. A home or a
+    phone is given a whole /64 and picks any address in it, so counting IPv6 addresses one by
+    one would let one reader vote, report and post as thousands."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address  # not an address (a test client's name, a Unix socket)
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 @dataclass(frozen=True, slots=True)
 class Keys:
     secret: str
@@ -35,7 +51,7 @@ class Keys:
 
     def client_hash(self, address: str) -> str:
         """Stands for a client address: one reader counted, the address never stored."""
-        return self._hash("client hash", address)
+        return self._hash("client hash", client_network(address))
 
     def email_hash(self, email: str) -> str:
         """Stands for an e-mail address to staff and to bans; the address is never shown."""
