@@ -1,4 +1,5 @@
-"""Rate limits for posting and reporting, per client and per name, with ``limits``.
+"""Rate limits for posting and reporting, per client and per name, and the counts of new
+comments per story and site-wide that the surge rule holds above, with ``limits``.
 
 Counters live in this process, or in Redis when TRIBUNE_REDIS_URL is set so that limits hold
 across instances. With Redis unreachable the counters fall back to this process (limits
@@ -11,6 +12,8 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from limits import RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, Storage
@@ -20,6 +23,7 @@ from limits.storage import storage_from_string
 from tribune.exceptions import Failure
 
 log = logging.getLogger("tribune")
+T = TypeVar("T")
 
 
 class RateLimited(Failure):
@@ -49,17 +53,34 @@ class RateLimiter:
         if not self.enabled or per_minute <= 0:
             return
         named = [key for key in keys if key]
+        await self._on_either(lambda limiter: self._check(limiter, per_minute, named))
+
+    async def recent(self, ceiling: int, key: str) -> int:
+        """Count one action for key and return how many it has had in the last minute
+        (counted up to ten times ``ceiling``, which bounds what is kept); 0 when off."""
+        if not self.enabled or ceiling <= 0:
+            return 0
+        item = RateLimitItemPerMinute(ceiling * 10)
+
+        async def count(limiter: MovingWindowRateLimiter) -> int:
+            await limiter.hit(item, key)
+            _reset, remaining = await limiter.get_window_stats(item, key)
+            return item.amount - remaining
+
+        return await self._on_either(count)
+
+    async def _on_either(self, run: Callable[[MovingWindowRateLimiter], Awaitable[T]]) -> T:
+        """Run on the shared counters, or on this process's when Redis is unreachable."""
         if self._shared is not None:
             try:
-                await self._check(self._shared, per_minute, named)
-                return
+                return await run(self._shared)
             except RateLimited:
                 raise
             except Exception as exc:
                 if time.monotonic() - self._warned > 30:
                     self._warned = time.monotonic()
                     log.warning("redis unavailable: rate limits counted per instance: %s", exc)
-        await self._check(self._local, per_minute, named)
+        return await run(self._local)
 
     @staticmethod
     async def _check(limiter: MovingWindowRateLimiter, per_minute: int, keys: list[str]) -> None:

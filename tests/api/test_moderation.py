@@ -563,6 +563,8 @@ async def test_rule_settings_are_validated_saved_and_audited(
             ("duplicate_minutes", "60"),
             ("reports_to_hide", "3"),
             ("rate_per_minute", "5"),
+            ("surge_story_per_minute", "60"),
+            ("surge_site_per_minute", "300"),
             ("banned_words", "forbidden"),
             ("suspect_words", ""),
             ("blocked_domains", ""),

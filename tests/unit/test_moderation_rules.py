@@ -132,6 +132,14 @@ FIRES = [
         id="first_comment",
     ),
     pytest.param(
+        "surge",
+        {"story_recent": 61},
+        CONFIG,
+        Decision.hold,
+        "held: surge: 61 comments in a minute",
+        id="surge",
+    ),
+    pytest.param(
         "reports",
         {"reports": 3},
         CONFIG,
@@ -210,6 +218,7 @@ def test_evaluate_reports_in_registry_order_as_check_one_finds() -> None:
         is_duplicate=True,
         story_premoderated=True,
         reports=3,
+        story_recent=61,
     )
     config = CONFIG.model_copy(update={"first_comment_hold": True})
     found = evaluate(fired, config)

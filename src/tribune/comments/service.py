@@ -199,9 +199,14 @@ async def _accept(
         raise Invalid(NOT_ACCEPTED, errors)
     if await names.reserved(db, fields.name):
         raise Invalid(NOT_ACCEPTED, {"name": names.TAKEN})
+    story_recent = site_recent = 0
     if limiter is not None:
-        per_minute = (await moderation_config.rule_config(db)).rate_per_minute
-        await limiter.hit(per_minute, reader.client_hash, f"name:{fields.name.casefold()}")
+        config = await moderation_config.rule_config(db)
+        await limiter.hit(
+            config.rate_per_minute, reader.client_hash, f"name:{fields.name.casefold()}"
+        )
+        story_recent = await limiter.recent(config.surge_story_per_minute, f"surge:{story_id}")
+        site_recent = await limiter.recent(config.surge_site_per_minute, "surge")
     content = _content(fields, keys)
     verdict = await screening.screen(
         db,
@@ -213,6 +218,8 @@ async def _accept(
         email_hash=content["email_hash"],
         client_hash=reader.client_hash,
         fingerprint=content["fingerprint"],
+        story_recent=story_recent,
+        site_recent=site_recent,
     )
     if verdict is None:
         raise NotFound(f"There is no story {story_id}")

@@ -66,6 +66,8 @@ class Submission:
     story_premoderated: bool = False  # the story holds every comment
     story_first_comment_hold: bool = False  # the story holds first comments
     reports: int = 0  # reader reports the comment has received
+    story_recent: int = 0  # new comments on the story in the last minute, this one included
+    site_recent: int = 0  # new comments on the whole site in the last minute
 
 
 Finding: TypeAlias = tuple[Decision, str]
@@ -284,6 +286,20 @@ def _reports(check: Check) -> Finding | None:
     return None
 
 
+def _surge(check: Check) -> Finding | None:
+    # A flood from many addresses (a botnet, a raid) gets past every per-reader limit; above
+    # these ceilings comments wait for a moderator instead of being refused.
+    submission, config = check.submission, check.config
+    if 0 < config.surge_story_per_minute < submission.story_recent:
+        return Decision.hold, f"held: surge: {submission.story_recent} comments in a minute"
+    if 0 < config.surge_site_per_minute < submission.site_recent:
+        return (
+            Decision.hold,
+            f"held: surge: {submission.site_recent} comments in a minute site-wide",
+        )
+    return None
+
+
 REPORTS = "reports"  # the rule reader reports trigger (moderation/reports.py)
 
 # Every rule, in evaluation order. "reports" comes last: a new comment has no reports yet.
@@ -296,6 +312,7 @@ RULES: tuple[Rule, ...] = (
     Rule("duplicate", "Repeated comment", _duplicate),
     Rule("shouting", "Shouting", _shouting),
     Rule("first_comment", "First comment", _first_comment),
+    Rule("surge", "Surge", _surge),
     Rule(REPORTS, "Reader reports", _reports),
 )
 BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
@@ -370,6 +387,18 @@ class RuleConfig(BaseModel):
         3, ge=0, description="Reader reports after which a comment is hidden until reviewed."
     )
     rate_per_minute: int = Field(5, ge=0, description="Comments one reader may post per minute.")
+    surge_story_per_minute: int = Field(
+        60,
+        ge=0,
+        description="Above this many new comments in a minute on one story, new ones are held "
+        "for a moderator, whoever sends them (0: no ceiling).",
+    )
+    surge_site_per_minute: int = Field(
+        300,
+        ge=0,
+        description="Above this many new comments in a minute on the whole site, new ones are "
+        "held for a moderator (0: no ceiling).",
+    )
     disabled: list[str] = Field(
         default_factory=list,
         description="Rules turned off: " + ", ".join(BY_NAME) + ".",

@@ -73,9 +73,12 @@ async def screen(
     email_hash: str | None,
     client_hash: str | None,
     fingerprint: str,
+    story_recent: int = 0,
+    site_recent: int = 0,
 ) -> Screening | None:
     """Run the rules on a new comment; None when there is no such story. Raises StoryClosed
-    or Banned when the comment may not be posted at all."""
+    or Banned when the comment may not be posted at all. ``story_recent`` and
+    ``site_recent`` are the new comments of the last minute (the surge rule)."""
     config = await rule_config(db)
     now = datetime.now(UTC)
     facts = await raw.screening_facts(
@@ -108,6 +111,8 @@ async def screen(
             prior_comments=int(bool(facts["has_posted"])),
             story_premoderated=facts["comment_mode"] == CommentMode.premoderated,
             story_first_comment_hold=bool(facts["first_comment_hold"]),
+            story_recent=story_recent,
+            site_recent=site_recent,
         ),
     )
 
