@@ -47,7 +47,9 @@ class Edge:
             scope = dict(scope, method="GET")
             send = _without_body(send)
         app = self.app
-        known = hosts == 1 and (host in self.seen or self._allowed(host))  # RFC 9112: one Host
+        # One Host, the site's (RFC 9112: never two). None at all (HTTP/1.0) names nothing a
+        # client chose: the framework falls back to the listening address.
+        known = hosts == 0 or (hosts == 1 and (host in self.seen or self._allowed(host)))
         if not known and scope["path"] not in PROBES:
             app = problem(400, "This server does not serve the host the request names")
         elif has_body:
