@@ -7,7 +7,7 @@ PORT ?= 8000
 
 LIGHTHOUSE := .lighthouse/node_modules/.bin/lighthouse
 
-.PHONY: run test lint bench bench-quick wrk browser clean
+.PHONY: run test lint bench bench-quick wrk browser nginx clean
 
 # The virtual environment with Tribune installed (re-done when pyproject.toml changes).
 $(VENV)/.installed: pyproject.toml
@@ -27,7 +27,7 @@ run: $(VENV)/.installed
 ## test: every test, on SQLite and on PostgreSQL, with the browser tests in Chromium; fails
 ## below COVERAGE_MIN percent of src/tribune's lines and branches run in-process
 COVERAGE_MIN ?= 90
-test: $(VENV)/.test-installed browser $(LIGHTHOUSE)
+test: $(VENV)/.test-installed browser nginx $(LIGHTHOUSE)
 	$(BIN)/python -m pytest --cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_MIN)
 
 ## browser: Debian's Chromium for the browser tests (installed when missing and we are root)
@@ -38,6 +38,17 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else \
 	    echo "WARNING: chromium is not installed; browser tests will be skipped"; \
+	  fi; }
+
+## nginx: Debian's nginx for the reverse-proxy tests, which run the README's nginx block
+## (installed when missing and we are root; the tests start their own, never the service)
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's nginx for the proxy tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	  else \
+	    echo "WARNING: nginx is not installed; the proxy tests will be skipped"; \
 	  fi; }
 
 ## Lighthouse for the page-quality tests (npm; skipped with a warning where npm is missing)

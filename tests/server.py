@@ -46,10 +46,11 @@ def server_process(
     """Start `tribune serve`, wait until /readyz answers, yield its base URL and process;
     stop it (or reap it, when the test killed it) afterwards. Its TRIBUNE_* variables come as
     keywords, or as env when a test builds them up (a dict cannot be spread into keywords
-    that include workers and port)."""
+    that include workers and port); TRIBUNE_BASE_URL is the server's own address unless they
+    name another (the proxy's, in front of it)."""
     port = port or free_port()
     base = f"http://127.0.0.1:{port}"
-    settings = {**(env or {}), **variables, "TRIBUNE_BASE_URL": base}
+    settings = {"TRIBUNE_BASE_URL": base, **(env or {}), **variables}
     log = cwd / f"server-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -26,6 +26,7 @@ from tribune.settings import Settings
 from tribune.storage.engine import Database
 from tribune.stories import routes as stories
 from tribune.web import errors, health
+from tribune.web.edge import Edge
 from tribune.web.fastlane import GZIP_MIN, FastLane
 from tribune.web.security import SecurityHeaders
 from tribune.web.templating import STATIC
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         comments_api.counts_lane(db),
     ]
     app.add_middleware(FastLane, lanes=lanes)
+    app.add_middleware(Edge, hosts=settings.hosts(), body_timeout=settings.body_timeout)
     app.add_middleware(SecurityHeaders)
     return app
 

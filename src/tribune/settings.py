@@ -7,7 +7,9 @@ never at import time. The README's configuration table is checked against this c
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import secrets
 import tempfile
 from pathlib import Path
@@ -19,6 +21,28 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 INSECURE_SECRETS = {"changeme", "secret", "password", "tribune", "dev"}
 SECRET_FILE_NAME = ".tribune-secret"  # noqa: S105 (a file name, not a secret)
+LOOPBACK_NAMES = {"127.0.0.1", "localhost", "[::1]"}
+
+
+def host_name(netloc: str) -> str:
+    """A Host header's (or URL's) name, without port or trailing dot, lower-cased; IPv6
+    addresses keep their brackets."""
+    name = netloc.rpartition("@")[2].lower()
+    if not name.endswith("]"):
+        name = name.rpartition(":")[0] or name
+    return name.rstrip(".")
+
+
+def _host_list(value: str) -> list[str]:
+    """`a.example, b.example` or `["a.example", "b.example"]`."""
+    items = json.loads(value) if value.lstrip().startswith("[") else value.split(",")
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise ValueError("must be host names, comma-separated or a JSON list of strings")
+    names = [host_name(item.strip()) for item in items if item.strip()]
+    for name in names:
+        if not re.fullmatch(r"[a-z0-9.-]+|\[[0-9a-f:.]+\]", name):
+            raise ValueError(f"{name!r} is not a host name")
+    return names
 
 
 class Settings(BaseSettings):
@@ -64,6 +88,18 @@ class Settings(BaseSettings):
         description="Comma-separated addresses of reverse proxies whose X-Forwarded-For is "
         "believed (right to left). Unset: the connection's address is the client's.",
     )
+    allowed_hosts: str | None = Field(
+        None,
+        description="Host names the site answers to besides the base URL's, comma-separated "
+        "or a JSON list. Unset: the base URL's host only (and the loopback names when it is "
+        "a loopback address).",
+    )
+    body_timeout: int = Field(
+        30,
+        ge=1,
+        le=3600,
+        description="Seconds a client may take to send a request's whole body; then 408.",
+    )
     rate_limits: bool = Field(
         True,
         description="`off`: no rate limits on posting (benchmarks, load tests).",
@@ -91,6 +127,13 @@ class Settings(BaseSettings):
             raise ValueError("must be an absolute http:// or https:// URL")
         return value.rstrip("/")
 
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, value: str | None) -> str | None:
+        if value is not None:
+            _host_list(value)  # refused at startup, not on the first request
+        return value
+
     @field_validator("secret_key")
     @classmethod
     def _strong_secret(cls, value: str | None) -> str | None:
@@ -112,6 +155,13 @@ class Settings(BaseSettings):
         if not path or path == ":memory:":
             return None
         return Path(path)
+
+    def hosts(self) -> frozenset[str]:
+        """The Host names served: the base URL's, loopback names with a loopback base URL
+        (what `make run` and the tests reach it by), and ALLOWED_HOSTS."""
+        own = host_name(urlsplit(self.base_url).netloc)
+        names = {own} | (LOOPBACK_NAMES if own in LOOPBACK_NAMES else set())
+        return frozenset(names | set(_host_list(self.allowed_hosts or "")))
 
     def resolved_secret_key(self) -> str:
         """The configured secret, or the one kept in the secret file (created on first use)."""
