@@ -37,7 +37,9 @@ async def test_one_home_is_one_poster(settings: Settings, story: dict[str, Any])
                 answers.append(answer.status_code)
         assert answers.count(201) == 5 and answers.count(429) == 7
         async with client_at(app, NEIGHBOUR) as neighbour:
-            assert (await post_comment(neighbour, story["id"], "Hello", name="Nb")).status_code == 201
+            assert (
+                await post_comment(neighbour, story["id"], "Hello", name="Nb")
+            ).status_code == 201
     finally:
         await app.state.db.dispose()
 
