@@ -53,6 +53,11 @@ class Keys:
         """Stands for a client address: one reader counted, the address never stored."""
         return self._hash("client hash", client_network(address))
 
+    def idempotency_key(self, reader: str, key: str) -> str:
+        """A post's Idempotency-Key as stored: bound to the reader who sent it, so no one
+        else's retry can be answered with their comment and its edit token."""
+        return self._hash("idempotency", f"{reader}\x00{key}", 64)
+
     def email_hash(self, email: str) -> str:
         """Stands for an e-mail address to staff and to bans; the address is never shown."""
         return self._hash("email hash", email.strip().casefold())

@@ -138,7 +138,9 @@ async def create_comment(
 ) -> Response:
     """Post a comment, or a reply with `parent_id`. The answer carries the `edit_token` that
     lets its author edit or delete it during the edit window. A refusal (closed story, ban,
-    rate limit) carries the submitted fields back under `comment`."""
+    rate limit) carries the submitted fields back under `comment`. With an
+    `Idempotency-Key` header, sending the same post again (a retry after a lost answer)
+    stores nothing more and answers 200 with the comment the first one made."""
     data = await read_json(request)
     comment = await service.post_comment(
         db,
@@ -148,8 +150,12 @@ async def create_comment(
         reader=reader,
         events=events_of(request),
         limiter=limiter_of(request),
+        idempotency_key=request.headers.get("idempotency-key"),
     )
-    return Json(comment, 201, headers={"Location": f"/comments/{comment['id']}"})
+    headers = {"Location": f"/comments/{comment['id']}"}
+    if comment.pop("replayed", False):
+        return Json(comment, 200, headers=headers | {"Idempotent-Replayed": "true"})
+    return Json(comment, 201, headers=headers)
 
 
 @router.patch(

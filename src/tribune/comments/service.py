@@ -7,6 +7,7 @@ a comment holds a signed edit token for it, good for the edit window.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -102,16 +103,32 @@ class NewComment:
     import_key: str | None = None
     status: CommentStatus = CommentStatus.approved
     verdicts: list[dict[str, str]] | None = None
+    screening: screening.Screening | None = None  # a post's, for the checks made on writing
+    idempotency_key: str | None = None  # keyed: the reader's key, hashed with who they are
+
+
+IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,255}")
+REPEATED = object()  # the outcome, until the batch is stored, of a post repeating another
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    """The outcome of a post whose Idempotency-Key was already used: the comment it made."""
+
+    row: RowMapping
 
 
 async def _store_all(conn: Conn, new: list[NewComment]) -> list[Any]:
     """Store comments together (the posts of one group commit, an import): per story one
-    numbering update and one insert. Returns each stored row, or the exception of a comment
-    that could not be stored (a reply to what cannot be replied to, a story gone)."""
+    numbering update and one insert. Returns each stored row, Replayed for a post retried
+    with its Idempotency-Key, or the exception of a comment that could not be stored (a
+    reply to what cannot be replied to, a story gone)."""
     outcomes: list[Any] = [None] * len(new)
+    repeats = await _replays(conn, new, outcomes)
+    await _hold_late_duplicates(conn, new)
     parents: dict[int, dict[str, Any]] = {}
     for index, item in enumerate(new):
-        if item.parent_id is not None:
+        if item.parent_id is not None and outcomes[index] is None:
             try:
                 parents[index] = await _check_parent(conn, item.story_id, item.parent_id)
             except Invalid as exc:
@@ -143,6 +160,7 @@ async def _store_all(conn: Conn, new: list[NewComment]) -> list[Any]:
                     "created_at": item.created_at,
                     "client_hash": item.client_hash,
                     "import_key": item.import_key,
+                    "idempotency_key": item.idempotency_key,
                 }
             )
         for index, row in zip(indexes, await store.insert_comments(conn, rows), strict=True):
@@ -151,7 +169,55 @@ async def _store_all(conn: Conn, new: list[NewComment]) -> list[Any]:
             if (parent := parents.get(index)) is not None:
                 await store.add_to_counts(conn, parent["id"], replies=1)
                 await store.add_to_counts(conn, parent["root_id"] or parent["id"], descendants=1)
+    for index, first in repeats.items():
+        stored = outcomes[first]
+        outcomes[index] = Replayed(stored) if not isinstance(stored, Exception) else stored
     return outcomes
+
+
+async def _replays(conn: Conn, new: list[NewComment], outcomes: list[Any]) -> dict[int, int]:
+    """Fill in the outcome of every post whose Idempotency-Key was stored before; returns
+    the posts that repeat an earlier one of the same batch (index: index of the first)."""
+    keyed = {
+        index: (item.story_id, item.idempotency_key)
+        for index, item in enumerate(new)
+        if item.idempotency_key is not None
+    }
+    if not keyed:
+        return {}
+    known = await store.by_idempotency_key(conn, list(keyed.values()))
+    first: dict[Any, int] = {}
+    repeats = {}
+    for index, key in keyed.items():
+        if key in known:
+            outcomes[index] = Replayed(known[key])
+        elif key in first:
+            repeats[index] = first[key]
+            outcomes[index] = REPEATED
+        else:
+            first[key] = index
+    return repeats
+
+
+async def _hold_late_duplicates(conn: Conn, new: list[NewComment]) -> None:
+    """Screening ran before the write, so two identical posts sent at the same moment both
+    passed the duplicate rule. Here, in the one write that stores them, each text that was
+    stored since (or comes earlier in this batch) gets the verdict of a duplicate after all."""
+    waiting = {
+        item.content["fingerprint"]: item.screening.duplicate_since
+        for item in new
+        if item.screening is not None and item.screening.duplicate_since is not None
+    }
+    if not waiting:
+        return
+    seen = await store.fingerprints_since(conn, set(waiting), min(waiting.values()))
+    for item in new:
+        fingerprint = item.content.get("fingerprint")
+        twin = item.screening.if_duplicate if item.screening else None
+        if twin is not None and fingerprint in seen:
+            item.status, item.verdicts = twin.status, twin.stored()
+        if fingerprint is not None:
+            seen.add(fingerprint)
 
 
 async def post_comment(
@@ -163,20 +229,39 @@ async def post_comment(
     reader: Reader,
     events: Broker,
     limiter: RateLimiter | None = None,
+    idempotency_key: str | None = None,
 ) -> dict[str, Any]:
     """Validate, screen and store a reader's comment (a reply when ``parent_id`` is given).
     Returns the public comment with its ``edit_token`` and, when the rules held or rejected
     it, their reasons. Raises Invalid, NotFound, screening's StoryClosed or Banned, or
     RateLimited (counting only valid comments); every refusal carries the submitted fields
-    back under ``comment`` in its ``extra``, so nothing the reader typed is lost."""
+    back under ``comment`` in its ``extra``, so nothing the reader typed is lost.
+
+    A post sent again with the same ``idempotency_key`` by the same reader (a retry after a
+    lost answer) stores nothing more: the answer is the comment the first one made, with
+    ``replayed`` true."""
     try:
-        row, verdict = await _accept(db, story_id, data, keys=keys, reader=reader, limiter=limiter)
+        outcome, verdict = await _accept(
+            db,
+            story_id,
+            data,
+            keys=keys,
+            reader=reader,
+            limiter=limiter,
+            idempotency_key=idempotency_key,
+        )
     except Failure as exc:
         exc.extra["comment"] = {k: data[k] for k in SUBMITTED if k in data}
         raise
+    if isinstance(outcome, Replayed):
+        row = outcome.row
+        return public.comment(row) | {"edit_token": keys.edit_token(row["id"]), "replayed": True}
+    row = outcome
     if row["status"] == CommentStatus.approved:
         await events.publish(story_id, EventKind.comment, public.comment(row))
     answer = public.comment(row) | {"edit_token": keys.edit_token(row["id"])}
+    if verdict.if_duplicate is not None and row["status"] == verdict.if_duplicate.status:
+        verdict = verdict.if_duplicate  # the same text was stored a moment before
     if verdict.verdicts:
         answer["moderation"] = [v.reason for v in verdict.verdicts]
     return answer
@@ -190,11 +275,14 @@ async def _accept(
     keys: Keys,
     reader: Reader,
     limiter: RateLimiter | None,
-) -> tuple[RowMapping, screening.Screening]:
+    idempotency_key: str | None,
+) -> tuple[RowMapping | Replayed, screening.Screening]:
     """post_comment's checks and the write, raising what refuses the comment."""
     fields, errors = validate_comment(data)
     parent_id, parent_errors = _parent_id(data)
     errors |= parent_errors
+    if idempotency_key is not None and not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
+        errors["Idempotency-Key"] = "Idempotency-Key must be 1–255 printable ASCII characters"
     if fields is None or errors:
         raise Invalid(NOT_ACCEPTED, errors)
     if await names.reserved(db, fields.name):
@@ -234,6 +322,12 @@ async def _accept(
             client_hash=reader.client_hash,
             status=verdict.status,
             verdicts=verdict.stored(),
+            screening=verdict,
+            idempotency_key=None
+            if idempotency_key is None
+            else keys.idempotency_key(
+                f"{reader.client_hash}\x00{reader.voter_id}", idempotency_key
+            ),
         ),
     )
     return row, verdict

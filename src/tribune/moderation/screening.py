@@ -7,7 +7,7 @@ Scoring happens on this machine: no reader's words leave it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,6 +42,11 @@ class Banned(NotAllowed):
 class Screening:
     status: CommentStatus
     verdicts: list[Verdict]
+    # What the comment would get if the same text turns out to have been stored since
+    # ``duplicate_since`` after all (posted at the same moment, screened before either was
+    # stored): the write checks once more. None when that would change nothing.
+    if_duplicate: Screening | None = None
+    duplicate_since: datetime | None = None
 
     def stored(self) -> list[dict[str, str]] | None:
         return [
@@ -100,21 +105,25 @@ async def screen(
             raise Banned(ban_message(ban))
     if facts["comment_mode"] == CommentMode.closed:
         raise StoryClosed
-    return _judge(
-        config,
-        Submission(
-            body=body,
-            body_html=body_html,
-            name=name,
-            website=website,
-            is_duplicate=bool(facts["duplicate"]) and len(body) >= DUPLICATE_MIN_CHARS,
-            prior_comments=int(bool(facts["has_posted"])),
-            story_premoderated=facts["comment_mode"] == CommentMode.premoderated,
-            story_first_comment_hold=bool(facts["first_comment_hold"]),
-            story_recent=story_recent,
-            site_recent=site_recent,
-        ),
+    submission = Submission(
+        body=body,
+        body_html=body_html,
+        name=name,
+        website=website,
+        is_duplicate=bool(facts["duplicate"]) and len(body) >= DUPLICATE_MIN_CHARS,
+        prior_comments=int(bool(facts["has_posted"])),
+        story_premoderated=facts["comment_mode"] == CommentMode.premoderated,
+        story_first_comment_hold=bool(facts["first_comment_hold"]),
+        story_recent=story_recent,
+        site_recent=site_recent,
     )
+    verdict = _judge(config, submission)
+    if not submission.is_duplicate and len(body) >= DUPLICATE_MIN_CHARS:
+        twin = _judge(config, replace(submission, is_duplicate=True))
+        if twin.status != verdict.status:
+            since = now - timedelta(minutes=config.duplicate_minutes)
+            return replace(verdict, if_duplicate=twin, duplicate_since=since)
+    return verdict
 
 
 def rescreen_edit(config: RuleConfig, row: Any, story: Any, body: str, body_html: str) -> Screening:

@@ -172,6 +172,31 @@ async def top_level_at(conn: Conn, story_id: int, index: int) -> RowMapping | No
     return (await conn.execute(query)).mappings().first()
 
 
+async def by_idempotency_key(
+    conn: Conn, keyed: Sequence[tuple[int, str]]
+) -> dict[tuple[int, str], RowMapping]:
+    """The comments already stored under these (story id, keyed Idempotency-Key) pairs."""
+    found: dict[tuple[int, str], RowMapping] = {}
+    for story_id in {story for story, _ in keyed}:
+        wanted = [key for story, key in keyed if story == story_id]
+        query = select(*PUBLIC_COLUMNS, comments.c.idempotency_key).where(
+            comments.c.story_id == story_id, comments.c.idempotency_key.in_(wanted)
+        )
+        for row in (await conn.execute(query)).mappings():
+            found[(story_id, row["idempotency_key"])] = row
+    return found
+
+
+async def fingerprints_since(conn: Conn, fingerprints: set[str], since: datetime) -> set[str]:
+    """Which of these text fingerprints were stored at or after ``since``."""
+    query = (
+        select(comments.c.fingerprint)
+        .distinct()
+        .where(comments.c.fingerprint.in_(fingerprints), comments.c.created_at >= since)
+    )
+    return {row[0] for row in await conn.execute(query)}
+
+
 async def import_keys(conn: Conn, story_id: int) -> set[str]:
     """The import keys of a story's comments, to skip what an earlier import brought."""
     query = select(comments.c.import_key).where(
