@@ -33,7 +33,11 @@ from tribune.web.templating import STATIC
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    db = Database(settings.database_url, pool_size=settings.pool_size)
+    db = Database(
+        settings.database_url,
+        pool_size=settings.pool_size,
+        lock_timeout_ms=settings.sqlite_lock_timeout_ms,
+    )
     broker = make_broker(settings.redis_url)
 
     @asynccontextmanager
