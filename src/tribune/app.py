@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         comments_api.counts_lane(db),
     ]
     app.add_middleware(FastLane, lanes=lanes)
+    app.add_middleware(errors.ServerErrors)
     app.add_middleware(SecurityHeaders)
     return app
 
