@@ -34,7 +34,11 @@ from tribune.web.templating import STATIC
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    db = Database(settings.database_url, pool_size=settings.pool_size)
+    db = Database(
+        settings.database_url,
+        pool_size=settings.pool_size,
+        lock_timeout_ms=settings.sqlite_lock_timeout_ms,
+    )
     broker = make_broker(settings.redis_url)
 
     @asynccontextmanager
@@ -81,6 +85,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         comments_api.counts_lane(db),
     ]
     app.add_middleware(FastLane, lanes=lanes)
+    # Outermost last: security headers on every answer, then the edge's own refusals (Host,
+    # slow bodies), then any error answered without dropping the connection.
+    app.add_middleware(errors.ServerErrors)
     app.add_middleware(Edge, hosts=settings.hosts(), body_timeout=settings.body_timeout)
     app.add_middleware(SecurityHeaders)
     return app

@@ -107,6 +107,14 @@ class Settings(BaseSettings):
     pool_size: int = Field(
         10, ge=1, le=200, description="PostgreSQL connections per worker process."
     )
+    sqlite_lock_timeout_ms: int = Field(
+        10_000,
+        ge=0,
+        le=600_000,
+        description="SQLite: milliseconds a write waits for another process's write lock "
+        "(another worker, an import, a backup) before answering 503; the worker goes on "
+        "answering other requests meanwhile.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="Server log level."
     )

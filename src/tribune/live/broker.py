@@ -126,12 +126,12 @@ class Broker:
                 yield event
                 seen = event.id
         closing = asyncio.ensure_future(self.closing.wait())
+        getter: asyncio.Future[Event | None] | None = None
         try:
             while True:
                 getter = asyncio.ensure_future(queue.get())
                 done, _ = await asyncio.wait({getter, closing}, return_when=asyncio.FIRST_COMPLETED)
                 if getter not in done:
-                    getter.cancel()
                     return
                 arrived = getter.result()
                 if arrived is None:
@@ -141,7 +141,11 @@ class Broker:
                 seen = arrived.id
                 yield arrived
         finally:
+            # Also when the reader went away while both waited: a task left pending would
+            # be destroyed with the queue, and asyncio logs that as an error.
             closing.cancel()
+            if getter is not None:
+                getter.cancel()
 
     async def close(self) -> None:
         self.closing.set()

@@ -6,6 +6,9 @@ One driver per database, plus the raw path of ``storage/raw.py`` for the hottest
   indexed statement in microseconds, while a hop to a thread (aiosqlite) cost about a
   millisecond of CPU each. Nothing inside a transaction suspends, so two requests never
   interleave in one. One write connection, kept open; writers queue on an asyncio lock.
+  Another process may hold the file's write lock (a worker, an import, a backup): the
+  writer then waits for it with asyncio sleeps, never inside SQLite, so the loop answers
+  other requests meanwhile.
 - PostgreSQL: SQLAlchemy's asyncio engine over asyncpg.
 
 Storage functions take a ``Conn`` and do not care which of the two they were given.
@@ -27,16 +30,26 @@ from sqlalchemy.pool import NullPool
 
 from tribune.storage.shared_reads import SharedReads
 
-# A writer waits this long for another process's write lock (``tribune serve --workers N``
-# share the file). It waits on the event loop thread: while it waits, that worker answers
-# nothing else. Write transactions hold the lock for milliseconds, so waits are short; only
-# a stuck writer elsewhere would make a worker stall for the whole timeout.
+# How long a write waits for another process's write lock before giving up (the
+# TRIBUNE_SQLITE_LOCK_TIMEOUT_MS default). Write transactions hold the lock for milliseconds,
+# so waits are short; only a stuck writer elsewhere makes a write wait this long.
+SQLITE_LOCK_TIMEOUT_MS = 10_000
+# Between tries for the lock: short at first, since the usual holder is another worker's
+# millisecond transaction, growing so that a long holder costs few tries.
+LOCK_RETRY_FIRST = 0.002
+LOCK_RETRY_MAX = 0.05
+# Everything but the writer waits inside SQLite, blocking the loop, which WAL makes safe:
+# readers never wait for a writer, and schema work (run_sync) runs before serving.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 RAW_READ_BUSY_MS = 20  # the raw reader gives up quickly and falls back (storage/raw.py)
 GROUP_MAX = 200  # writes sharing one commit
 
 T = TypeVar("T")
 Result = CursorResult[*tuple[Any, ...]]  # rows of any width
+
+
+class DatabaseBusy(TimeoutError):
+    """Another process held SQLite's write lock for longer than a write waits for it."""
 
 
 class Conn(Protocol):
@@ -72,17 +85,21 @@ class SyncConn:
 Handler = Callable[[Conn, list[Any]], Awaitable[list[Any]]]
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers work while one writer commits; NORMAL sync is durable across process
-    # crashes in WAL mode (only an OS crash can lose the last commits).
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.close()
-    # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; we issue BEGIN.
-    dbapi_connection.isolation_level = None
+def _sqlite_pragmas(busy_ms: int) -> Callable[[Any, Any], None]:
+    def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # WAL lets readers work while one writer commits; NORMAL sync is durable across
+        # process crashes in WAL mode (only an OS crash can lose the last commits).
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.close()
+        # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; we issue
+        # BEGIN ourselves (pysqlite still sends COMMIT and ROLLBACK).
+        dbapi_connection.isolation_level = None
+
+    return set_pragmas
 
 
 def _begin_deferred(conn: Any) -> None:
@@ -95,11 +112,25 @@ def _begin_immediate(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _sqlite_engine(url: str, begin: Any, **pool: Any) -> Engine:
+def _sqlite_engine(url: str, begin: Any, busy_ms: int, **pool: Any) -> Engine:
     engine = create_engine(make_url(url).set(drivername="sqlite+pysqlite"), **pool)
-    event.listen(engine, "connect", _sqlite_pragmas)
-    event.listen(engine, "begin", begin)
+    event.listen(engine, "connect", _sqlite_pragmas(busy_ms))
+    if begin is not None:
+        event.listen(engine, "begin", begin)
     return engine
+
+
+def _try_write_lock(connection: sqlite3.Connection) -> sqlite3.OperationalError | None:
+    """BEGIN IMMEDIATE: the write lock, or the busy error when another process holds it.
+    Once it is held nothing else in the transaction waits: in WAL mode statements and
+    COMMIT need no further lock (the checkpoint after a commit is passive: it never waits)."""
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+            raise
+        return exc
+    return None
 
 
 def _postgresql_url(url: str) -> str:
@@ -110,22 +141,26 @@ class Database:
     """One per process. ``read()`` for queries, ``transaction()`` for writes, ``batched()``
     for writes that share a commit; ``storage/raw.py`` for the few hottest reads."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 10, lock_timeout_ms: int = SQLITE_LOCK_TIMEOUT_MS
+    ) -> None:
         parsed = make_url(url)
         backend = parsed.get_backend_name()
         if backend not in ("sqlite", "postgresql", "postgres"):
             raise ValueError(f"unsupported database URL scheme: {parsed.drivername}")
         self.url = url
         self.is_sqlite = backend == "sqlite"
+        self.lock_timeout = lock_timeout_ms / 1000
         self._sqlite_read: Engine | None = None
         self._sqlite_write: Engine | None = None
         self._engine: AsyncEngine | None = None
         if self.is_sqlite:
             self._sqlite_read = _sqlite_engine(
-                url, _begin_deferred, pool_size=pool_size, max_overflow=0
+                url, _begin_deferred, SQLITE_BUSY_TIMEOUT_MS, pool_size=pool_size, max_overflow=0
             )
             # SQLite has one writer per file: one write connection, writers queue on the lock.
-            self._sqlite_write = _sqlite_engine(url, _begin_immediate, pool_size=1, max_overflow=0)
+            # It never waits inside SQLite (busy_timeout 0): transaction() takes the lock.
+            self._sqlite_write = _sqlite_engine(url, None, 0, pool_size=1, max_overflow=0)
         else:
             # A worker uses up to pool_size * 2 connections here, plus the raw pool's.
             self._engine = create_async_engine(
@@ -136,7 +171,8 @@ class Database:
             )
         self._write_lock = asyncio.Lock()
         self._writer: Connection | None = None
-        self._queued: list[tuple[Handler, Any, asyncio.Future[Any]]] = []
+        # Each queued write with the loop time it arrived, which its lock wait counts from.
+        self._queued: list[tuple[Handler, Any, asyncio.Future[Any], float]] = []
         self._committer: asyncio.Task[None] | None = None
         # The raw path's connections (storage/raw.py), opened on first use.
         self._raw_reader: sqlite3.Connection | None = None
@@ -157,20 +193,41 @@ class Database:
             yield conn
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Conn]:
-        """A write transaction: committed when the block ends, rolled back if it raises."""
+    async def transaction(self, *, since: float | None = None) -> AsyncIterator[Conn]:
+        """A write transaction: committed when the block ends, rolled back if it raises.
+        On SQLite it waits for the write lock until ``lock_timeout`` after ``since`` (the
+        loop time the write arrived; default now), then raises DatabaseBusy."""
         if self._sqlite_write is not None:
+            loop = asyncio.get_running_loop()
+            deadline = (loop.time() if since is None else since) + self.lock_timeout
             async with self._write_lock:
                 # The one writer keeps its connection: a pool checkout and its reset-on-return
                 # cost twice what BEGIN and COMMIT do.
-                if self._writer is None or self._writer.closed:
+                if self._writer is None or self._writer.closed or self._writer.invalidated:
                     self._writer = self._sqlite_write.connect()
+                await self._take_write_lock(self._writer, deadline)
+                # BEGIN IMMEDIATE was sent: SQLAlchemy's begin only tracks the transaction.
                 with self._writer.begin():
                     yield SyncConn(self._writer)
             return
         assert self._engine is not None
         async with self._engine.begin() as conn:
             yield conn
+
+    async def _take_write_lock(self, writer: Connection, deadline: float) -> None:
+        """Open the writer's transaction holding the file's write lock, trying again with
+        asyncio sleeps while another process holds it; DatabaseBusy (503) at the deadline."""
+        raw: Any = writer.connection.dbapi_connection
+        loop = asyncio.get_running_loop()
+        pause = LOCK_RETRY_FIRST
+        while (busy := _try_write_lock(raw)) is not None:
+            left = deadline - loop.time()
+            if left <= 0:
+                raise DatabaseBusy(
+                    f"another process held the write lock for over {self.lock_timeout:g} s"
+                ) from busy
+            await asyncio.sleep(min(pause, left))
+            pause = min(pause * 2, LOCK_RETRY_MAX)
 
     async def batched(self, handler: Handler, item: Any) -> Any:
         """Queue ``item`` for ``handler``, which writes every item queued meanwhile in one
@@ -182,8 +239,9 @@ class Database:
         that item's caller alone (it must not have written anything for that item). An
         exception the handler raises fails every item of the transaction, and nothing is
         committed. Returns only after the commit."""
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queued.append((handler, item, future))
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._queued.append((handler, item, future, loop.time()))
         if self._committer is None or self._committer.done():
             self._committer = asyncio.create_task(self._commit_queued())
         return await future
@@ -192,22 +250,24 @@ class Database:
         while self._queued:
             batch, self._queued = self._queued[:GROUP_MAX], self._queued[GROUP_MAX:]
             by_handler: dict[Handler, list[tuple[Any, asyncio.Future[Any]]]] = {}
-            for handler, item, future in batch:
+            for handler, item, future, _ in batch:
                 by_handler.setdefault(handler, []).append((item, future))
             outcomes: list[tuple[asyncio.Future[Any], Any]] = []
             try:
-                async with self.transaction() as conn:
+                # The oldest write's wait counts from its arrival: a write queued behind a
+                # batch that waited for the lock does not get a whole wait of its own.
+                async with self.transaction(since=batch[0][3]) as conn:
                     for handler, queued in by_handler.items():
                         results = await handler(conn, [item for item, _ in queued])
                         outcomes += zip((f for _, f in queued), results, strict=True)
             except Exception as exc:
                 # Nothing of this batch was committed: every caller learns it failed.
-                for _, _, future in batch:
+                for _, _, future, _ in batch:
                     if not future.done():
                         future.set_exception(exc)
                 continue
             except BaseException:  # cancelled at shutdown: no caller waits forever
-                for _, _, future in batch + self._queued:
+                for _, _, future, _ in batch + self._queued:
                     future.cancel()
                 raise
             for future, outcome in outcomes:
@@ -226,7 +286,9 @@ class Database:
                 return await conn.run_sync(fn)
         # A connection apart from the request pools, closed afterwards: migrations change
         # pragmas and the schema, which pooled connections must not carry on with.
-        engine = _sqlite_engine(self.url, _begin_immediate, poolclass=NullPool)
+        engine = _sqlite_engine(
+            self.url, _begin_immediate, SQLITE_BUSY_TIMEOUT_MS, poolclass=NullPool
+        )
         try:
             with engine.connect() as connection:
                 return fn(connection)

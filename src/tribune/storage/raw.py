@@ -18,8 +18,8 @@ The invariants a change here must keep:
   waiting for a query that began after it arrived: no answer is older than its request.
 - No awaits on real I/O while a SQLite transaction is open (``engine.py``): SQLite's
   statements run on the event loop, and a suspended transaction would hold the write lock
-  for every other request of the process. The same holds for the writer's 10 s busy
-  timeout with several workers: it is waited out on the loop (see engine.py).
+  for every other request of the process. (Waiting for another process's write lock is
+  different: the writer waits before its transaction begins, in asyncio sleeps; engine.py.)
 - The web layer's fast lane (``web/fastlane.py``) answers only with bytes the route would
   send; it reads through the services, which come here.
 """

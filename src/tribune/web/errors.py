@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tribune.exceptions import Conflict, Failure, Invalid, NotAllowed, NotFound
 from tribune.jsonformat import dumps
@@ -176,38 +177,96 @@ async def _client_gone(request: Request, exc: Exception) -> Response:
     return Response(status_code=400)
 
 
+# SQLSTATEs of a PostgreSQL server refusing connections for now: too many connections
+# (53300, also a role's CONNECTION LIMIT), a database with ALLOW_CONNECTIONS false (55000;
+# Tribune's own statements never raise it), shutting down, crashed or starting (57P01-03).
+REFUSING_SQLSTATES = frozenset({"53300", "55000", "57P01", "57P02", "57P03"})
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The error and what caused it: SQLAlchemy wraps the driver's error."""
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and seen not in chain:
+        chain.append(seen)
+        seen = seen.__cause__
+    return chain
+
+
 def database_unavailable(exc: BaseException) -> bool:
-    """A database that is restarting, unreachable or busy: the request may succeed later."""
+    """A database that is restarting, unreachable, refusing connections or busy (SQLite's
+    writer waiting too long for the lock raises a TimeoutError): it may succeed later."""
+    import sqlite3
+
     import asyncpg  # type: ignore[import-untyped]
     from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-    seen: BaseException | None = exc
-    while seen is not None:  # SQLAlchemy wraps the driver's error
+    for seen in _causes(exc):
         if isinstance(seen, OSError | asyncpg.PostgresConnectionError | asyncpg.InterfaceError):
             return True
-        if isinstance(seen, asyncpg.CannotConnectNowError | asyncpg.AdminShutdownError):
+        if isinstance(seen, sqlite3.OperationalError):  # the SQLite writer's BEGIN, unwrapped
+            return True
+        if getattr(seen, "sqlstate", None) in REFUSING_SQLSTATES:
             return True
         if isinstance(seen, DBAPIError) and seen.connection_invalidated:
             return True
         if isinstance(seen, OperationalError | InterfaceError):
             return True
-        seen = seen.__cause__
     return False
 
 
+def _one_line(exc: BaseException) -> str:
+    """The error in one line for the log: SQLAlchemy's add the SQL and a link on lines of
+    their own."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
 async def _server_error(request: Request, exc: Exception) -> Response:
+    """What escaped every other handler: 503 with Retry-After for a database that is not
+    available (a warning line), else 500 (one error record with the traceback)."""
+    where = f"{request.method} {request.url.path}"
     if database_unavailable(exc):
-        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        log.warning("database unavailable on %s: %s", where, _one_line(exc))
         detail = "The database is not reachable right now; please try again shortly"
         headers = {"Retry-After": "5"}
         if not wants_json(request):
             return await _page(request, 503, detail, headers=headers)
         return problem(503, detail, headers=headers)
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    log.error("unhandled error on %s: %s", where, _one_line(exc), exc_info=exc)
     detail = "Something went wrong on our side; the error was logged"
     if not wants_json(request):
         return await _page(request, 500, detail)
     return problem(500, detail)
+
+
+class ServerErrors:
+    """Answers errors nothing else handled, with _server_error, and lets the connection go on
+    serving. Starlette would run that handler in its ServerErrorMiddleware, which re-raises
+    afterwards so that the server logs the error again, traceback and all, and drops the
+    keep-alive connection. Installed inside SecurityHeaders: error pages get its headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_noting_start(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_start)
+        except Exception as exc:
+            if started:
+                raise  # half an answer sent: only closing the connection can end it
+            response = await _server_error(Request(scope, receive), exc)
+            await response(scope, receive, send)
 
 
 async def _page(
@@ -228,4 +287,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Failure, _failure)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(ClientDisconnect, _client_gone)
-    app.add_exception_handler(Exception, _server_error)
+    # Everything else: ServerErrors, a middleware (see there).
