@@ -10,6 +10,7 @@ import pytest
 from tests.factories import make_story
 from tests.helpers import posted
 from tribune.app import create_app
+from tribune.comments import threads
 from tribune.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -112,12 +113,25 @@ async def test_a_chain_deeper_than_pythons_recursion_limit(
     page = await thread(client, story["id"], sort="newest", limit=1)
     assert page["total"] == 1_055
     chain = page["comments"][0]
-    assert len(chain["replies"][0]["replies"][0]["replies"]) == 1_047
+    # The page shows the chain's first ten replies (depths 1 and 2, then eight beside each
+    # other at depth 3); the pages of its replies bring the others, nested the same way.
+    assert len(chain["replies"][0]["replies"][0]["replies"]) == threads.REPLIES_SHOWN - 2
+    assert chain["more_replies"] == 1_049 - threads.REPLIES_SHOWN
+    cursor, seen = chain["replies_cursor"], threads.REPLIES_SHOWN
+    while cursor:
+        more = await client.get(
+            f"/api/v1/comments/{chain['id']}/replies", params={"cursor": cursor, "limit": 100}
+        )
+        assert all(reply["replies"] == [] for reply in more.json()["comments"])
+        seen += len(more.json()["comments"])
+        cursor = more.json()["next_cursor"]
+    assert seen == 1_049
     html = await client.get(f"/stories/{story['slug']}")
     assert html.status_code == 200
-    assert html.text.count('class="comment"') == 1_055
-    located = await client.get(f"/comments/{parent}")
-    assert located.headers["location"].endswith(f"#c{parent}")
+    assert html.text.count('class="comment"') == 5 + 1 + threads.REPLIES_SHOWN
+    located = await client.get(f"/comments/{parent}", follow_redirects=True)
+    assert located.url.fragment == f"c{parent}"
+    assert f'id="c{parent}"' in located.text
 
 
 # Edit and delete -----------------------------------------------------------------------------

@@ -67,3 +67,40 @@ def test_show_more_loads_in_place(page: Any, site: str) -> None:
     last = page.locator("ol.comments > li").last
     last.locator("button[data-dir='1']").click()
     expect(last.locator(".vote .score")).to_have_text("1")
+
+
+def test_show_more_replies_loads_them_under_the_comments_they_answer(page: Any, site: str) -> None:
+    story_id = httpx.get(site + "/api/v1/stories").json()["stories"][-1]["id"]
+    path = f"{site}/api/v1/stories/{story_id}/comments"
+    root = httpx.get(path).json()["comments"][2]["id"]
+
+    def reply(parent: int, n: int) -> int:
+        body = {"name": "Replier", "body": f"reply {n} to {parent}", "parent_id": parent}
+        response = httpx.post(path, json=body)
+        assert response.status_code == 201, response.text
+        return int(response.json()["id"])
+
+    # In thread order: the first reply, its 25 replies, then 39 more replies to the comment.
+    first = [reply(root, n) for n in range(40)]
+    for n in range(25):
+        reply(first[0], n)
+    page.goto(site + STORY)
+    item = page.locator(f"#c{root}")
+    expect(item.locator("li.comment")).to_have_count(10)
+    item.get_by_role("link", name="Show 55 more replies").click()
+    expect(item.locator("li.comment")).to_have_count(60)
+    # The 16 replies to the first reply that the story page had no room for joined the 9 it
+    # showed, under it, without saying whom they answer, as if they had been there at first.
+    under_first = page.locator(f"#c{first[0]} > ol.replies > li")
+    expect(under_first).to_have_count(25)
+    expect(item.locator(".in-reply-to")).to_have_count(0)
+    item.get_by_role("link", name="Show 5 more replies").click()
+    expect(item.locator("li.comment")).to_have_count(65)
+    expect(item.locator(":scope > ol.replies > li")).to_have_count(40)
+    expect(item.locator("a.more-replies")).to_have_count(0)
+    assert "replies" not in page.url  # loaded in place, no navigation
+    # A vote on a reply that came in with them works in place too.
+    last = page.locator(f"#c{first[-1]}")
+    last.locator("button[data-dir='1']").click()
+    expect(last.locator(".vote .score")).to_have_text("1")
+    screenshot(page, "more-replies")

@@ -66,6 +66,11 @@ async def test_replies_of_a_page_come_from_the_root_index(db: Database) -> None:
     assert set(indexes) == {"ix_comments_root_id_number"}, described
 
 
+async def test_outlines_of_crowded_comments_come_from_the_root_index(db: Database) -> None:
+    described, indexes = await plan(db, store.outline_query([1, 2, 3]))
+    assert set(indexes) == {"ix_comments_root_id_number"}, described
+
+
 async def test_screening_a_post_reads_only_indexes(db: Database) -> None:
     # Runs before every post: its cost must not grow with the site's comments, however
     # prolific the author (SQLite once walked every approved comment through the OR).

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import random
 import sys
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from sqlalchemy.engine import IteratorResult, RowMapping
 from sqlalchemy.engine.result import SimpleResultMetaData
 
-from tribune.comments.threads import nest
+from tribune.comments.threads import first_of, nest, outline, thread_order
 from tribune.web.templating import ENV
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
@@ -95,3 +97,42 @@ def test_a_chain_of_ten_thousand_replies_nests_and_renders_without_recursion() -
     assert html.count('class="comment"') == 10_001
     assert "in reply to" in html
     assert sys.getrecursionlimit() == limit
+
+
+def preorder(comments: list[dict[str, Any]]) -> list[int]:
+    """The ids of nested comments in the order a page shows them (a loop, not recursion)."""
+    ids: list[int] = []
+    stack = list(reversed(comments))
+    while stack:
+        comment = stack.pop()
+        ids.append(comment["id"])
+        stack.extend(reversed(comment["replies"]))
+    return ids
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3, 5])
+@pytest.mark.parametrize("seed", range(4))
+def test_thread_order_is_the_order_nest_shows_and_every_start_of_it_nests_alone(
+    depth: int, seed: int
+) -> None:
+    rng = random.Random(seed)
+    rows = [row(1, None, 0)]
+    for comment_id in range(2, 300):
+        parent = rng.choice(rows)
+        reply = row(comment_id, parent["id"], parent["depth"] + 1)
+        roll = rng.random()
+        reply["status"] = "rejected" if roll < 0.04 else "deleted" if roll < 0.08 else "approved"
+        rows.append(reply)
+    roots = mappings(rows[0])
+    everything = mappings(*rows[1:])
+    visible = [r for r in everything if r["status"] != "rejected"]  # as replies_of reads them
+    top, _ = nest(roots, visible, max_depth=depth)
+    shown = preorder(top[0]["replies"])
+    steps = thread_order(outline(everything), {1}, depth)[1]
+    assert [reply_id for _, reply_id in sorted(steps)] == shown
+    assert len(shown) < len(visible)  # hidden branches are left out the same way
+    # A page shows the first n replies in thread order by nesting just those.
+    for count in (0, 1, 10, 100):
+        first = {reply_id for _, reply_id in first_of(steps, count)}
+        part, _ = nest(roots, [r for r in visible if r["id"] in first], max_depth=depth)
+        assert preorder(part[0]["replies"]) == shown[:count]

@@ -89,6 +89,10 @@ async def list_comments(
     query = threads.ThreadQuery.parse(sort, cursor, limit)
     cache: VersionedLRU[ThreadKey, Encoded] = request.app.state.thread_cache
     page = await threads.thread_json(db, cache, story_id, query, max_depth=settings.thread_depth)
+    return _encoded(request, page)
+
+
+def _encoded(request: Request, page: Encoded) -> Response:
     if "gzip" in request.headers.get("accept-encoding", "") and len(page.body) >= GZIP_MIN:
         return Response(
             page.gzipped(),
@@ -96,6 +100,28 @@ async def list_comments(
             headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
         )
     return Response(page.body, media_type="application/json")
+
+
+@router.get(
+    "/comments/{comment_id}/replies",
+    operation_id="list_replies",
+    response_model=schemas.RepliesPage,
+    responses=_problems(404, 422),
+)
+async def list_replies(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    comment_id: CommentId,
+    cursor: Cursor = None,
+    limit: Annotated[int, Query(description="Replies per page, 1–100")] = threads.PAGE_SIZE,
+) -> Response:
+    """A page of a top-level comment's replies at every depth, in thread order: pass the
+    thread page's `replies_cursor` to continue where it cut them, then `next_cursor`."""
+    query = threads.RepliesQuery.parse(cursor, limit)
+    cache: VersionedLRU[ThreadKey, Encoded] = request.app.state.thread_cache
+    page = await threads.replies_json(db, cache, comment_id, query, max_depth=settings.thread_depth)
+    return _encoded(request, page)
 
 
 def thread_lane(db: Database, cache: VersionedLRU[ThreadKey, Encoded], depth: int) -> Lane:

@@ -63,8 +63,9 @@ class VersionedLRU(Generic[K, V]):
         return value
 
 
-# (story id, sort, cursor, limit, display depth)
-ThreadKey = tuple[int, str, str | None, int, int]
+# (story id, sort, cursor, limit, display depth); for a page of one top-level comment's
+# replies, that comment's id in place of the sort
+ThreadKey = tuple[int, str | int, str | None, int, int]
 
 
 def thread_cache() -> VersionedLRU[ThreadKey, Encoded]:

@@ -53,14 +53,23 @@ SORT_LABELS = {sort: sort.label for sort in Sort}
 SortParam = Annotated[str, Query(description="oldest, newest, top or replies")]
 
 
+def address(place: threads.Place) -> str:
+    """The address of the page a Place names."""
+    query = f"?after={place.after}" if place.after else ""
+    if place.replies_of is None:
+        return public.story_path(place.slug) + query
+    return f"/comments/{place.replies_of}/replies{query}"
+
+
 async def location(db: Db, comment_id: int, *, anchor: bool = True) -> str:
     """The address of the thread page that shows a comment (at its anchor)."""
     found = await threads.locate(db, comment_id)
     if found is None:
         raise NotFound
-    slug, after = found
-    query = f"?after={after}" if after else ""
-    path = public.story_path(slug) + query
+    if found.replies_of is None:
+        path = address(found)
+    else:  # one of many replies: the page of replies finds where it is
+        path = f"/comments/{found.replies_of}/replies?at={comment_id}"
     return f"{path}#c{comment_id}" if anchor else path
 
 
@@ -158,11 +167,14 @@ async def discussion_page(
     )
 
 
-async def _my_votes(db: Db, thread: threads.ThreadPage, reader: Reader) -> dict[int, int]:
+Listing = threads.ThreadPage | threads.RepliesPage  # what a page shows
+
+
+async def _my_votes(db: Db, thread: Listing, reader: Reader) -> dict[int, int]:
     return await threads.votes_of(db, list(thread.shown), reader.voter_id, reader.client_hash)
 
 
-def _editable(thread: threads.ThreadPage, own: dict[int, str], edit_minutes: int) -> set[int]:
+def _editable(thread: Listing, own: dict[int, str], edit_minutes: int) -> set[int]:
     """The reader's own comments on this page that they may still edit."""
     window = timedelta(minutes=edit_minutes)
     now = datetime.now(UTC)
@@ -212,6 +224,39 @@ async def thread_fragment(
     return await discussion_page(
         request, db, story, sort=sort, after=after, template="_thread_page.html"
     )
+
+
+@router.get("/comments/{comment_id}/replies")
+async def replies_page(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    comment_id: CommentId,
+    after: Cursor = None,
+    at: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> Response:
+    """A page of a top-level comment's replies, continuing where "Show N more replies" was
+    (with JavaScript, the link loads them in place); ``at`` leads to where a reply shows."""
+    if at is not None:
+        place = await threads.find_reply(db, comment_id, at, max_depth=settings.thread_depth)
+        # No fragment: the browser keeps the one it asked with (#c{at}, or #comments).
+        return RedirectResponse(address(place), status_code=302)
+    query = threads.RepliesQuery.parse(after)
+    thread = await threads.replies_page(db, comment_id, query, max_depth=settings.thread_depth)
+    own = own_tokens(request, keys_of(request))
+    context = {
+        "story": thread.story,
+        "comment": thread.comment,
+        "thread": thread,
+        "sort": threads.DEFAULT_SORT,
+        "after": None,  # of the story page, which Reply links lead to
+        "continued": query.cursor is not None,
+        "reply_base": public.story_path(thread.story["slug"]),
+        "back": await location(db, comment_id),
+        "my_votes": await _my_votes(db, thread, reader_of(request)),
+        "editable": _editable(thread, own, settings.edit_minutes),
+    }
+    return render_form(request, "replies.html", context)
 
 
 # Posting ------------------------------------------------------------------------------------

@@ -29,6 +29,16 @@ class CommentOut(BaseModel):
     status: str
     featured: bool = Field(description="Picked by a moderator; highlighted.")
     replies: list[CommentOut]
+    more_replies: int | None = Field(
+        None,
+        description="On a top-level comment whose replies the page cuts: how many more there "
+        "are. Absent otherwise.",
+    )
+    replies_cursor: str | None = Field(
+        None,
+        description="With `more_replies`: the `cursor` of `GET /api/v1/comments/{id}/replies` "
+        "that lists them.",
+    )
 
 
 class ThreadPage(BaseModel):
@@ -38,6 +48,16 @@ class ThreadPage(BaseModel):
     featured: list[CommentOut] = Field(
         description="Comments moderators picked, above the first page (empty on later pages)."
     )
+
+
+class RepliesPage(BaseModel):
+    comments: list[CommentOut] = Field(
+        description="The page's replies in thread order, nested as in the thread; those whose "
+        "parent an earlier page holds come first, to be placed under it (beside it when it is "
+        "at the display depth)."
+    )
+    next_cursor: str | None
+    total: int = Field(description="The comment's visible replies at every depth.")
 
 
 class CommentCreated(CommentOut):

@@ -4,11 +4,19 @@ Nesting stops at the display depth: a deeper reply is shown at that depth, besid
 with ``in_reply_to`` naming whom it answers. Trees are built with loops over replies in
 posting order (a parent is always posted before its replies), so a chain of 10,000 replies
 costs no recursion anywhere.
+
+A page holds at most REPLIES_SHOWN replies under each top-level comment, in thread order, and
+at most COMMENTS_MAX comments in all; the rest of a comment's replies come in pages of their
+own (replies_page), continuing the thread order where the page left off.
 """
 
 from __future__ import annotations
 
+import heapq
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.engine import RowMapping
@@ -29,7 +37,17 @@ DEFAULT_SORT = Sort.oldest
 PAGE_SIZE = 50
 LIMIT_MAX = cursors.LIMIT_MAX
 DEFAULT_DEPTH = 3
+# Finding E35: 3,219 replies under one comment made one 4.1 MB page. Ten replies keep a busy
+# conversation readable under its comment (Facebook shows one or two, Reddit a screenful) and
+# make the fullest story page 50 × (1 + 10) = 550 comments, about 700 kB; the others are a
+# "Show N more replies" away.
+REPLIES_SHOWN = 10
+# The most comments any page holds: the API's limit=100 alone would allow 1,100.
+COMMENTS_MAX = 1_000
+# Story pages are never cut short by COMMENTS_MAX, so locate() needs only REPLIES_SHOWN.
+assert PAGE_SIZE * (1 + REPLIES_SHOWN) <= COMMENTS_MAX
 BAD_PARAMETERS = "The request has invalid parameters"
+REPLIES_CURSOR = "tree"  # the first value of a replies page's cursor
 _SORTS = {sort.value: sort for sort in Sort}
 
 
@@ -76,6 +94,10 @@ class Shown:
     comment: dict[str, Any]
     depth: int
     in_reply_to: dict[str, Any] | None = None
+    # On a page of replies, a reply whose holder is on an earlier page: the holder's id (the
+    # comment whose replies it continues), and whether in_reply_to is there only to say so.
+    under: int | None = None
+    context: bool = False
 
 
 def nest(
@@ -110,6 +132,62 @@ def nest(
         if entry.depth == max_depth:
             holder_of[row["id"]] = holder
     return top, shown
+
+
+Position = tuple[int, ...]
+Step = tuple[Position, int]  # a reply's position and id
+Outline = Iterable[Sequence[Any]]  # (id, parent_id, root_id, number, status) in posting order
+
+
+def thread_order(rows: Outline, root_ids: Collection[int], max_depth: int) -> dict[int, list[Step]]:
+    """The visible replies under each of the top-level comments, each with its position: the
+    numbers of the comments holding it, from depth 1 down, then its own. Sorted by position,
+    replies come in the order nest() shows them: each under its parent, siblings oldest first,
+    and at the display depth in posting order beside their parent. A reply whose parent is not
+    visible is left out with its branch, as in nest()."""
+    position_of: dict[int, Position] = dict.fromkeys(root_ids, ())
+    found: dict[int, list[Step]] = {root: [] for root in root_ids}
+    for reply_id, parent_id, root_id, number, status in rows:
+        above = position_of.get(parent_id)
+        if above is None or status not in VISIBLE:
+            continue
+        holding = above if len(above) < max_depth else above[: max_depth - 1]
+        position = (*holding, number)
+        position_of[reply_id] = position
+        found[root_id].append((position, reply_id))
+    return found
+
+
+def outline(rows: Iterable[RowMapping]) -> Outline:
+    """Full rows as thread_order reads them."""
+    return ((r["id"], r["parent_id"], r["root_id"], r["number"], r["status"]) for r in rows)
+
+
+def first_of(steps: list[Step], count: int) -> list[Step]:
+    """The first ``count`` replies in thread order."""
+    return heapq.nsmallest(count, steps, key=itemgetter(0))
+
+
+def encode_replies_cursor(root_id: int, position: Position) -> str:
+    """Where a page of a top-level comment's replies starts: after the reply at
+    ``position`` (the empty position: from the first reply)."""
+    return cursors.encode([REPLIES_CURSOR, root_id, *position])
+
+
+def decode_replies_cursor(root_id: int, cursor: str, max_depth: int) -> Position:
+    value = cursors.decode(cursor)
+    if value is None:
+        raise Invalid(
+            BAD_PARAMETERS, {"cursor": "Cursor is malformed; pass next_cursor back as given"}
+        )
+    if (
+        not 2 <= len(value) <= 2 + max_depth
+        or value[0] != REPLIES_CURSOR
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value[1:])
+        or value[1] != root_id
+    ):
+        raise Invalid(BAD_PARAMETERS, {"cursor": "Cursor does not belong to these replies"})
+    return tuple(value[2:])
 
 
 def encode_cursor(sort: Sort, row: RowMapping | dict[str, Any]) -> str:
@@ -162,13 +240,68 @@ async def _featured(conn: Conn, story_id: int) -> list[dict[str, Any]]:
 async def _read_page(
     conn: Conn, story_id: int, query: ThreadQuery, after: list[Any] | None, max_depth: int
 ) -> tuple[list[dict[str, Any]], dict[int, Shown], str | None]:
-    """Top-level comments with replies nested, everything shown, and the next cursor."""
+    """Top-level comments with replies nested, everything shown, and the next cursor. A
+    top-level comment whose replies are cut carries ``more_replies`` (how many are left) and
+    ``replies_cursor`` (where replies_page continues)."""
     rows = list(await store.top_level_page(conn, story_id, query.sort, after, query.limit + 1))
     page = rows[: query.limit]
-    replies = await store.replies_of(conn, [row["id"] for row in page])
+    replies, cuts = await _replies_shown(conn, page, max_depth)
     top, shown = nest(page, replies, max_depth)
+    for root_id, (left, last) in cuts.items():
+        shown[root_id].comment |= {
+            "more_replies": left,
+            "replies_cursor": encode_replies_cursor(root_id, last),
+        }
     more = len(rows) > query.limit
     return top, shown, encode_cursor(query.sort, page[-1]) if more else None
+
+
+async def _replies_shown(
+    conn: Conn, page: list[RowMapping], max_depth: int
+) -> tuple[list[RowMapping], dict[int, tuple[int, Position]]]:
+    """The replies a page shows (the first REPLIES_SHOWN under each top-level comment in
+    thread order, COMMENTS_MAX comments in all), in posting order; and, for each comment
+    whose replies are cut, how many are left and the position of the last one shown."""
+    # The usual shape, a few replies each, is read whole in one query, as it always was. A
+    # comment with many has its outline read instead, then only the rows the page shows.
+    crowded = {row["id"] for row in page if row["descendant_count"] > REPLIES_SHOWN}
+    replies = await store.replies_of(conn, [row["id"] for row in page if row["id"] not in crowded])
+    shown_at_most = Counter(row["root_id"] for row in replies)  # nest() may leave some out
+    budget = COMMENTS_MAX - len(page)
+    most = max(shown_at_most.values(), default=0)
+    if not crowded and most <= REPLIES_SHOWN and len(replies) <= budget:
+        return replies, {}  # nothing to cut
+    outlines = thread_order(await store.outline_of(conn, crowded), crowded, max_depth)
+    cuts: dict[int, tuple[int, Position]] = {}
+    kept: set[int] = set()  # the replies shown under the few-replies comments that are cut
+    wanted: list[int] = []  # the replies shown under crowded comments
+    for row in page:
+        root_id, allowed = row["id"], min(REPLIES_SHOWN, budget)
+        if root_id not in crowded and shown_at_most[root_id] <= allowed:
+            budget -= shown_at_most[root_id]
+            continue
+        if root_id in crowded:
+            steps = outlines[root_id]
+        else:  # deleted placeholders, not in descendant_count, took it over
+            mine = outline(reply for reply in replies if reply["root_id"] == root_id)
+            steps = thread_order(mine, (root_id,), max_depth)[root_id]
+        first = first_of(steps, allowed)
+        budget -= len(first)
+        if len(steps) > len(first):
+            cuts[root_id] = (len(steps) - len(first), first[-1][0] if first else ())
+        ids = [reply_id for _, reply_id in first]
+        if root_id in crowded:
+            wanted.extend(ids)
+        else:
+            kept.update(ids)
+    cut_few = cuts.keys() - crowded
+    if cut_few:
+        replies = [r for r in replies if r["root_id"] not in cut_few or r["id"] in kept]
+    if wanted:
+        # Read committed on PostgreSQL: a reply hidden since the outline was read stays hidden.
+        rows = await store.comments_by_ids(conn, wanted)
+        replies.extend(row for row in rows if row["status"] in VISIBLE)
+    return replies, cuts
 
 
 async def version(db: Database, story_id: int) -> tuple[int, int] | None:
@@ -215,6 +348,144 @@ async def thread_json(
     return cache.put(key, meta[0], Encoded(body))
 
 
+@dataclass(frozen=True, slots=True)
+class RepliesQuery:
+    """What a reader asks of a top-level comment's replies: where the page starts and how many
+    replies it holds. They come in thread order; there is no other sort."""
+
+    cursor: str | None = None
+    limit: int = PAGE_SIZE
+
+    @classmethod
+    def parse(cls, cursor: str | None = None, limit: int | None = None) -> RepliesQuery:
+        size = PAGE_SIZE if limit is None else limit
+        if not 1 <= size <= LIMIT_MAX:
+            raise Invalid(BAD_PARAMETERS, {"limit": f"Limit must be between 1 and {LIMIT_MAX}"})
+        return cls(cursor or None, size)
+
+    def key(self, story_id: int, comment_id: int, depth: int) -> ThreadKey:
+        return (story_id, comment_id, self.cursor, self.limit, depth)
+
+    def after(self, comment_id: int, depth: int) -> Position:
+        """The position of the last reply before the page (the empty position: none);
+        raises Invalid for a cursor that is not one of this comment's replies."""
+        return () if self.cursor is None else decode_replies_cursor(comment_id, self.cursor, depth)
+
+
+@dataclass(slots=True)
+class RepliesPage:
+    """A page of a top-level comment's replies. ``comment`` is that comment with the page's
+    replies as its ``replies``; those continuing the replies of a comment an earlier page
+    showed come first, each with its Shown.under naming that comment."""
+
+    story: dict[str, Any]
+    comment: dict[str, Any]
+    shown: dict[int, Shown]
+    next_cursor: str | None
+    total: int  # the comment's visible replies at every depth
+
+
+async def _top_level(conn: Conn, comment_id: int) -> tuple[RowMapping, RowMapping]:
+    found = await _visible(conn, comment_id)
+    if found is None:
+        raise NotFound(f"There is no comment {comment_id}")
+    if found[0]["root_id"] is not None:
+        raise NotFound(
+            f"Comment {comment_id} is a reply: its replies are among those of comment "
+            f"{found[0]['root_id']}"
+        )
+    return found
+
+
+async def _read_replies(
+    conn: Conn,
+    root: RowMapping,
+    story: RowMapping,
+    after: Position,
+    limit: int,
+    max_depth: int,
+) -> RepliesPage:
+    root_id = root["id"]
+    steps = thread_order(await store.outline_of(conn, [root_id]), (root_id,), max_depth)[root_id]
+    later = [step for step in steps if step[0] > after] if after else steps
+    picked = first_of(later, limit + 1)
+    page = picked[:limit]
+    holders = {position[:-1] for position, _ in page}
+    holder_at = {position: reply_id for position, reply_id in steps if position in holders}
+    rows = {row["id"]: row for row in await store.comments_by_ids(conn, [i for _, i in page])}
+    parents = {row["parent_id"] for row in rows.values()} - rows.keys() - {root_id}
+    rows |= {row["id"]: row for row in await store.comments_by_ids(conn, parents)}
+    top_node = public.comment(root)
+    shown: dict[int, Shown] = {root_id: Shown(top_node, 0)}
+
+    def named(comment_id: int) -> dict[str, Any]:
+        if (known := shown.get(comment_id)) is not None:
+            return {"id": comment_id, "name": known.comment["name"]}
+        row = rows.get(comment_id)
+        return {"id": comment_id, "name": None if row is None else public.comment(row)["name"]}
+
+    for position, reply_id in page:
+        row = rows.get(reply_id)
+        if row is None or row["status"] not in VISIBLE:
+            continue  # gone since the outline was read (read committed on PostgreSQL)
+        node = public.comment(row)
+        entry = Shown(node, len(position))
+        holder = holder_at[position[:-1]] if len(position) > 1 else root_id
+        if row["parent_id"] != holder:  # at the display depth, beside its parent
+            entry.in_reply_to = named(row["parent_id"])
+        if holder != root_id and holder in shown:
+            shown[holder].comment["replies"].append(node)
+        else:
+            entry.under = holder
+            if entry.in_reply_to is None and holder != root_id:
+                # Its parent is on an earlier page: say whom it answers.
+                entry.in_reply_to, entry.context = named(holder), True
+            top_node["replies"].append(node)
+        shown[row["id"]] = entry
+    following = None
+    if len(picked) > limit:
+        following = encode_replies_cursor(root_id, page[-1][0])
+        top_node |= {"more_replies": len(later) - limit, "replies_cursor": following}
+    return RepliesPage(dict(story), top_node, shown, following, len(steps))
+
+
+async def replies_page(
+    db: Database, comment_id: int, query: RepliesQuery, *, max_depth: int = DEFAULT_DEPTH
+) -> RepliesPage:
+    """A page of a top-level comment's replies in thread order (raises NotFound unless the
+    comment is a visible top-level one)."""
+    after = query.after(comment_id, max_depth)
+    async with db.read() as conn:
+        root, story = await _top_level(conn, comment_id)
+        return await _read_replies(conn, root, story, after, query.limit, max_depth)
+
+
+async def replies_json(
+    db: Database,
+    cache: VersionedLRU[ThreadKey, Encoded],
+    comment_id: int,
+    query: RepliesQuery,
+    *,
+    max_depth: int = DEFAULT_DEPTH,
+) -> Encoded:
+    """A page of a top-level comment's replies as the API sends it, encoded once per thread
+    version."""
+    after = query.after(comment_id, max_depth)
+    async with db.read() as conn:
+        root, story = await _top_level(conn, comment_id)
+        meta = await story_store.thread_meta(conn, story["id"])
+        if meta is None:
+            raise NotFound(f"There is no comment {comment_id}")
+        key = query.key(story["id"], comment_id, max_depth)
+        if hit := cache.get(key, meta[0]):
+            return hit
+        page = await _read_replies(conn, root, story, after, query.limit, max_depth)
+    body = dumps(
+        {"comments": page.comment["replies"], "next_cursor": page.next_cursor, "total": page.total}
+    )
+    return cache.put(key, meta[0], Encoded(body))
+
+
 async def _visible(conn: Conn, comment_id: int) -> tuple[RowMapping, RowMapping] | None:
     """A comment readers can see, with its published story; None otherwise."""
     row = await store.comment_by_id(conn, comment_id)
@@ -224,23 +495,66 @@ async def _visible(conn: Conn, comment_id: int) -> tuple[RowMapping, RowMapping]
     return None if story is None else (row, story)
 
 
-async def locate(db: Database, comment_id: int) -> tuple[str, str | None] | None:
-    """Where a visible comment shows: its story's slug and the cursor of the oldest-first
-    page that holds it (None for the first page). None if it is not visible anywhere."""
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a comment shows: on its story's page (``after``: the cursor of the oldest-first
+    page of top-level comments holding it; None for the first page), or with ``replies_of``
+    on a page of that top-level comment's replies (``after``: that page's cursor)."""
+
+    slug: str
+    after: str | None = None
+    replies_of: int | None = None
+
+
+async def _story_place(conn: Conn, story: RowMapping, root: RowMapping) -> Place:
+    """The story page showing a top-level comment."""
+    before = await store.top_level_before(conn, story["id"], root["number"])
+    start = before - before % PAGE_SIZE
+    if start == 0:
+        return Place(story["slug"])
+    previous = await store.top_level_at(conn, story["id"], start - 1)
+    assert previous is not None
+    return Place(story["slug"], encode_cursor(DEFAULT_SORT, previous))
+
+
+async def locate(db: Database, comment_id: int) -> Place | None:
+    """Where a visible comment shows; None if it is not visible anywhere. A reply among
+    more than REPLIES_SHOWN may be on a page of its top-level comment's replies: its Place
+    names that comment and no cursor, and find_reply, knowing the display depth, says where."""
     async with db.read() as conn:
         found = await _visible(conn, comment_id)
         if found is None:
             return None
         row, story = found
-        root = row if row["root_id"] is None else await store.comment_by_id(conn, row["root_id"])
+        if row["root_id"] is None:
+            return await _story_place(conn, story, row)
+        root = await store.comment_by_id(conn, row["root_id"])
         assert root is not None
-        before = await store.top_level_before(conn, row["story_id"], root["number"])
-        start = before - before % PAGE_SIZE
-        if start == 0:
-            return story["slug"], None
-        previous = await store.top_level_at(conn, row["story_id"], start - 1)
-    assert previous is not None
-    return story["slug"], encode_cursor(DEFAULT_SORT, previous)
+        crowded = root["descendant_count"] > REPLIES_SHOWN
+        if not crowded:  # deleted placeholders are not in descendant_count
+            replies = await store.outline_of(conn, [root["id"]])
+            crowded = sum(reply.status in VISIBLE for reply in replies) > REPLIES_SHOWN
+        if crowded:
+            return Place(story["slug"], replies_of=root["id"])
+        return await _story_place(conn, story, root)
+
+
+async def find_reply(
+    db: Database, comment_id: int, reply_id: int, *, max_depth: int = DEFAULT_DEPTH
+) -> Place:
+    """Where a reply under a top-level comment shows: on the story page among the first
+    REPLIES_SHOWN, or on the page of replies that "Show more replies" links lead to from
+    there. A reply no longer there (deleted, hidden) leads to the top-level comment."""
+    async with db.read() as conn:
+        root, story = await _top_level(conn, comment_id)
+        replies = await store.outline_of(conn, [comment_id])
+        steps = sorted(thread_order(replies, (comment_id,), max_depth)[comment_id])
+        index = next((i for i, (_, found) in enumerate(steps) if found == reply_id), None)
+        first = min(REPLIES_SHOWN, len(steps))
+        if index is None or index < first:
+            return await _story_place(conn, story, root)
+    start = index - (index - first) % PAGE_SIZE
+    return Place(story["slug"], encode_replies_cursor(comment_id, steps[start - 1][0]), comment_id)
 
 
 async def comment(db: Database, comment_id: int) -> dict[str, Any] | None:

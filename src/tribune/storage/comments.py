@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, func, insert, or_, select, tuple_, update
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import Row, RowMapping
 
 from tribune.storage.engine import Conn
 from tribune.storage.tables import comments, stories, votes
@@ -132,6 +132,40 @@ async def replies_of(conn: Conn, root_ids: Iterable[int]) -> list[RowMapping]:
         return []
     rows = (await conn.execute(replies_query(ids))).mappings().all()
     return [row for row in rows if row["status"] in VISIBLE]
+
+
+def outline_query(root_ids: list[int]) -> Any:
+    """Where every reply under the given top-level comments sits, without its text: enough
+    to order a crowded thread and count it before reading the few rows a page shows."""
+    return (
+        select(
+            comments.c.id,
+            comments.c.parent_id,
+            comments.c.root_id,
+            comments.c.number,
+            comments.c.status,
+        )
+        .where(comments.c.root_id.in_(root_ids))
+        .order_by(comments.c.number)
+    )
+
+
+async def outline_of(conn: Conn, root_ids: Iterable[int]) -> Sequence[Row[Any]]:
+    """(id, parent_id, root_id, number, status) of every reply under the given top-level
+    comments, in posting order (visibility is the caller's to check, as in replies_of)."""
+    ids = list(root_ids)
+    if not ids:
+        return []
+    return (await conn.execute(outline_query(ids))).all()
+
+
+async def comments_by_ids(conn: Conn, comment_ids: Iterable[int]) -> Sequence[RowMapping]:
+    """These comments, in posting order."""
+    ids = list(comment_ids)
+    if not ids:
+        return []
+    query = select(*PUBLIC_COLUMNS).where(comments.c.id.in_(ids)).order_by(comments.c.number)
+    return (await conn.execute(query)).mappings().all()
 
 
 FEATURED_MAX = 5

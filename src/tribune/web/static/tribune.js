@@ -47,9 +47,10 @@ function enhanceMore(root) {
     const more = link.closest("p");
     for (const item of page.querySelectorAll("body > ol.comments > li")) {
       list.append(document.adoptNode(item));
+      enhanceVotes(item);
+      enhanceMoreReplies(item);
     }
     const next = page.querySelector("p.more");
-    enhanceVotes(list);
     if (next) {
       more.replaceWith(document.adoptNode(next));
       enhanceMore(document);
@@ -57,6 +58,57 @@ function enhanceMore(root) {
       more.remove();
     }
   });
+}
+
+/**
+ * Load the next page of a comment's replies where they belong instead of leaving the page:
+ * each reply goes into the list of the comment it continues (data-under), so the thread reads
+ * as if it had all been there from the start.
+ */
+function enhanceMoreReplies(root) {
+  for (const link of root.querySelectorAll("a.more-replies")) {
+    link.addEventListener("click", async (event) => {
+      event.preventDefault();
+      if (link.getAttribute("aria-busy") === "true") return;
+      link.setAttribute("aria-busy", "true");
+      const more = link.closest("p");
+      const top = more.closest("li.comment");
+      const response = await fetch(link.href, { credentials: "same-origin" });
+      const page = response.ok
+        ? new DOMParser().parseFromString(await response.text(), "text/html")
+        : null;
+      const fetched = page?.getElementById(top.id);
+      if (!fetched) {
+        window.location.href = link.href;
+        return;
+      }
+      for (const item of fetched.querySelectorAll(":scope > ol.replies > li")) {
+        const holder = document.getElementById(`c${item.dataset.under}`);
+        if (holder) {
+          // Under the comment it answers, it no longer needs to say whom it answers.
+          item.querySelector(":scope > .comment-head > [data-context]")?.remove();
+        }
+        const under = holder || top;
+        let list = under.querySelector(":scope > ol.replies");
+        if (!list) {
+          list = document.createElement("ol");
+          list.className = "replies";
+          under.insertBefore(list, under.querySelector(":scope > p.more-replies"));
+        }
+        item.removeAttribute("data-under");
+        list.append(document.adoptNode(item));
+        enhanceVotes(item);
+      }
+      const next = fetched.querySelector(":scope > p.more-replies");
+      if (next) {
+        const adopted = document.adoptNode(next);
+        more.replaceWith(adopted);
+        enhanceMoreReplies(adopted);
+      } else {
+        more.remove();
+      }
+    });
+  }
 }
 
 /**
@@ -136,6 +188,7 @@ function followLive(section) {
     if (more) more.remove();
     if (next) fresher.after(document.adoptNode(next));
     enhanceVotes(fresher);
+    enhanceMoreReplies(fresher);
     enhanceMore(section);
     const title = section.querySelector("#comments-title");
     const total = Number(title.dataset.total) + fresh;
@@ -168,4 +221,5 @@ function followWhenSeen() {
 
 enhanceVotes(document);
 enhanceMore(document);
+enhanceMoreReplies(document);
 followWhenSeen();
