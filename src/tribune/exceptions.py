@@ -2,7 +2,7 @@
 
 Services raise these with a message in people's words; the web layer turns each kind into
 its answer in one place (``web/errors.py``): Invalid 422, NotFound 404, NotAllowed 403,
-Conflict 409, and ``ratelimit.RateLimited`` 429.
+Conflict 409, Unavailable 503, and ``ratelimit.RateLimited`` 429.
 """
 
 from __future__ import annotations
@@ -43,3 +43,13 @@ class NotAllowed(Failure):
 
 class Conflict(Failure):
     """The action was already done (a second report of one comment)."""
+
+
+class Unavailable(Failure):
+    """The database cannot take this now (restarting, refusing connections, locked by
+    another process): the same action may succeed in ``retry_after`` seconds."""
+
+    retry_after = 5
+
+    def __init__(self) -> None:
+        super().__init__("The database is not reachable right now; please try again shortly")

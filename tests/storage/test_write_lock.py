@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import func, insert, select
 
-from tests.helpers import post_comment
+from tests.helpers import csrf_of, post_comment
 from tests.write_lock import write_lock_held
 from tribune.settings import Settings
 from tribune.storage.engine import Conn, Database, DatabaseBusy
@@ -97,11 +97,26 @@ async def test_a_write_that_cannot_get_the_lock_in_time_answers_503(
         assert answer.headers["retry-after"] == "5"
         assert answer.headers["content-type"] == "application/problem+json"
         assert answer.json()["status"] == 503
+        assert answer.json()["comment"]["body"].endswith(", refused")  # what they typed
     assert health.status_code == 200 and health_took < QUICK
     assert await comment_rows(app) == before  # nothing stored
     # The lock is free again: the next post goes through.
     assert (await post_comment(client, story["id"], "Third, stored")).status_code == 201
     assert await comment_rows(app) == before + 1
+
+
+@pytest.mark.parametrize("lock_timeout_ms", [300])
+async def test_the_form_keeps_the_text_when_the_write_cannot_wait(
+    client: httpx.AsyncClient, story: dict[str, Any], database_url: str
+) -> None:
+    path = f"/stories/{story['slug']}"
+    token = await csrf_of(client, path)
+    with write_lock_held(database_file(database_url)):
+        answer = await client.post(
+            f"{path}/comments", data={"name": "Ana", "body": "Typed at length", "csrf_token": token}
+        )
+    assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
+    assert "Typed at length" in answer.text and "could not be saved just now" in answer.text
 
 
 async def add_tag(conn: Conn, slugs: list[str]) -> list[Any]:

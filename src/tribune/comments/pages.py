@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from tribune import public
 from tribune.comments import avatars, service, threads
 from tribune.comments.cache import CSRF_SLOT, VersionedLRU
-from tribune.exceptions import Invalid, NotAllowed, NotFound
+from tribune.exceptions import Invalid, NotAllowed, NotFound, Unavailable
 from tribune.fields import whole_number
 from tribune.keys import Keys
 from tribune.live.deps import events_of
@@ -303,6 +303,14 @@ async def post_comment_form(
     except RateLimited as exc:
         message = f"{exc.detail}. Your comment is still here: send it again then."
         response = await again({"form": message}, 429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    except Unavailable as exc:
+        message = (
+            "Your comment could not be saved just now. It is still here: "
+            "please send it again in a moment."
+        )
+        response = await again({"form": message}, 503)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     response = RedirectResponse(await saved_at(db, story["slug"], comment), status_code=303)

@@ -22,7 +22,7 @@ from tribune.comments.validation import (
     normalize_newlines,
     validate_comment,
 )
-from tribune.exceptions import Failure, FieldErrors, Invalid, NotAllowed, NotFound
+from tribune.exceptions import Failure, FieldErrors, Invalid, NotAllowed, NotFound, Unavailable
 from tribune.fields import whole_number
 from tribune.keys import Keys, TokenExpired, TokenInvalid
 from tribune.live.broker import Broker
@@ -35,7 +35,7 @@ from tribune.readers import Reader
 from tribune.storage import comments as store
 from tribune.storage import moderation as moderation_store
 from tribune.storage import stories as story_store
-from tribune.storage.engine import Conn, Database
+from tribune.storage.engine import Conn, Database, unavailable
 from tribune.vocabulary import VISIBLE, CommentStatus, EventKind
 
 NOT_ACCEPTED = "The comment was not accepted"
@@ -234,8 +234,9 @@ async def post_comment(
     """Validate, screen and store a reader's comment (a reply when ``parent_id`` is given).
     Returns the public comment with its ``edit_token`` and, when the rules held or rejected
     it, their reasons. Raises Invalid, NotFound, screening's StoryClosed or Banned, or
-    RateLimited (counting only valid comments); every refusal carries the submitted fields
-    back under ``comment`` in its ``extra``, so nothing the reader typed is lost.
+    RateLimited (counting only valid comments), or Unavailable when the database cannot take
+    it now; every refusal carries the submitted fields back under ``comment`` in its
+    ``extra``, so nothing the reader typed is lost.
 
     A post sent again with the same ``idempotency_key`` by the same reader (a retry after a
     lost answer) stores nothing more: the answer is the comment the first one made, with
@@ -253,6 +254,12 @@ async def post_comment(
     except Failure as exc:
         exc.extra["comment"] = {k: data[k] for k in SUBMITTED if k in data}
         raise
+    except Exception as exc:
+        if not unavailable(exc):
+            raise
+        refused = Unavailable()  # a 503 like any other, but with what the reader typed
+        refused.extra["comment"] = {k: data[k] for k in SUBMITTED if k in data}
+        raise refused from exc
     if isinstance(outcome, Replayed):
         row = outcome.row
         return public.comment(row) | {"edit_token": keys.edit_token(row["id"]), "replayed": True}

@@ -25,6 +25,7 @@ from typing import Any, Protocol, TypeVar
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -46,6 +47,40 @@ GROUP_MAX = 200  # writes sharing one commit
 
 T = TypeVar("T")
 Result = CursorResult[*tuple[Any, ...]]  # rows of any width
+
+
+# SQLSTATEs of a PostgreSQL server refusing connections for now: too many connections
+# (53300, also a role's CONNECTION LIMIT), a database with ALLOW_CONNECTIONS false (55000;
+# Tribune's own statements never raise it), shutting down, crashed or starting (57P01-03).
+REFUSING_SQLSTATES = frozenset({"53300", "55000", "57P01", "57P02", "57P03"})
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The error and what caused it: SQLAlchemy wraps the driver's error."""
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and seen not in chain:
+        chain.append(seen)
+        seen = seen.__cause__
+    return chain
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether an error means the database is restarting, unreachable, refusing connections
+    or busy (the SQLite writer waiting too long for the lock raises DatabaseBusy, a
+    TimeoutError): the same request may succeed shortly."""
+    for seen in _causes(exc):
+        if isinstance(seen, OSError | asyncpg.PostgresConnectionError | asyncpg.InterfaceError):
+            return True
+        if isinstance(seen, sqlite3.OperationalError):  # the SQLite writer's BEGIN, unwrapped
+            return True
+        if getattr(seen, "sqlstate", None) in REFUSING_SQLSTATES:
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        if isinstance(seen, OperationalError | InterfaceError):
+            return True
+    return False
 
 
 class DatabaseBusy(TimeoutError):

@@ -17,9 +17,10 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tribune.exceptions import Conflict, Failure, Invalid, NotAllowed, NotFound
+from tribune.exceptions import Conflict, Failure, Invalid, NotAllowed, NotFound, Unavailable
 from tribune.jsonformat import dumps
 from tribune.ratelimit import RateLimited
+from tribune.storage.engine import unavailable
 from tribune.web.templating import render
 
 log = logging.getLogger("tribune")
@@ -51,6 +52,7 @@ STATUS_OF: list[tuple[type[Failure], int]] = [
     (NotAllowed, 403),
     (Conflict, 409),
     (RateLimited, 429),
+    (Unavailable, 503),
 ]
 
 
@@ -152,8 +154,12 @@ async def _problem_error(request: Request, exc: Exception) -> Response:
 
 async def _failure(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Failure)
+    if isinstance(exc, Unavailable):  # a service said so, keeping what the reader typed
+        cause = _one_line(exc.__cause__ or exc)
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, cause)
     status = next(code for kind, code in STATUS_OF if isinstance(exc, kind))
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    retry_after = getattr(exc, "retry_after", None)  # RateLimited, Unavailable
+    headers = None if retry_after is None else {"Retry-After": str(retry_after)}
     if not wants_json(request):
         detail = "; ".join(exc.errors.values()) if exc.errors else exc.detail
         return await _page(request, status, detail, headers=headers)
@@ -177,44 +183,6 @@ async def _client_gone(request: Request, exc: Exception) -> Response:
     return Response(status_code=400)
 
 
-# SQLSTATEs of a PostgreSQL server refusing connections for now: too many connections
-# (53300, also a role's CONNECTION LIMIT), a database with ALLOW_CONNECTIONS false (55000;
-# Tribune's own statements never raise it), shutting down, crashed or starting (57P01-03).
-REFUSING_SQLSTATES = frozenset({"53300", "55000", "57P01", "57P02", "57P03"})
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    """The error and what caused it: SQLAlchemy wraps the driver's error."""
-    chain: list[BaseException] = []
-    seen: BaseException | None = exc
-    while seen is not None and seen not in chain:
-        chain.append(seen)
-        seen = seen.__cause__
-    return chain
-
-
-def database_unavailable(exc: BaseException) -> bool:
-    """A database that is restarting, unreachable, refusing connections or busy (SQLite's
-    writer waiting too long for the lock raises a TimeoutError): it may succeed later."""
-    import sqlite3
-
-    import asyncpg  # type: ignore[import-untyped]
-    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-
-    for seen in _causes(exc):
-        if isinstance(seen, OSError | asyncpg.PostgresConnectionError | asyncpg.InterfaceError):
-            return True
-        if isinstance(seen, sqlite3.OperationalError):  # the SQLite writer's BEGIN, unwrapped
-            return True
-        if getattr(seen, "sqlstate", None) in REFUSING_SQLSTATES:
-            return True
-        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
-            return True
-        if isinstance(seen, OperationalError | InterfaceError):
-            return True
-    return False
-
-
 def _one_line(exc: BaseException) -> str:
     """The error in one line for the log: SQLAlchemy's add the SQL and a link on lines of
     their own."""
@@ -226,7 +194,7 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     """What escaped every other handler: 503 with Retry-After for a database that is not
     available (a warning line), else 500 (one error record with the traceback)."""
     where = f"{request.method} {request.url.path}"
-    if database_unavailable(exc):
+    if unavailable(exc):
         log.warning("database unavailable on %s: %s", where, _one_line(exc))
         detail = "The database is not reachable right now; please try again shortly"
         headers = {"Retry-After": "5"}
