@@ -69,6 +69,7 @@ async def test_a_held_comment_edited_while_it_waits_shows_the_moderator_what_cha
     assert "Edited: what changed" in queue.text
     assert "And a third text" in queue.text
     assert "https://a.example" in queue.text  # compared with the text as it was first held
+    assert "held: 3 links" not in queue.text  # the reasons are the latest text's
 
 
 async def test_an_edit_on_a_closed_story_is_refused(

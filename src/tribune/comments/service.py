@@ -28,7 +28,7 @@ from tribune.keys import Keys, TokenExpired, TokenInvalid
 from tribune.live.broker import Broker
 from tribune.markdown import render_comment
 from tribune.moderation import config as moderation_config
-from tribune.moderation import names, screening
+from tribune.moderation import names, rules, screening
 from tribune.moderation.wording import fingerprint
 from tribune.ratelimit import RateLimiter
 from tribune.readers import Reader
@@ -452,8 +452,11 @@ async def edit_comment(
             if status == CommentStatus.approved
             else row["previous_body_md"] or row["body_md"],
         }
-        if verdict.verdicts or status != row["status"]:
-            changes["verdicts"] = verdict.stored()
+        if status != CommentStatus.approved:
+            # The reasons the rules give the new text; reader reports are about the comment,
+            # not its text, and stay.
+            reported = [v for v in row["verdicts"] or [] if v["rule"] == rules.REPORTS]
+            changes["verdicts"] = [*(verdict.stored() or []), *reported] or None
         if status != row["status"]:
             await moderation_store.set_status(conn, row, status, changes)
         else:

@@ -33,8 +33,9 @@ PUBLIC_COLUMNS = [
     comments.c.featured,
 ]
 
-# What an edit needs besides: the text it replaces and the text a moderator last saw.
-EDIT_COLUMNS = (comments.c.body_md, comments.c.previous_body_md)
+# What an edit needs besides: the text it replaces, the text a moderator last saw, and why
+# the rules held it.
+EDIT_COLUMNS = (comments.c.body_md, comments.c.previous_body_md, comments.c.verdicts)
 
 # Each sort order is a keyset: the columns it orders by, all in one direction, so one index
 # serves it read forwards or backwards.
