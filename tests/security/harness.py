@@ -155,9 +155,12 @@ async def identicons(client: httpx.AsyncClient, comments: list[dict[str, Any]]) 
     return findings
 
 
-async def staff_surfaces(admin: httpx.AsyncClient, *, walk: str = QueueTab.all) -> list[Finding]:
+async def staff_surfaces(
+    admin: httpx.AsyncClient, *, walk: str = QueueTab.all, by_rule: bool = False
+) -> list[Finding]:
     """Every staff page: each queue tab (every page of ``walk``, the first of the others,
-    and the tab filtered by each rule), bans, rules, stories, staff and every audit page."""
+    and with ``by_rule`` the queue filtered by each rule), bans, rules, stories, staff and
+    every audit page."""
     findings: list[Finding] = []
     for tab in QueueTab:
         path: str | None = f"/admin/moderation?tab={tab}"
@@ -166,7 +169,7 @@ async def staff_surfaces(admin: httpx.AsyncClient, *, walk: str = QueueTab.all) 
             assert answer.status_code == 200, path
             findings += _where(path, page_findings(answer.text, base_url=BASE_URL))
             path = _older(answer.text, "Older comments") if tab == walk else None
-    for rule in (*(r.name for r in RULES), "reports"):
+    for rule in (*(r.name for r in RULES), "reports") if by_rule else ():
         findings += await page(admin, f"/admin/moderation?tab=all&rule={rule}")
     for path in ("/admin/bans", "/admin/rules", "/admin/stories", "/admin/staff"):
         findings += await page(admin, path)
@@ -267,3 +270,8 @@ class LiveStream:
         events, findings = sse_events(self.body)
         events = [(kind, data) for kind, data in events if data != marker]
         return events, findings + event_findings(events)
+
+
+def cells(html: str) -> list[str]:
+    """The text of every table cell of a page, as a browser shows it."""
+    return ["".join(td.itertext()) for td in parse_page(html).iter("td")]

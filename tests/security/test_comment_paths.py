@@ -120,7 +120,7 @@ async def test_the_corpus_through_the_api_as_every_field(
                 for text in text_of(html, "author", fragment=not html.startswith("<!doctype"))
             }
             assert {c["payload"].strip() for c in stored} <= authors
-    findings += await harness.staff_surfaces(admin)
+    findings += await harness.staff_surfaces(admin, by_rule=True)
     assert not problems, "\n".join(problems)
     assert not findings, report(findings)
 
