@@ -110,6 +110,20 @@ async def test_the_corpus_through_the_api_as_every_field(
         ), field
         _, shown = await harness.api_thread(client, story_id)
         assert len(shown) == len(stored), f"{field}: refused inputs must store nothing"
+        if field == "email":
+            # Never shown to anyone (DESIGN.md): in no page, feed or API answer.
+            answers = [
+                await client.get(path)
+                for path in (
+                    f"/stories/{story['slug']}",
+                    f"/api/v1/stories/{story_id}/comments?limit=100",
+                    f"/feeds/stories/{story['slug']}/comments.atom",
+                )
+            ]
+            for comment in stored:
+                email = comment["payload"].strip()
+                assert not any(email in answer.text for answer in answers), email
+                assert "email" not in comment
         if field == "name":
             # Shown as typed (trimmed), as text: "{{7*7}}" stays itself, never 49.
             names = {c["name"] for c in shown}
