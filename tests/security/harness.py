@@ -50,13 +50,11 @@ async def page(client: httpx.AsyncClient, path: str, status: int = 200) -> list[
     return _where(path, page_findings(answer.text, base_url=BASE_URL))
 
 
-async def story_pages(
-    client: httpx.AsyncClient, slug: str, *, every_sort: bool = False
-) -> tuple[list[Finding], list[str]]:
+async def story_pages(client: httpx.AsyncClient, slug: str) -> tuple[list[Finding], list[str]]:
     """The story's discussion: every page in the oldest sort (the first through the page,
-    the second through the page and the fragment, the rest through the fragment), and the
-    first two pages in each other sort (the same comment template, in another order and
-    nesting), or every page of every sort; the findings and the HTML seen."""
+    the second through the page and the /thread fragment, the rest through the fragment),
+    and the first page of each other sort (the same comment template, other comments first,
+    nested otherwise); the findings and the HTML seen."""
     findings: list[Finding] = []
     seen: list[str] = []
     for sort in SORTS:
@@ -66,22 +64,18 @@ async def story_pages(
         assert answer.status_code == 200, path
         findings += _where(path, page_findings(answer.text, base_url=BASE_URL))
         seen.append(answer.text)
-        following = _next_fragment(answer.text)
-        first = True
+        following = _next_fragment(answer.text) if sort == "oldest" else None
+        if following:
+            whole = following.replace("/thread", "", 1)
+            answer = await client.get(whole)
+            assert answer.status_code == 200, whole
+            findings += _where(whole, page_findings(answer.text, base_url=BASE_URL))
         while following:
-            if first:  # the second page once as a whole page too
-                whole = following.replace("/thread", "", 1)
-                answer = await client.get(whole)
-                assert answer.status_code == 200, whole
-                findings += _where(whole, page_findings(answer.text, base_url=BASE_URL))
-                first = False
             answer = await client.get(following)
             assert answer.status_code == 200, following
             findings += _where(following, markup_fragment_findings(answer.text, base_url=BASE_URL))
             seen.append(answer.text)
             following = _next_fragment(answer.text, fragment=True)
-            if sort != "oldest" and not every_sort:
-                break
     return findings, seen
 
 
