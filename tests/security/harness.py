@@ -31,6 +31,13 @@ from tribune.vocabulary import EventKind, QueueTab, Sort
 SORTS = tuple(sort.value for sort in Sort)
 
 
+def as_parsed(value: str, *, textarea: bool = False) -> str:
+    """What a browser shows of a value the server wrote back as typed: HTML parsing turns
+    CR LF and CR into LF and NUL into U+FFFD, and drops a textarea's first newline."""
+    shown = value.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
+    return shown.removeprefix("\n") if textarea else shown
+
+
 def _where(path: str, findings: list[Finding]) -> list[Finding]:
     return [Finding(f"{path} {f.where}", f.what) for f in findings]
 

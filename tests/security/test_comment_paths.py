@@ -235,13 +235,6 @@ async def test_the_sub_corpus_through_the_comment_form(
     assert not findings, report(findings)
 
 
-def as_parsed(value: str, *, textarea: bool = False) -> str:
-    """What a browser shows of a value the server wrote back as typed: HTML parsing turns
-    CR LF and CR into LF and NUL into U+FFFD, and drops a textarea's first newline."""
-    shown = value.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
-    return shown.removeprefix("\n") if textarea else shown
-
-
 def _kept(
     answer: httpx.Response,
     typed: dict[str, str],
@@ -257,7 +250,7 @@ def _kept(
     values = field_values(answer.text)
     for field, value in typed.items():
         shown = values.get(f"f-{field}", "")
-        if shown != as_parsed(value, textarea=field == "body"):
+        if shown != harness.as_parsed(value, textarea=field == "body"):
             problems.append(f"form lost the typed {field}: {value!r:.60} shown as {shown!r:.60}")
     for field in refused or {k for k, v in typed.items() if not v and k in ("name", "body")}:
         if f'id="f-{field}-error"' not in answer.text:
@@ -292,7 +285,9 @@ async def test_the_sub_corpus_through_the_edit_form(
         elif answer.status_code == 422:
             if not expected:
                 problems.append(f"edit form refused {payload!r:.60}")
-            if field_values(answer.text).get("f-body", "") != as_parsed(payload, textarea=True):
+            if field_values(answer.text).get("f-body", "") != harness.as_parsed(
+                payload, textarea=True
+            ):
                 problems.append(f"edit form lost the text {payload!r:.60}")
             if 'id="f-body-error"' not in answer.text:
                 problems.append(f"edit form refused {payload!r:.60} without a message")

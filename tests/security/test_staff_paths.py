@@ -26,7 +26,6 @@ from tests.factories import make_story
 from tests.helpers import BASE_URL, PASSWORD, client_at, csrf_of, post_comment
 from tests.security import corpus, harness
 from tests.security.oracle import Finding, field_values, page_findings, report
-from tests.security.test_comment_paths import as_parsed
 from tests.server import TRIBUNE, tribune_env
 from tribune.moderation.rules import RULES
 
@@ -111,7 +110,7 @@ async def test_report_texts_through_the_api_and_the_report_form(
             again = first
             if first.status_code != 422 or not corpus.refused("text", text):
                 problems.append(f"report form {first.status_code}: {text!r:.60}")
-        if field_values(again.text).get("f-text") != as_parsed(text, textarea=True):
+        if field_values(again.text).get("f-text") != harness.as_parsed(text, textarea=True):
             problems.append(f"report form lost the text {text!r:.60}")
         findings += page_findings(again.text, base_url=BASE_URL)
     findings += await harness.staff_surfaces(admin, walk="reported")
@@ -286,7 +285,7 @@ async def test_staff_names_on_the_staff_pages(app: Any, admin: httpx.AsyncClient
         elif answer.status_code == 422:
             if not expected or 'id="f-name-error"' not in answer.text:
                 problems.append(f"staff name refused: {name!r:.60}")
-            if field_values(answer.text).get("f-name") != as_parsed(name):
+            if field_values(answer.text).get("f-name") != harness.as_parsed(name):
                 problems.append(f"staff form lost the name {name!r:.60}")
             findings += page_findings(answer.text, base_url=BASE_URL)
         else:
