@@ -18,6 +18,9 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 URL_SCHEMES = {"http", "https", "mailto"}
+# Attributes allowed on every tag: none. Without this key nh3 keeps ammonia's defaults, lang
+# and title, so a Markdown link title would reach the page as a title attribute.
+NO_GENERIC: dict[str, set[str]] = {"*": set()}
 COMMENT_REL = "nofollow ugc noopener noreferrer"
 
 COMMENT_TAGS = {"p", "br", "em", "strong", "a", "blockquote", "code", "pre", "ul", "ol", "li"}
@@ -96,7 +99,7 @@ def sanitize_comment_html(html: str) -> str:
     return nh3.clean(
         html,
         tags=COMMENT_TAGS,
-        attributes={"a": {"href"}, "ol": {"start"}},
+        attributes={"a": {"href"}, "ol": {"start"}} | NO_GENERIC,
         url_schemes=URL_SCHEMES,
         link_rel=COMMENT_REL,
         strip_comments=True,
@@ -115,7 +118,7 @@ def render_story(text: str) -> tuple[str, list[str]]:
     clean = nh3.clean(
         html,
         tags=STORY_TAGS,
-        attributes={"a": {"href"}, "ol": {"start"}},
+        attributes={"a": {"href"}, "ol": {"start"}} | NO_GENERIC,
         allowed_classes={"a": {"hashtag"}},
         url_schemes=URL_SCHEMES,
         link_rel="noopener",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-KEY = re.compile(r"^[0-9a-f]{20}$")
+KEY = re.compile(r"[0-9a-f]{20}")  # use with fullmatch: "$" also matches before a final "\n"
 CELLS = 5
 
 

@@ -535,7 +535,7 @@ async def vote_form(
 
 @router.get("/avatars/{key}.svg")
 async def avatar(key: str) -> Response:
-    if not avatars.KEY.match(key):
+    if not avatars.KEY.fullmatch(key):
         raise NotFound
     return Response(
         avatars.identicon(key),

@@ -27,19 +27,21 @@ from tribune.stories.service import TITLE_MAX, PromoLink, StoryDraft
 MAX_BYTES = 5 * 1024 * 1024
 FORM_MESSAGES = {EMPTY_BODY, EMPTY_NAME}
 
+# Whole-line patterns are used with fullmatch, never as "^...$": "$" also matches before a
+# final newline.
 URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
-READ_MORE = re.compile(r"^\s*read\s+more\s*:?\s*(https?://\S+)\s*$", re.IGNORECASE)
+READ_MORE = re.compile(r"\s*read\s+more\s*:?\s*(https?://\S+)\s*", re.IGNORECASE)
 PROMO = re.compile(
     r"^\s*(subscribe|check out|like us|follow us|join us|watch us|visit us|listen|"
     r"download|support us|donate|sign up)\b",
     re.IGNORECASE,
 )
-COMMENT = re.compile(r"^\s*(\d{1,6})\.\s+(\S.*)$")
+COMMENT = re.compile(r"\s*(\d{1,6})\.\s+(\S.*)")
 VIDEO = re.compile(
-    r"^\s*(https?://(?:www\.)?(?:youtube\.com/watch\S+|youtu\.be/\S+|vimeo\.com/\S+))\s*$"
+    r"\s*(https?://(?:www\.)?(?:youtube\.com/watch\S+|youtu\.be/\S+|vimeo\.com/\S+))\s*"
 )
 # One quotation, optionally followed by "– Speaker": ‘They could simply run away…’ – Putin
-PULL_QUOTE = re.compile(r"^[‘“\"'](?P<quote>.+)[’”\"']\s*(?:[–—-]\s*(?P<who>[^.!?]{1,80}))?$")
+PULL_QUOTE = re.compile(r"[‘“\"'](?P<quote>.+)[’”\"']\s*(?:[–—-]\s*(?P<who>[^.!?]{1,80}))?")
 # Characters that would turn plain text into Markdown markup. '#' stays: hashtags are meant.
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 LIST_START = re.compile(r"^(\s*)(\d+)([.)])(\s)", re.MULTILINE)
@@ -100,11 +102,13 @@ def _comment_block_start(lines: list[str]) -> int | None:
     candidates = [
         i
         for i, line in enumerate(lines)
-        if (m := COMMENT.match(line)) and m.group(1) == "1" and (i == 0 or not lines[i - 1].strip())
+        if (m := COMMENT.fullmatch(line))
+        and m.group(1) == "1"
+        and (i == 0 or not lines[i - 1].strip())
     ]
     for start in reversed(candidates):
         # Every numbered line from here on must continue the sequence 1, 2, 3, ...
-        numbered = [int(m.group(1)) for line in lines[start:] if (m := COMMENT.match(line))]
+        numbered = [int(m.group(1)) for line in lines[start:] if (m := COMMENT.fullmatch(line))]
         if numbered == list(range(1, len(numbered) + 1)):
             return start
     return None
@@ -113,7 +117,7 @@ def _comment_block_start(lines: list[str]) -> int | None:
 def _comments(lines: list[str], source: str) -> list[ImportedComment]:
     bodies: list[list[str]] = []
     for line in lines:
-        m = COMMENT.match(line)
+        m = COMMENT.fullmatch(line)
         if m and int(m.group(1)) == len(bodies) + 1:
             bodies.append([m.group(2).strip()])
         elif bodies:
@@ -140,7 +144,7 @@ def _promo(line: str) -> PromoLink | None:
         return None
     url = match.group(0).rstrip(".,;)")
     text = (line[: match.start()] + line[match.end() :]).strip()
-    text = re.sub(r"\s*/?>\s*$", "", text).strip(" :-–")  # crawler debris such as " />"
+    text = re.sub(r"\s*/?>\s*\Z", "", text).strip(" :-–")  # crawler debris such as " />"
     return PromoLink(text=text or url, url=url)
 
 
@@ -177,10 +181,10 @@ def parse(data: bytes, *, url: str | None = None) -> PageImport:
     for block in blocks:
         story_part: list[str] = []
         for line in block:
-            if m := READ_MORE.match(line):
+            if m := READ_MORE.fullmatch(line):
                 source_url = source_url or m.group(1)
                 publisher = True
-            elif (m := VIDEO.match(line)) and not publisher:
+            elif (m := VIDEO.fullmatch(line)) and not publisher:
                 video_url = video_url or m.group(1)
             elif (publisher or PROMO.match(line)) and (link := _promo(line)):
                 promo.append(link)
@@ -197,7 +201,7 @@ def parse(data: bytes, *, url: str | None = None) -> PageImport:
 
     paragraphs: list[str] = []
     for paragraph in text:
-        quote = PULL_QUOTE.match(paragraph)
+        quote = PULL_QUOTE.fullmatch(paragraph)
         if quote and len(paragraphs) > 0:
             rendered = "> " + escape_markdown(quote.group("quote").strip())
             if quote.group("who"):

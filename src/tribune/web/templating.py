@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, Template, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -75,6 +75,22 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
     return f"{count:,} {singular if count == 1 else (many or singular + 's')}"
 
 
+class HtmlTemplate(Template):
+    """A template whose output has every backtick written as ``&#96;``.
+
+    Autoescaping escapes & < > " ' but not `, which old browsers took as an attribute
+    quote: a website ``https://x/`onmouseover=...`` reached ``href="..."`` raw. Escaping it
+    per value (Environment.finalize) doubled the render time of a 200-comment thread page;
+    one replace over the finished page costs about 1% and covers every value, the
+    ``|safe`` HTML included. It is exact because ``&#96;`` reads as ` wherever our HTML can
+    hold one (text, attribute values, textarea and title), and the templates have no
+    inline script or style, the only places where it would not (a test keeps it so).
+    """
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        return super().render(*args, **kwargs).replace("`", "&#96;")
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(d)) for d in TEMPLATE_DIRS]),
@@ -82,6 +98,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.template_class = HtmlTemplate
     env.globals["static_url"] = static_url
     env.filters["when"] = format_time
     env.filters["iso"] = iso_time
