@@ -35,9 +35,23 @@ def is_control(char: str) -> bool:
 # look like another ("admin\u200b") or reverse what follows it on the page (U+202E). Joiners
 # (U+200C, U+200D) stay: emoji sequences and Persian spelling need them.
 INVISIBLE = frozenset(
-    "\u00ad\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u00ad\u061c\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
     "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
 )
+
+
+REASON_MAX = 1000
+
+
+def check_note(value: str, field: str, limit: int = REASON_MAX) -> str | None:
+    """A short text people write for others to read (a report, a moderator's reason): no
+    control characters but line breaks and tabs (a NUL is refused by PostgreSQL, and
+    escapes would mislead whoever reads it), at most ``limit`` characters."""
+    if any(is_control(c) and c not in "\n\t" for c in value):
+        return f"{field} must not contain control characters"
+    if len(value.strip()) > limit:
+        return f"{field} must be at most {limit:,} characters"
+    return None
 
 
 def check_name(value: str) -> str | None:

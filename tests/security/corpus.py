@@ -426,13 +426,23 @@ def is_control(char: str) -> bool:
     return unicodedata.category(char) in ("Cc", "Zl", "Zp")
 
 
+# What a name may not hold (README "Moderation"): characters that show nothing or turn the
+# text around (bidi marks, overrides and isolates, zero-width spaces, soft hyphen, BOM).
+# Written out here rather than imported, so the contract is checked, not restated.
+NAME_INVISIBLE = frozenset(
+    "\u00ad\u061c\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
+)
+
+
 def refused(field: str, value: str) -> bool | None:
     """Whether the contract (DESIGN.md, README "Field rules") refuses this value for the
     field: True must be a 422 naming it, False must be stored; None: either is allowed
     (an e-mail's syntax is the validator's to judge)."""
     if field == "name":
         name = value.strip()
-        return any(is_control(c) for c in value) or not name or len(name) > 100
+        hidden = any(c in NAME_INVISIBLE for c in value)
+        return any(is_control(c) for c in value) or hidden or not name or len(name) > 100
     if field == "body":
         body = value.replace("\r\n", "\n").replace("\r", "\n").strip()
         return (
@@ -455,7 +465,10 @@ def refused(field: str, value: str) -> bool | None:
         if len(email) > 254 or any(is_control(c) or c.isspace() for c in email):
             return True
         return None if email else False
+    if field == "reason":  # a moderator's reason (reject, ban)
+        reason = value.strip()
+        return len(reason) > 1_000 or any(is_control(c) and c not in "\t\n" for c in reason)
     if field == "text":  # a report's text
         text = value.strip()
-        return len(text) > 500 or any(ord(c) < 32 and c not in "\t\n" for c in text)
+        return len(text) > 500 or any(is_control(c) and c not in "\t\n" for c in text)
     raise KeyError(field)

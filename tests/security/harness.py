@@ -205,6 +205,8 @@ async def disable_rules(admin: httpx.AsyncClient) -> None:
             "duplicate_minutes": "60",
             "reports_to_hide": "3",
             "rate_per_minute": "5",
+            "surge_story_per_minute": "60",
+            "surge_site_per_minute": "300",
             "banned_words": "",
             "suspect_words": "",
             "blocked_domains": "",

@@ -163,3 +163,20 @@ async def test_author_links_in_the_queue_are_marked_user_content(
     await posted(client, story["id"], LINKS, website="https://author.example")
     queue = await admin.get("/admin/moderation")
     assert 'href="https://author.example" rel="nofollow ugc noopener noreferrer"' in queue.text
+
+
+async def test_a_story_closed_while_a_reader_types_keeps_their_text(
+    admin: httpx.AsyncClient, client: httpx.AsyncClient, story: dict[str, Any]
+) -> None:
+    """X6: the form post shows why, and the text to copy; the API's 403 carries it too."""
+    path = f"/stories/{story['slug']}"
+    token = await csrf_of(client, path)
+    await set_mode(admin, story["id"], "closed")
+    form = await client.post(
+        f"{path}/comments", data={"name": "Ana", "body": "Typed at length", "csrf_token": token}
+    )
+    assert form.status_code == 403
+    assert "Comments are closed on this story. Your text is still here to copy." in form.text
+    assert '<textarea id="f-body" rows="6" readonly>Typed at length</textarea>' in form.text
+    api = await post_comment(client, story["id"], "Typed for the API")
+    assert api.status_code == 403 and api.json()["comment"]["body"] == "Typed for the API"

@@ -8,6 +8,7 @@ from typing import Any
 
 from tribune.accounts.service import Staff, audit
 from tribune.exceptions import FieldErrors, Invalid, NotFound
+from tribune.fields import check_note
 from tribune.storage import moderation as store
 from tribune.storage.engine import Conn, Database
 from tribune.vocabulary import AuditAction, BanKind
@@ -66,6 +67,8 @@ async def add_ban(
         errors["value"] = "Hash must be the 32 hexadecimal characters shown in the queue"
     if days is not None and not 1 <= days <= BAN_DAYS_MAX:
         errors["days"] = DAYS_RANGE
+    if problem := check_note(reason, "Reason"):
+        errors["reason"] = problem
     if errors:
         raise Invalid("The ban was not added", errors)
     expires = datetime.now(UTC) + timedelta(days=days) if days else None

@@ -14,6 +14,7 @@ from typing import Any
 from tribune import public
 from tribune.accounts.service import Staff, audit
 from tribune.exceptions import Invalid
+from tribune.fields import check_note
 from tribune.live.broker import Broker
 from tribune.moderation.bans import BAN_DAYS_MAX, DAYS_RANGE, ban
 from tribune.storage import moderation as store
@@ -100,7 +101,7 @@ async def queue(
     return page, following, {QueueTab.pending: pending, QueueTab.reported: reported_count}
 
 
-def _checked(ids: list[int], action: str, ban_days: int | None) -> ModerationAction:
+def _checked(ids: list[int], action: str, ban_days: int | None, reason: str) -> ModerationAction:
     if action not in frozenset(ModerationAction):
         errors = {"action": "Action must be one of: " + ", ".join(ModerationAction)}
     elif not ids:
@@ -111,6 +112,8 @@ def _checked(ids: list[int], action: str, ban_days: int | None) -> ModerationAct
         errors = {"ids": "Ids must be comment ids (positive whole numbers)"}
     elif ban_days is not None and not 1 <= ban_days <= BAN_DAYS_MAX:
         errors = {"ban_days": DAYS_RANGE}
+    elif problem := check_note(reason, "Reason"):
+        errors = {"reason": problem}
     else:
         return ModerationAction(action)
     raise Invalid(NOT_TAKEN, errors)
@@ -128,7 +131,7 @@ async def act(
 ) -> list[dict[str, Any]]:
     """Approve, reject, ban the author of, feature or unfeature the given comments, in one
     transaction with an audit entry each. Returns each comment's id and new status."""
-    chosen = _checked(ids, action, ban_days)
+    chosen = _checked(ids, action, ban_days, reason)
     reason = reason.strip()[:1000]
     now = datetime.now(UTC)
     done = []

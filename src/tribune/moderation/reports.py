@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tribune.exceptions import Conflict, FieldErrors, Invalid, NotFound
+from tribune.fields import check_note
 from tribune.live.broker import Broker
 from tribune.moderation import rules
 from tribune.moderation.config import rule_config
@@ -35,10 +36,8 @@ def _checked(data: dict[str, Any]) -> tuple[ReportReason, str | None]:
         errors["text"] = "Text must be text"
     elif isinstance(text, str):
         text = text.strip() or None
-        if text and len(text) > REPORT_TEXT_MAX:
-            errors["text"] = f"Text must be at most {REPORT_TEXT_MAX} characters"
-        elif text and any(ord(c) < 32 and c not in "\t\n" for c in text):
-            errors["text"] = "Text must not contain control characters"
+        if text and (problem := check_note(text, "Text", REPORT_TEXT_MAX)):
+            errors["text"] = problem
     if reason == ReportReason.other and not text and "reason" not in errors:
         errors["text"] = "Please say what is wrong with this comment"
     if errors:

@@ -191,7 +191,7 @@ async def add_ban(request: Request, db: Db, member: Banner) -> Response:
             form.get("kind", ""),
             form.get("value", ""),
             by=member,
-            reason=form.get("reason", "").strip()[:1000],
+            reason=form.get("reason", "").strip(),
             days=_days(form.get("days"), "days"),
         )
     except Invalid as exc:
