@@ -23,8 +23,9 @@ async def test_a_retried_post_is_one_comment(
     path = f"/api/v1/stories/{story['id']}/comments"
     first = await client.post(path, json={"name": "Ana", "body": "Once only"}, headers=key)
     again = await client.post(path, json={"name": "Ana", "body": "Once only"}, headers=key)
-    assert first.status_code == 201
-    assert again.status_code == 200 and again.headers["idempotent-replayed"] == "true"
+    assert first.status_code == 201, first.text
+    assert again.status_code == 200, (first.json(), again.json(), client.cookies)
+    assert again.headers["idempotent-replayed"] == "true"
     assert again.json()["id"] == first.json()["id"]
     assert again.json()["edit_token"] == first.json()["edit_token"]
     page = (await client.get(path)).json()
