@@ -1,0 +1,99 @@
+"""What /api/openapi.json says beyond what FastAPI reads off the routes: every refusal is a
+Problem (application/problem+json), request bodies are described by their models (the routes
+read them themselves, see web/forms.py), and how callers prove who they are.
+
+The document must be the truth: tests/security fuzzes the API from it and fails on any answer
+it does not describe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from tribune.web.cookies import CSRF_COOKIE, STAFF_COOKIE
+from tribune.web.errors import PROBLEM_JSON, Problem, title
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+SECURITY_SCHEMES = {
+    "editToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The `edit_token` the comment's creation answered with; good for the "
+        "edit window (`TRIBUNE_EDIT_MINUTES`).",
+    },
+    "staffSession": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": STAFF_COOKIE,
+        "description": "The session cookie that signing in at /admin/login sets.",
+    },
+    "csrfCookie": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": CSRF_COOKIE,
+        "description": "The CSRF cookie every page sets; sent with csrfHeader.",
+    },
+    "csrfHeader": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-CSRF-Token",
+        "description": f"The value of the `{CSRF_COOKIE}` cookie (double submit). A request "
+        "with an `Origin` header must name this site.",
+    },
+}
+EDIT_TOKEN: list[dict[str, list[str]]] = [{"editToken": []}]
+STAFF: list[dict[str, list[str]]] = [{"staffSession": [], "csrfCookie": [], "csrfHeader": []}]
+
+# Every operation that reads the database answers 503 while the database is unreachable.
+UNAVAILABLE = 503
+
+
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again",
+        "schema": {"type": "integer"},
+    }
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for the refusals an operation can answer with (429 and 503 say when to
+    try again)."""
+    return {
+        status: {
+            "description": title(status),
+            "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}},
+            **({"headers": RETRY_AFTER} if status in (429, UNAVAILABLE) else {}),
+        }
+        for status in statuses
+    }
+
+
+def json_body(model: type[BaseModel], **extra: Any) -> dict[str, Any]:
+    """`openapi_extra=` for an operation that reads its JSON body itself (415 for another
+    content type, 400 for one that is not a JSON object, 413 over 256 KiB)."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        },
+        **extra,
+    }
+
+
+def install(app: FastAPI) -> None:
+    """Adds the Problem schema and the security schemes to the app's document."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()  # FastAPI keeps it as app.openapi_schema
+            components = document.setdefault("components", {})
+            components.setdefault("schemas", {})["Problem"] = Problem.model_json_schema()
+            components["securitySchemes"] = SECURITY_SCHEMES
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
