@@ -7,7 +7,7 @@ PORT ?= 8000
 
 LIGHTHOUSE := .lighthouse/node_modules/.bin/lighthouse
 
-.PHONY: run test lint bench bench-quick wrk browser nginx clean
+.PHONY: run test lint fuzz bench bench-quick wrk browser nginx clean
 
 # The virtual environment with Tribune installed (re-done when pyproject.toml changes).
 $(VENV)/.installed: pyproject.toml
@@ -68,6 +68,11 @@ bench-quick: $(VENV)/.test-installed wrk
 
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+## fuzz: the fuzzers of tests/security (the API from its OpenAPI document, every page's query
+## and every form) with fresh random examples, twenty times as many as in `make test`; minutes
+fuzz: $(VENV)/.test-installed
+	TRIBUNE_FUZZ=long $(BIN)/python -m pytest tests/security/test_api_fuzz.py tests/security/test_forms_fuzz.py
 
 ## lint: formatting, lint rules, types, and the layer contracts (pyproject: tool.importlinter)
 lint: $(VENV)/.test-installed
