@@ -52,7 +52,13 @@ CASES = st.one_of(
 STORIES = "/api/v1/stories"
 THREAD = "/api/v1/stories/{story_id}/comments"
 POSTING = ("POST", THREAD)
-NUMBERED = {("GET", STORIES): "limit", ("GET", THREAD): "limit", ("GET", "/api/v1/counts"): "story"}
+REPLIES = "/api/v1/comments/{comment_id}/replies"
+NUMBERED = {
+    ("GET", STORIES): "limit",
+    ("GET", THREAD): "limit",
+    ("GET", REPLIES): "limit",
+    ("GET", "/api/v1/counts"): "story",
+}
 STAFF_CALLERS = ("moderator", "moderator without the CSRF header", "editor", "nobody")
 
 
@@ -104,6 +110,7 @@ async def staff(app: Any) -> dict[str, Caller]:
     caller=st.sampled_from(STAFF_CALLERS),
     number=st.none() | HOSTILE_NUMBERS,
     keys=st.none() | CURSOR_KEYS,
+    twice=st.booleans(),
 )
 async def test_every_answer_is_one_the_document_describes(
     app: Any,
@@ -116,6 +123,7 @@ async def test_every_answer_is_one_the_document_describes(
     caller: str,
     number: str | None,
     keys: list[int] | None,
+    twice: bool,
 ) -> None:
     headers: dict[str, str] = {}
     cookies: dict[str, str] = {}
@@ -143,9 +151,16 @@ async def test_every_answer_is_one_the_document_describes(
         case.query["cursor"] = forged_cursor([case.query.get("sort", "oldest"), *keys])
     if keys is not None and where == ("GET", STORIES):
         case.query["cursor"] = forged_cursor(["2026-11-01T00:00:00Z", keys[0]])
+    if keys is not None and where == ("GET", REPLIES):
+        case.query["cursor"] = forged_cursor(["tree", path.get("comment_id"), *keys])
+    # A post is sometimes sent twice, as a retry: with an Idempotency-Key the second answer
+    # is the first comment again (200).
+    if twice and where == POSTING and "Idempotency-Key" not in (case.headers or {}):
+        headers["Idempotency-Key"] = f"retry-{next(_readers)}"
     async with client_at(app, _address()) as http:  # a new reader each time
-        response = await http.request(**_send(case, headers, cookies))
-    case.validate_response(response, checks=CHECKS)
+        for _ in range(2 if twice and where == POSTING else 1):
+            response = await http.request(**_send(case, headers, cookies))
+            case.validate_response(response, checks=CHECKS)
 
 
 async def test_the_document_fuzzed_is_the_one_served(client: httpx.AsyncClient) -> None:

@@ -64,7 +64,7 @@ def _refusal(answer: httpx.Response, what: object) -> str:
 
 @budget(40)
 @given(
-    params=form("sort", "after", "reply_to", also=tuple(Sort)),
+    params=form("sort", "after", "reply_to", also=tuple(Sort)),  # reply_to: also replies' `at`
     sort=st.sampled_from(Sort),
     keys=st.none() | CURSOR_KEYS,
 )
@@ -75,15 +75,20 @@ async def test_story_page_and_thread_queries(
     sort: Sort,
     keys: list[int] | None,
 ) -> None:
+    first = await client.get(f"/api/v1/stories/{story['id']}/comments", params={"limit": 1})
+    replies = f"/comments/{first.json()['comments'][0]['id']}/replies"
     lists = {"cursor": params.get("after", "")}
+    more = {"after": params.get("after", ""), "at": params.get("reply_to", "")}
     if keys is not None:  # cursors of the right shape, holding any numbers
         params = {"sort": sort, "after": forged_cursor([sort, *keys])}
         lists = {"cursor": forged_cursor(["2026-11-01T00:00:00Z", keys[0]])}
+        more = {"after": forged_cursor(["tree", first.json()["comments"][0]["id"], *keys])}
     path = await _story_path(story)
     for page, query in (
         (path, params),
         (f"{path}/thread", params),
         (f"{path}/comments", params),
+        (replies, more),
         ("/", lists),
         ("/tags/putin", lists),
     ):

@@ -47,6 +47,7 @@ router = APIRouter(prefix="/api/v1", tags=["comments"])
 
 COUNTS_MAX = 100
 THREAD_PARAMS = frozenset(("sort", "cursor", "limit"))
+LOCATION = {"Location": {"description": "/comments/{id}", "schema": {"type": "string"}}}
 
 
 def bearer_token(request: Request) -> str | None:
@@ -140,12 +141,28 @@ def thread_lane(db: Database, cache: VersionedLRU[ThreadKey, Encoded], depth: in
     status_code=201,
     response_model=schemas.CommentCreated,
     responses={
-        201: {
-            "headers": {"Location": {"description": "/comments/{id}", "schema": {"type": "string"}}}
+        201: {"headers": LOCATION},
+        200: {
+            "model": schemas.CommentCreated,
+            "description": "A retry: the comment the first post with this Idempotency-Key made",
+            "headers": LOCATION
+            | {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]}}},
         },
         **problems(400, 403, 404, 413, 415, 422, 429, UNAVAILABLE),
     },
-    openapi_extra=json_body(schemas.CommentIn),
+    openapi_extra=json_body(
+        schemas.CommentIn,
+        parameters=[
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "pattern": "^[\\x20-\\x7e]{1,255}$"},
+                "description": "Any 1–255 printable ASCII characters, new for each comment "
+                "(a UUID): a retry with the same key stores nothing more.",
+            }
+        ],
+    ),
 )
 async def create_comment(
     request: Request,

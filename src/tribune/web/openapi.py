@@ -84,8 +84,16 @@ def json_body(model: type[BaseModel], **extra: Any) -> dict[str, Any]:
     }
 
 
+def _edge(path: str, operation: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+    """What web/edge.py answers before any route: 400 for a Host the site does not serve
+    (probes excepted), 408 for a request body that does not arrive in time."""
+    statuses = [] if path in ("/healthz", "/readyz") else [400]
+    return problems(*statuses, *([408] if "requestBody" in operation else []))
+
+
 def install(app: FastAPI) -> None:
-    """Adds the Problem schema and the security schemes to the app's document."""
+    """Adds the Problem schema, the security schemes and the edge's answers to the app's
+    document."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -94,6 +102,10 @@ def install(app: FastAPI) -> None:
             components = document.setdefault("components", {})
             components.setdefault("schemas", {})["Problem"] = Problem.model_json_schema()
             components["securitySchemes"] = SECURITY_SCHEMES
+            for path, operations in document["paths"].items():
+                for operation in operations.values():
+                    for status, answer in _edge(path, operation).items():
+                        operation["responses"].setdefault(str(status), answer)
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]
