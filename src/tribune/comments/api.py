@@ -40,7 +40,7 @@ from tribune.web.deps import (
 )
 from tribune.web.fastlane import GZIP_MIN, Answer, Lane, Params
 from tribune.web.forms import read_json
-from tribune.web.openapi import EDIT_TOKEN, UNAVAILABLE, json_body, problems
+from tribune.web.openapi import EDIT_TOKEN, END, UNAVAILABLE, json_body, problems
 from tribune.web.responses import Json
 
 router = APIRouter(prefix="/api/v1", tags=["comments"])
@@ -157,7 +157,7 @@ def thread_lane(db: Database, cache: VersionedLRU[ThreadKey, Encoded], depth: in
                 "name": "Idempotency-Key",
                 "in": "header",
                 "required": False,
-                "schema": {"type": "string", "pattern": "^[\\x20-\\x7e]{1,255}$"},
+                "schema": {"type": "string", "pattern": f"^[\\x20-\\x7e]{{1,255}}{END}"},
                 "description": "Any 1–255 printable ASCII characters, new for each comment "
                 "(a UUID): a retry with the same key stores nothing more.",
             }

@@ -16,17 +16,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tribune.comments.validation import BODY_MAX
-from tribune.fields import EMAIL_MAX, NAME_MAX, WEBSITE_MAX
+from tribune.fields import EMAIL_MAX, INVISIBLE, NAME_MAX, WEBSITE_MAX
 from tribune.moderation.reports import REPORT_TEXT_MAX
 from tribune.vocabulary import ReportReason
 from tribune.web.deps import MAX_ID
-
-# What str.strip() removes (str.isspace()), and what fields.is_control refuses (Unicode Cc,
-# Zl and Zp), as character-class contents that mean the same in ECMA-262 (JSON Schema's
-# patterns) and in Python's re.
-SPACE = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-CONTROL = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
-PLAIN_SPACE = r" \xa0\u1680\u2000-\u200a\u202f\u205f\u3000"  # SPACE less CONTROL
+from tribune.web.openapi import CONTROL, END, NOTE_CONTROL, PLAIN_SPACE, SPACE, escaped
 
 
 def _trimmed(refused: str, padding: str = SPACE, max_length: int | None = None) -> str:
@@ -34,22 +28,25 @@ def _trimmed(refused: str, padding: str = SPACE, max_length: int | None = None) 
     ``max_length`` bounds what is left."""
     inner = f"[^{refused}]*" if max_length is None else f"[^{refused}]{{0,{max_length - 2}}}"
     edge = f"[^{refused}{SPACE}]"
-    return f"^[{padding}]*{edge}(?:{inner}{edge})?[{padding}]*$"
+    return f"^[{padding}]*{edge}(?:{inner}{edge})?[{padding}]*{END}"
 
 
-# A name refuses control characters anywhere, even where trimming would remove them.
-NAME_PATTERN = _trimmed(CONTROL, PLAIN_SPACE, NAME_MAX)
+# A name refuses control and invisible characters anywhere, even where trimming would
+# remove them.
+NAME_PATTERN = _trimmed(CONTROL + escaped(INVISIBLE), PLAIN_SPACE, NAME_MAX)
 # The body is trimmed first; tab and line breaks (\r\n and \r become \n) are kept.
 BODY_PATTERN = _trimmed(r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029")
-# A report's text refuses the C0 controls but tab and newline.
-REPORT_TEXT_PATTERN = f"^[{SPACE}]*$|" + _trimmed(r"\x00-\x08\x0b-\x1f")
+# A report's text is trimmed, then refuses control characters but tab and newline.
+BLANK = f"^[{SPACE}]*{END}"
+REPORT_TEXT_PATTERN = f"{BLANK}|{_trimmed(NOTE_CONTROL)}"
 # http(s) URLs of a plain host name: a subset of what fields.check_website accepts (any
 # address urlsplit reads with an http(s) scheme and a host, without spaces or controls).
 WEBSITE_PATTERN = (
     f"^[{SPACE}]*[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*(?::[0-9]{{1,4}})?"
-    f"(?:[/?#][^{CONTROL}{SPACE}]*)?[{SPACE}]*$"
+    f"(?:[/?#][^{CONTROL}{SPACE}]*)?[{SPACE}]*{END}"
 )
-BLANK = f"^[{SPACE}]*$"
+# Documentation only, never validating: Python's engine reads the lookahead END is.
+REQUEST = ConfigDict(regex_engine="python-re")
 
 Body = Annotated[
     str,
@@ -63,15 +60,17 @@ Body = Annotated[
 # As JSON numbers or, as the form sends them, ASCII digits (the pattern stops below MAX_ID).
 CommentRef = (
     Annotated[int, Field(ge=1, le=MAX_ID)]
-    | Annotated[str, Field(pattern=r"^(?:[1-9][0-9]{0,17})?$")]
+    | Annotated[str, Field(pattern=f"^(?:[1-9][0-9]{{0,17}})?{END}")]
 )
 
 
 class CommentIn(BaseModel):
+    model_config = REQUEST
+
     name: str = Field(
         pattern=NAME_PATTERN,
-        description=f"1–{NAME_MAX} characters once trimmed; no control characters or line "
-        "breaks anywhere.",
+        description=f"1–{NAME_MAX} characters once trimmed; no control characters, line "
+        "breaks or invisible and direction-changing characters anywhere.",
     )
     body: Body
     email: (
@@ -156,6 +155,8 @@ class CommentCreated(CommentOut):
 
 
 class CommentEdit(BaseModel):
+    model_config = REQUEST
+
     body: Body
 
 
@@ -182,7 +183,7 @@ class ReportIn(BaseModel):
         )
     )
 
-    model_config = ConfigDict(
+    model_config = REQUEST | ConfigDict(
         json_schema_extra={
             "if": {"properties": {"reason": {"const": ReportReason.other}}},
             "then": {

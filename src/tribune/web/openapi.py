@@ -7,6 +7,7 @@ it does not describe."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI
@@ -16,6 +17,22 @@ from tribune.web.cookies import CSRF_COOKIE, STAFF_COOKIE
 from tribune.web.errors import PROBLEM_JSON, Problem, title
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+# Pieces of the request schemas' patterns, meaning the same in ECMA-262 (JSON Schema's
+# dialect) and in Python's re. END is the end of the text: "$" would also match before a
+# final newline in Python. SPACE is what str.strip() removes (str.isspace()), CONTROL what
+# fields.is_control refuses (Unicode Cc, Zl and Zp), PLAIN_SPACE the first less the second.
+END = r"(?![\s\S])"
+SPACE = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+CONTROL = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+NOTE_CONTROL = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029"  # CONTROL but tab and newline
+PLAIN_SPACE = r" \xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
+
+
+def escaped(chars: Iterable[str]) -> str:
+    """Characters as the contents of a pattern's character class, each escaped."""
+    return "".join(f"\\u{ord(char):04x}" for char in sorted(chars))
+
 
 SECURITY_SCHEMES = {
     "editToken": {
