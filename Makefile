@@ -7,7 +7,7 @@ PORT ?= 8000
 
 LIGHTHOUSE := .lighthouse/node_modules/.bin/lighthouse
 
-.PHONY: run test lint bench bench-quick wrk browser nginx clean
+.PHONY: run test lint fuzz audit lock bench bench-quick wrk browser nginx clean
 
 # The virtual environment with Tribune installed (re-done when pyproject.toml changes).
 $(VENV)/.installed: pyproject.toml
@@ -18,6 +18,10 @@ $(VENV)/.installed: pyproject.toml
 
 $(VENV)/.test-installed: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+$(VENV)/.audit-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[audit]'
 	touch $@
 
 ## run: serve Tribune on http://$(HOST):$(PORT) with SQLite in ./tribune.db and the demo story
@@ -68,6 +72,38 @@ bench-quick: $(VENV)/.test-installed wrk
 
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+## fuzz: the fuzzers of tests/security (the API from its OpenAPI document, every page's query
+## and every form) with fresh random examples, twenty times as many as in `make test`; minutes
+fuzz: $(VENV)/.test-installed
+	TRIBUNE_FUZZ=long $(BIN)/python -m pytest tests/security/test_api_fuzz.py tests/security/test_forms_fuzz.py
+
+## audit: bandit's checks of src/ (pyproject.toml: tool.bandit), then pip-audit of the pins in
+## requirements.lock against PyPI's advisories. Where PyPI's per-version data cannot be reached,
+## pip-audit is skipped with a warning (and fails under CI=true or AUDIT_REQUIRED=1): first it
+## must find the known advisory of a probe pin. Not part of `make test`
+AUDIT_PROBE := jinja2==2.10
+audit: $(VENV)/.audit-installed
+	$(BIN)/bandit -c pyproject.toml -r src -q
+	@probe=$$(mktemp); echo '$(AUDIT_PROBE)' > $$probe; \
+	if $(BIN)/pip-audit --no-deps --disable-pip --progress-spinner off -r $$probe 2>&1 | grep -qE "PYSEC-|GHSA-|CVE-"; then \
+	  rm -f $$probe; \
+	  $(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r requirements.lock; \
+	else \
+	  rm -f $$probe; \
+	  echo "!!! pip-audit SKIPPED: no advisory data reachable (it found none for $(AUDIT_PROBE))"; \
+	  if [ "$$CI" = true ] || [ -n "$$AUDIT_REQUIRED" ]; then exit 1; fi; \
+	fi
+
+## lock: pin requirements.lock to what installing pyproject.toml's dependencies brings today
+## (theirs too, the newest allowed), in a throwaway venv; commit the result
+lock:
+	@venv=$$(mktemp -d); $(PYTHON) -m venv $$venv && \
+	$(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"], sep="\n")' > $$venv/wanted.txt && \
+	$$venv/bin/pip install --quiet --disable-pip-version-check -r $$venv/wanted.txt && \
+	{ echo "# The runtime dependencies, pinned: make lock writes this file, make audit checks it."; \
+	  $$venv/bin/pip freeze; } > requirements.lock; \
+	status=$$?; rm -rf $$venv; exit $$status
 
 ## lint: formatting, lint rules, types, and the layer contracts (pyproject: tool.importlinter)
 lint: $(VENV)/.test-installed

@@ -6,12 +6,16 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
+from tempfile import gettempdir
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
 from tribune.accounts import service as accounts
+from tribune.app import create_app
+from tribune.settings import Settings
 
 BASE_URL = "http://testserver"
 PASSWORD = "correct horse battery staple"
@@ -49,6 +53,13 @@ async def posted(
     response = await post_comment(client, story_id, body, **fields)
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    """/api/openapi.json as the app builds it (no database is opened for it)."""
+    never_opened = f"sqlite:///{gettempdir()}/tribune-never-opened.db"
+    return create_app(Settings(database_url=never_opened, secret_key="k" * 40)).openapi()
 
 
 def client_at(app: FastAPI, address: str = "127.0.0.1") -> httpx.AsyncClient:

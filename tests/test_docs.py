@@ -24,8 +24,10 @@ from tribune.comments.schemas import (
     ThreadPage,
     VoteOut,
 )
+from tribune.moderation.schemas import ModerationOut
 from tribune.settings import Settings
 from tribune.stories.schemas import StoryDetail, StoryList, StoryOut
+from tribune.web.health import Health, Readiness
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 
@@ -57,6 +59,9 @@ DOCUMENTED_FIELDS: list[tuple[type[BaseModel], Route, str, type[BaseModel] | Non
     (VoteOut, ("POST", "/api/v1/comments/{}/votes"), SHAPE, None),
     (ReportOut, ("POST", "/api/v1/comments/{}/reports"), SHAPE, None),
     (Counts, ("GET", "/api/v1/counts"), SHAPE, None),
+    (ModerationOut, ("POST", "/api/v1/admin/moderation"), SHAPE, None),
+    (Health, ("GET", "/healthz"), SHAPE, None),
+    (Readiness, ("GET", "/readyz"), SHAPE, None),
 ]
 
 

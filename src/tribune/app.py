@@ -25,7 +25,7 @@ from tribune.ratelimit import RateLimiter
 from tribune.settings import Settings
 from tribune.storage.engine import Database
 from tribune.stories import routes as stories
-from tribune.web import errors, health
+from tribune.web import errors, health, openapi
 from tribune.web.edge import Edge
 from tribune.web.fastlane import GZIP_MIN, FastLane
 from tribune.web.security import SecurityHeaders
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(moderation.api)
     app.add_api_route("/static/{digest}/{name}", static_file, include_in_schema=False)
     errors.install(app)
+    openapi.install(app)
     app.add_exception_handler(staff_deps.SignInRequired, staff_deps.sign_in_required)
     # Readers on phones pay for every byte; pages and thread JSON compress 4-6x.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN, compresslevel=6)

@@ -20,7 +20,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 INSECURE_SECRETS = {"changeme", "secret", "password", "tribune", "dev"}
-SECRET_FILE_NAME = ".tribune-secret"  # noqa: S105 (a file name, not a secret)
+SECRET_FILE_NAME = ".tribune-secret"  # noqa: S105  # nosec B105  # a file name, not a secret
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "[::1]"}
 
 

@@ -2,14 +2,16 @@
 counts; and the fast lanes that answer the two hottest reads before the framework does.
 
 Failures raised by the services (tribune.exceptions) become problem details in
-web/errors.py; each route says which it can answer with, for the OpenAPI document."""
+web/errors.py; each route says which it can answer with, for the OpenAPI document
+(web/openapi.py)."""
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from pydantic import WithJsonSchema
 from starlette.responses import Response
 
 from tribune.comments import schemas, service, threads
@@ -21,6 +23,7 @@ from tribune.live.deps import events_of
 from tribune.moderation import reports
 from tribune.storage.engine import Database
 from tribune.stories import service as stories
+from tribune.vocabulary import Sort
 from tribune.web.cookies import remember_voter
 from tribune.web.deps import (
     MAX_ID,
@@ -30,32 +33,21 @@ from tribune.web.deps import (
     CurrentReader,
     Cursor,
     Db,
+    Limit,
     StoryId,
     limiter_of,
     with_voter,
 )
-from tribune.web.errors import Problem
 from tribune.web.fastlane import GZIP_MIN, Answer, Lane, Params
 from tribune.web.forms import read_json
+from tribune.web.openapi import EDIT_TOKEN, END, UNAVAILABLE, json_body, problems
 from tribune.web.responses import Json
 
 router = APIRouter(prefix="/api/v1", tags=["comments"])
 
 COUNTS_MAX = 100
 THREAD_PARAMS = frozenset(("sort", "cursor", "limit"))
-
-
-def _json_body(schema: type) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": schema.model_json_schema()}},  # type: ignore[attr-defined]
-        }
-    }
-
-
-def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {status: {"model": Problem} for status in statuses}
+LOCATION = {"Location": {"description": "/comments/{id}", "schema": {"type": "string"}}}
 
 
 def bearer_token(request: Request) -> str | None:
@@ -70,20 +62,16 @@ def bearer_token(request: Request) -> str | None:
     "/stories/{story_id}/comments",
     operation_id="list_comments",
     response_model=schemas.ThreadPage,
-    responses=_problems(404, 422),
+    responses=problems(404, 422, UNAVAILABLE),
 )
 async def list_comments(
     request: Request,
     db: Db,
     settings: AppSettings,
     story_id: StoryId,
-    sort: Annotated[str, Query(description="oldest, newest, top or replies")] = (
-        threads.DEFAULT_SORT
-    ),
+    sort: Annotated[str, Query(json_schema_extra={"enum": list(Sort)})] = threads.DEFAULT_SORT,
     cursor: Cursor = None,
-    limit: Annotated[int, Query(description="Top-level comments per page, 1–100")] = (
-        threads.PAGE_SIZE
-    ),
+    limit: Limit = threads.PAGE_SIZE,
 ) -> Response:
     """A page of a story's top-level comments, each with its replies nested."""
     query = threads.ThreadQuery.parse(sort, cursor, limit)
@@ -106,7 +94,7 @@ def _encoded(request: Request, page: Encoded) -> Response:
     "/comments/{comment_id}/replies",
     operation_id="list_replies",
     response_model=schemas.RepliesPage,
-    responses=_problems(404, 422),
+    responses=problems(404, 422, UNAVAILABLE),
 )
 async def list_replies(
     request: Request,
@@ -114,7 +102,7 @@ async def list_replies(
     settings: AppSettings,
     comment_id: CommentId,
     cursor: Cursor = None,
-    limit: Annotated[int, Query(description="Replies per page, 1–100")] = threads.PAGE_SIZE,
+    limit: Limit = threads.PAGE_SIZE,
 ) -> Response:
     """A page of a top-level comment's replies at every depth, in thread order: pass the
     thread page's `replies_cursor` to continue where it cut them, then `next_cursor`."""
@@ -152,8 +140,29 @@ def thread_lane(db: Database, cache: VersionedLRU[ThreadKey, Encoded], depth: in
     operation_id="create_comment",
     status_code=201,
     response_model=schemas.CommentCreated,
-    responses=_problems(400, 403, 404, 413, 415, 422, 429),
-    openapi_extra=_json_body(schemas.CommentIn),
+    responses={
+        201: {"headers": LOCATION},
+        200: {
+            "model": schemas.CommentCreated,
+            "description": "A retry: the comment the first post with this Idempotency-Key made",
+            "headers": LOCATION
+            | {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]}}},
+        },
+        **problems(400, 403, 404, 413, 415, 422, 429, UNAVAILABLE),
+    },
+    openapi_extra=json_body(
+        schemas.CommentIn,
+        parameters=[
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "pattern": f"^[\\x20-\\x7e]{{1,255}}{END}"},
+                "description": "Any 1–255 printable ASCII characters, new for each comment "
+                "(a UUID): a retry with the same key stores nothing more.",
+            }
+        ],
+    ),
 )
 async def create_comment(
     request: Request,
@@ -188,8 +197,8 @@ async def create_comment(
     "/comments/{comment_id}",
     operation_id="edit_comment",
     response_model=schemas.CommentOut,
-    responses=_problems(400, 403, 404, 415, 422),
-    openapi_extra=_json_body(schemas.CommentEdit),
+    responses=problems(400, 403, 404, 413, 415, 422, UNAVAILABLE),
+    openapi_extra=json_body(schemas.CommentEdit, security=EDIT_TOKEN),
 )
 async def edit_comment(
     request: Request,
@@ -216,7 +225,8 @@ async def edit_comment(
     "/comments/{comment_id}",
     operation_id="delete_comment",
     status_code=204,
-    responses=_problems(403, 404),
+    responses=problems(403, 404, 422, UNAVAILABLE),
+    openapi_extra={"security": EDIT_TOKEN},
 )
 async def delete_comment(
     request: Request,
@@ -244,8 +254,8 @@ async def delete_comment(
     "/comments/{comment_id}/votes",
     operation_id="vote",
     response_model=schemas.VoteOut,
-    responses=_problems(400, 404, 415, 422),
-    openapi_extra=_json_body(schemas.VoteIn),
+    responses=problems(400, 404, 413, 415, 422, UNAVAILABLE),
+    openapi_extra=json_body(schemas.VoteIn),
 )
 async def vote(
     request: Request,
@@ -270,8 +280,8 @@ async def vote(
     operation_id="report_comment",
     status_code=201,
     response_model=schemas.ReportOut,
-    responses=_problems(400, 404, 409, 415, 422, 429),
-    openapi_extra=_json_body(schemas.ReportIn),
+    responses=problems(400, 404, 409, 413, 415, 422, 429, UNAVAILABLE),
+    openapi_extra=json_body(schemas.ReportIn),
 )
 async def report_comment(
     request: Request,
@@ -306,11 +316,24 @@ def _counts(found: dict[int, int]) -> Encoded:
 
 
 @router.get(
-    "/counts", operation_id="counts", response_model=schemas.Counts, responses=_problems(422)
+    "/counts",
+    operation_id="counts",
+    response_model=schemas.Counts,
+    responses=problems(422, UNAVAILABLE),
 )
 async def counts(
     db: Db,
-    story: Annotated[list[str], Query(description="Story ids, up to 100")] = [],  # noqa: B006
+    story: Annotated[
+        list[str],
+        WithJsonSchema(
+            {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                "maxItems": COUNTS_MAX,
+            }
+        ),
+        Query(description=f"Story ids (ASCII digits, 1–{MAX_ID}), up to {COUNTS_MAX}"),
+    ] = [],  # noqa: B006
 ) -> Response:
     """Comment counts of up to 100 stories in one request; unknown ids are left out."""
     if len(story) > COUNTS_MAX:

@@ -1,18 +1,100 @@
-"""Comment shapes of the JSON API (for the OpenAPI document; responses are built as dicts)."""
+"""Comment shapes of the JSON API, for the OpenAPI document: requests are checked by
+comments/validation.py and fields.py, responses are built as dicts.
+
+The request models state those checks as JSON Schema, so that what the schema allows the
+server accepts (tests/api/test_schemas.py holds the two together). Trimming and control
+characters become patterns over the classes below; a length the code counts after trimming
+is the schema's maxLength on the text as sent, a little stricter. What no schema can say
+(a `parent_id` naming a comment of this story, a deliverable-looking e-mail address) is said
+in the field's description."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from tribune.comments.validation import BODY_MAX
+from tribune.fields import EMAIL_MAX, INVISIBLE, NAME_MAX, WEBSITE_MAX
+from tribune.moderation.reports import REPORT_TEXT_MAX
+from tribune.vocabulary import ReportReason
+from tribune.web.deps import MAX_ID
+from tribune.web.openapi import CONTROL, END, NOTE_CONTROL, PLAIN_SPACE, SPACE, escaped
+
+
+def _trimmed(refused: str, padding: str = SPACE, max_length: int | None = None) -> str:
+    """Text with no ``refused`` character once trimmed of ``padding``, and something left;
+    ``max_length`` bounds what is left."""
+    inner = f"[^{refused}]*" if max_length is None else f"[^{refused}]{{0,{max_length - 2}}}"
+    edge = f"[^{refused}{SPACE}]"
+    return f"^[{padding}]*{edge}(?:{inner}{edge})?[{padding}]*{END}"
+
+
+# A name refuses control and invisible characters anywhere, even where trimming would
+# remove them.
+NAME_PATTERN = _trimmed(CONTROL + escaped(INVISIBLE), PLAIN_SPACE, NAME_MAX)
+# The body is trimmed first; tab and line breaks (\r\n and \r become \n) are kept.
+BODY_PATTERN = _trimmed(r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029")
+# A report's text is trimmed, then refuses control characters but tab and newline.
+BLANK = f"^[{SPACE}]*{END}"
+REPORT_TEXT_PATTERN = f"{BLANK}|{_trimmed(NOTE_CONTROL)}"
+# http(s) URLs of a plain host name: a subset of what fields.check_website accepts (any
+# address urlsplit reads with an http(s) scheme and a host, without spaces or controls).
+WEBSITE_PATTERN = (
+    f"^[{SPACE}]*[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*(?::[0-9]{{1,4}})?"
+    f"(?:[/?#][^{CONTROL}{SPACE}]*)?[{SPACE}]*{END}"
+)
+# Documentation only, never validating: Python's engine reads the lookahead END is.
+REQUEST = ConfigDict(regex_engine="python-re")
+
+Body = Annotated[
+    str,
+    Field(
+        max_length=BODY_MAX,
+        pattern=BODY_PATTERN,
+        description=f"Markdown, 1–{BODY_MAX:,} characters once trimmed, without control "
+        "characters but tab and line breaks.",
+    ),
+]
+# As JSON numbers or, as the form sends them, ASCII digits (the pattern stops below MAX_ID).
+CommentRef = (
+    Annotated[int, Field(ge=1, le=MAX_ID)]
+    | Annotated[str, Field(pattern=f"^(?:[1-9][0-9]{{0,17}})?{END}")]
+)
 
 
 class CommentIn(BaseModel):
-    name: str = Field(description="1–100 characters after trimming; no control characters.")
-    body: str = Field(description="Markdown, 1–10,000 characters after trimming.")
-    email: str | None = Field(None, description="Optional; never shown to anyone.")
-    website: str | None = Field(None, description="Optional http:// or https:// address.")
-    parent_id: int | None = Field(None, description="The comment this one replies to.")
+    model_config = REQUEST
+
+    name: str = Field(
+        pattern=NAME_PATTERN,
+        description=f"1–{NAME_MAX} characters once trimmed; no control characters, line "
+        "breaks or invisible and direction-changing characters anywhere.",
+    )
+    body: Body
+    email: (
+        Annotated[str, Field(max_length=EMAIL_MAX, json_schema_extra={"format": "email"})]
+        | Annotated[str, Field(pattern=BLANK)]
+        | None
+    ) = Field(
+        None,
+        description=f"Optional (empty means none); a valid address of at most {EMAIL_MAX} "
+        "characters once trimmed, checked as a mail server would (special-use domains such "
+        "as .test or .arpa are refused). Never shown to anyone.",
+    )
+    website: Annotated[str, Field(max_length=WEBSITE_MAX, pattern=WEBSITE_PATTERN)] | None = Field(
+        None,
+        description=f"Optional (empty means none); an http:// or https:// address of at most "
+        f"{WEBSITE_MAX:,} characters, without spaces. The pattern covers plain host names; "
+        "any address with an http(s) scheme and a host is accepted.",
+    )
+    parent_id: CommentRef | None = Field(
+        None,
+        description="The comment this one replies to: an approved comment of the same story "
+        f"(else 422), 1–{MAX_ID}, as a JSON integer without a fraction (12, not 12.0) or as "
+        "ASCII digits; null or empty for none.",
+    )
 
 
 class CommentOut(BaseModel):
@@ -73,11 +155,13 @@ class CommentCreated(CommentOut):
 
 
 class CommentEdit(BaseModel):
-    body: str
+    model_config = REQUEST
+
+    body: Body
 
 
 class VoteIn(BaseModel):
-    value: int = Field(description="1 up, -1 down, 0 withdraws the reader's vote.")
+    value: Literal[1, -1, 0] = Field(description="1 up, -1 down, 0 withdraws the reader's vote.")
 
 
 class VoteOut(BaseModel):
@@ -86,12 +170,28 @@ class VoteOut(BaseModel):
 
 
 class Counts(BaseModel):
-    counts: dict[str, int]
+    counts: dict[str, int] = Field(description="Comment count by story id; unknown ids left out.")
 
 
 class ReportIn(BaseModel):
-    reason: str = Field(description="spam, abuse, off-topic, misinformation or other.")
-    text: str | None = Field(None, description="What is wrong; required for other, 500 max.")
+    reason: str = Field(json_schema_extra={"enum": list(ReportReason)})
+    text: Annotated[str, Field(max_length=REPORT_TEXT_MAX, pattern=REPORT_TEXT_PATTERN)] | None = (
+        Field(
+            None,
+            description=f"What is wrong: at most {REPORT_TEXT_MAX} characters once trimmed, "
+            "without control characters but tab and newline; required for `other`.",
+        )
+    )
+
+    model_config = REQUEST | ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"reason": {"const": ReportReason.other}}},
+            "then": {
+                "required": ["text"],
+                "properties": {"text": {"type": "string", "pattern": f"[^{SPACE}]"}},
+            },
+        }
+    )
 
 
 class ReportOut(BaseModel):

@@ -24,6 +24,7 @@ from tribune.live.broker import Broker, Event
 from tribune.live.deps import events_of
 from tribune.stories import service as stories
 from tribune.web.deps import Db, StoryId
+from tribune.web.openapi import UNAVAILABLE, problems
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
 HEARTBEAT = 15.0  # seconds
@@ -74,7 +75,10 @@ async def _after(first: bytes, rest: AsyncGenerator[bytes, None]) -> AsyncGenera
     "/stories/{story_id}/events",
     operation_id="story_events",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        **problems(404, 422, UNAVAILABLE),
+    },
 )
 async def story_events(request: Request, db: Db, story_id: StoryId) -> Response:
     """New approved comments (`comment`), edits (`edit`), removals (`delete`), scores

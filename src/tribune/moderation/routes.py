@@ -16,11 +16,13 @@ from tribune.exceptions import Invalid, NotFound
 from tribune.fields import whole_number
 from tribune.live.deps import events_of
 from tribune.moderation import bans, config, modes, queue, rules
+from tribune.moderation.schemas import ModerationIn, ModerationOut
 from tribune.stories import service as stories
 from tribune.vocabulary import CommentMode, ModerationAction, Permission, QueueTab
 from tribune.web.deps import MAX_ID, Db
 from tribune.web.errors import ProblemError
 from tribune.web.forms import read_form, read_form_pairs, read_json
+from tribune.web.openapi import STAFF, UNAVAILABLE, json_body, problems
 from tribune.web.responses import Json
 from tribune.web.security import CSRF_FIELD
 
@@ -128,10 +130,16 @@ async def queue_action(request: Request, db: Db, member: Moderator) -> Response:
     return RedirectResponse(f"{back}{joiner}{urlencode({'done': action, 'count': len(done)})}", 303)
 
 
-@api.post("/moderation", operation_id="moderate")
+@api.post(
+    "/moderation",
+    operation_id="moderate",
+    response_model=ModerationOut,
+    responses=problems(400, 401, 403, 413, 415, 422, UNAVAILABLE),
+    openapi_extra=json_body(ModerationIn, security=STAFF),
+)
 async def moderate(request: Request, db: Db, member: Moderator) -> Response:
-    """Approve, reject, ban the authors of, feature or unfeature comments:
-    `{"ids": [...], "action": "approve", "reason"?: "...", "ban_days"?: 7}`."""
+    """Approve, reject, ban the authors of, feature or unfeature comments, as a moderator or
+    an admin: 401 without a staff session, 403 for an editor or without the CSRF header."""
     data = await read_json(request)
     ids = data.get("ids")
     if not isinstance(ids, list) or not all(

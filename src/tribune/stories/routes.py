@@ -3,9 +3,7 @@ discussion, is in comments/pages.py."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from tribune import public
@@ -13,8 +11,8 @@ from tribune.cursor import LIMIT_MAX
 from tribune.exceptions import Invalid, NotFound
 from tribune.stories import service
 from tribune.stories.schemas import StoryDetail, StoryList
-from tribune.web.deps import Cursor, Db, StoryId, settings_of
-from tribune.web.errors import Problem
+from tribune.web.deps import Cursor, Db, Limit, StoryId, settings_of
+from tribune.web.openapi import UNAVAILABLE, problems
 from tribune.web.responses import Json
 from tribune.web.templating import render
 
@@ -22,7 +20,6 @@ pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["stories"])
 
 STORIES_PAGE = 20  # stories per page on the home and tag pages
-Limit = Annotated[int, Query(description="Items per page, 1–100")]
 
 
 # Pages ---------------------------------------------------------------------------------------
@@ -58,7 +55,7 @@ async def tag_page(request: Request, db: Db, slug: str, cursor: Cursor = None) -
     "/stories",
     operation_id="list_stories",
     response_model=StoryList,
-    responses={422: {"model": Problem}},
+    responses=problems(422, UNAVAILABLE),
 )
 async def list_stories(
     request: Request, db: Db, cursor: Cursor = None, limit: Limit = 50
@@ -81,7 +78,7 @@ async def list_stories(
     "/stories/{story_id}",
     operation_id="get_story",
     response_model=StoryDetail,
-    responses={404: {"model": Problem}},
+    responses=problems(404, 422, UNAVAILABLE),
 )
 async def get_story(request: Request, db: Db, story_id: StoryId) -> Response:
     """One published story with its body as HTML."""

@@ -8,7 +8,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
+from pydantic import WithJsonSchema
 
+from tribune.cursor import LIMIT_MAX
 from tribune.keys import Keys
 from tribune.ratelimit import RateLimiter
 from tribune.readers import Reader
@@ -79,4 +81,19 @@ CurrentReader = Annotated[Reader, Depends(get_reader)]
 MAX_ID = 2**63 - 1
 StoryId = Annotated[int, Path(ge=1, le=MAX_ID, description="The story's id")]
 CommentId = Annotated[int, Path(ge=1, le=MAX_ID, description="The comment's id")]
-Cursor = Annotated[str | None, Query(max_length=500, description="next_cursor of the page before")]
+Cursor = Annotated[
+    str | None,
+    WithJsonSchema({"type": "string", "maxLength": 500}),  # absent, not null, for none
+    Query(
+        max_length=500,
+        description="`next_cursor` of the page before, as given: any other text answers 422",
+    ),
+]
+# The routes check the range themselves (a message of their own), so the schema only states it.
+Limit = Annotated[
+    int,
+    Query(
+        description=f"How many per page, 1–{LIMIT_MAX}",
+        json_schema_extra={"minimum": 1, "maximum": LIMIT_MAX},
+    ),
+]
