@@ -56,10 +56,8 @@ HOSTILE_NUMBERS = st.one_of(
     BIG.map(str),
     NUMBERS.map(str),
 )
-# A thread's sort has one or two keys. Capped at 32 bits or past 64 (cursor.decode refuses
-# those): in between, PostgreSQL's 32-bit columns still answer 500, as
-# test_cursor_columns.py expects until that is fixed; then the cap goes.
-CURSOR_NUMBERS = st.integers(min_value=-(2**31), max_value=2**31 - 1) | BIG
+# A thread's sort has one or two keys, of 32-bit and 64-bit columns, and forged ones beyond.
+CURSOR_NUMBERS = st.integers(min_value=-(2**63), max_value=2**63 - 1) | BIG
 CURSOR_KEYS = st.lists(CURSOR_NUMBERS, min_size=1, max_size=2)
 
 

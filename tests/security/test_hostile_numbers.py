@@ -132,3 +132,15 @@ async def test_overflowing_thread_cursors(
 async def test_overflowing_stories_cursor(client: httpx.AsyncClient) -> None:
     value = raw_cursor(f'["2026-11-01T00:00:00Z", {TOO_BIG}]')
     assert names_field(await client.get(f"/api/v1/stories?cursor={value}"), "cursor")
+
+
+@pytest.mark.parametrize("reason", [{}, [], 3, None])
+async def test_a_report_reason_that_is_not_text(
+    client: httpx.AsyncClient, story: dict[str, Any], reason: Any
+) -> None:
+    """Found by make fuzz: a dict as the reason was a 500 (unhashable in the set test)."""
+    page = (await client.get(f"/api/v1/stories/{story['id']}/comments")).json()
+    answer = await client.post(
+        f"/api/v1/comments/{page['comments'][0]['id']}/reports", json={"reason": reason}
+    )
+    assert names_field(answer, "reason")

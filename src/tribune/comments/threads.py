@@ -202,12 +202,15 @@ def decode_cursor(sort: Sort, cursor: str) -> list[Any]:
         raise Invalid(
             BAD_PARAMETERS, {"cursor": "Cursor is malformed; pass next_cursor back as given"}
         )
-    if (
-        len(value) != len(store.SORT_KEYS[sort][0]) + 1
-        or value[0] != sort
-        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value[1:])
-    ):
+    keys = store.SORT_KEYS[sort][0]
+    if len(value) != len(keys) + 1 or value[0] != sort:
         raise Invalid(BAD_PARAMETERS, {"cursor": f"Cursor does not belong to sort order '{sort}'"})
+    if not all(
+        type(v) is int and store.fits(key, v) for v, key in zip(value[1:], keys, strict=True)
+    ):
+        raise Invalid(
+            BAD_PARAMETERS, {"cursor": "Cursor is malformed; pass next_cursor back as given"}
+        )
     return value[1:]
 
 

@@ -30,7 +30,7 @@ class AlreadyReported(Conflict):
 def _checked(data: dict[str, Any]) -> tuple[ReportReason, str | None]:
     reason, text = data.get("reason"), data.get("text")
     errors: FieldErrors = {}
-    if reason not in frozenset(ReportReason):
+    if not isinstance(reason, str) or reason not in frozenset(ReportReason):
         errors["reason"] = "Reason must be one of: " + ", ".join(ReportReason)
     if text is not None and not isinstance(text, str):
         errors["text"] = "Text must be text"

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import BigInteger, Table, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.engine import Row, RowMapping
 
 from tribune.storage.engine import Conn
@@ -45,6 +45,16 @@ SORT_KEYS: dict[Sort, tuple[list[Any], bool]] = {
     Sort.top: ([comments.c.score, comments.c.id], True),
     Sort.replies: ([comments.c.descendant_count, comments.c.id], True),
 }
+
+
+INT32 = range(-(2**31), 2**31)
+INT64 = range(-(2**63), 2**63)
+
+
+def fits(column: Any, value: int) -> bool:
+    """Whether a keyset value fits its column: numbers and scores are 32-bit on PostgreSQL,
+    which refuses a wider parameter (DataError) where it could only have matched nothing."""
+    return value in (INT64 if isinstance(column.type, BigInteger) else INT32)
 
 
 _INSERT = insert(comments).returning(*PUBLIC_COLUMNS, sort_by_parameter_order=True)
