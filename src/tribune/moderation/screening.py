@@ -22,6 +22,7 @@ from tribune.vocabulary import BanKind, CommentMode, CommentStatus
 
 # Shorter texts ("Agreed.", "Thanks!") are said by many readers in good faith: never duplicates.
 DUPLICATE_MIN_CHARS = 20
+RULE_ORDER = {rule.name: index for index, rule in enumerate(rules.RULES)}
 STATUS_OF = {
     Decision.approve: CommentStatus.approved,
     Decision.hold: CommentStatus.pending,
@@ -119,10 +120,14 @@ async def screen(
     )
     verdict = _judge(config, submission)
     if not submission.is_duplicate and len(body) >= DUPLICATE_MIN_CHARS:
-        twin = _judge(config, replace(submission, is_duplicate=True))
-        if twin.status != verdict.status:
-            since = now - timedelta(minutes=config.duplicate_minutes)
-            return replace(verdict, if_duplicate=twin, duplicate_since=since)
+        # The rules are independent: the twin is these verdicts and the duplicate rule's.
+        found = rules.check_one("duplicate", replace(submission, is_duplicate=True), config)
+        if found is not None:
+            found_all = sorted([*verdict.verdicts, found], key=lambda v: RULE_ORDER[v.rule])
+            twin = Screening(STATUS_OF[rules.outcome(found_all)], found_all)
+            if twin.status != verdict.status:
+                since = now - timedelta(minutes=config.duplicate_minutes)
+                return replace(verdict, if_duplicate=twin, duplicate_since=since)
     return verdict
 
 
