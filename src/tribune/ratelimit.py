@@ -85,9 +85,17 @@ class RateLimiter:
     @staticmethod
     async def _check(limiter: MovingWindowRateLimiter, per_minute: int, keys: list[str]) -> None:
         item = RateLimitItemPerMinute(per_minute)
+
+        async def refused(key: str) -> RateLimited:
+            reset, _remaining = await limiter.get_window_stats(item, key)
+            return RateLimited(max(1, math.ceil(reset - time.time())))
+
         for key in keys:
             if not await limiter.test(item, key):
-                reset, _remaining = await limiter.get_window_stats(item, key)
-                raise RateLimited(max(1, math.ceil(reset - time.time())))
+                raise await refused(key)
         for key in keys:
-            await limiter.hit(item, key)
+            # Requests of one burst can all pass the test before any is counted (Redis
+            # answers over the network; the memory storage waits on a key's lock while it
+            # expires entries): the hit itself tells who came too late.
+            if not await limiter.hit(item, key):
+                raise await refused(key)
