@@ -48,8 +48,10 @@ class RateLimiter:
         self._warned = 0.0
 
     async def hit(self, per_minute: int, *keys: str | None) -> None:
-        """Count one action for every key, or raise RateLimited (counting nothing) when any
-        key is over ``per_minute`` in the last minute. 0 means no limit."""
+        """Count one action for every key, or raise RateLimited when any key is over
+        ``per_minute`` in the last minute (counting nothing, unless a request of the same
+        burst took a key's last place meanwhile: the keys before it stay counted). 0 means
+        no limit."""
         if not self.enabled or per_minute <= 0:
             return
         named = [key for key in keys if key]
