@@ -7,7 +7,7 @@ PORT ?= 8000
 
 LIGHTHOUSE := .lighthouse/node_modules/.bin/lighthouse
 
-.PHONY: run test lint fuzz audit lock bench bench-quick wrk browser nginx clean
+.PHONY: run test lint fuzz audit lock bench bench-quick bench-flood wrk browser nginx clean
 
 # The virtual environment with Tribune installed (re-done when pyproject.toml changes).
 $(VENV)/.installed: pyproject.toml
@@ -61,14 +61,22 @@ $(LIGHTHOUSE):
 	  npm install --silent --no-audit --no-fund --prefix .lighthouse lighthouse@12.2.3; \
 	else echo "WARNING: npm is missing; the Lighthouse tests will be skipped"; fi
 
-## bench: Tribune vs Isso 0.14 and a bare-ASGI ceiling, then the 100,000-comment thread pages
-## (never part of `make test`; loopback only; results in bench/results/). `make bench-quick`: < 3 min
+## bench: Tribune vs Isso 0.14 and a bare-ASGI ceiling, then the 100,000-comment thread pages,
+## then `make bench-flood` (never part of `make test`; loopback only; results in
+## bench/results/). `make bench-quick`: Tribune vs Isso alone, shorter, < 3 min
 bench: $(VENV)/.test-installed wrk
 	$(BIN)/python bench/compare.py $(BENCH_ARGS)
 	$(BIN)/python bench/thread_pages.py
+	$(BIN)/python bench/flood.py $(FLOOD_ARGS)
 
 bench-quick: $(VENV)/.test-installed wrk
 	$(BIN)/python bench/compare.py --quick
+
+## bench-flood: readers' latency, the limits and memory while a default `tribune serve` takes
+## floods of posts (one client; 1,000 over IPv4 and IPv6), slow and 10 MB bodies: about 90 s,
+## `make bench-flood FLOOD_ARGS=--quick` under a minute (loopback only; bench/results/)
+bench-flood: $(VENV)/.test-installed wrk
+	$(BIN)/python bench/flood.py $(FLOOD_ARGS)
 
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.server import TRIBUNE, running_server, tribune_env
+from tribune.app import app_from_env
 
 DATA = Path(__file__).parent / "data"
 
@@ -90,3 +93,18 @@ def test_serve_loads_the_demo_into_an_empty_database_once(tmp_path: Path) -> Non
 def test_serve_without_demo_stays_empty(tmp_path: Path) -> None:
     with running_server(f"sqlite:///{tmp_path / 'e.db'}", tmp_path, TRIBUNE_DEMO="0") as base:
         assert httpx.get(f"{base}/api/v1/stories").json()["stories"] == []
+
+
+def test_served_app_keeps_what_startup_loaded_out_of_full_collections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tribune serve`'s app (the factory its workers call) freezes what it loaded, so a full
+    collection under load does not stall the loop scanning the code and its templates."""
+    monkeypatch.setenv("TRIBUNE_DATABASE_URL", f"sqlite:///{tmp_path / 't.db'}")
+    monkeypatch.setenv("TRIBUNE_SECRET_KEY", "s" * 40)
+    assert gc.get_freeze_count() == 0
+    try:
+        app_from_env()
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()  # this process is the test run, not a server

@@ -1,5 +1,6 @@
 """The README documents the public interface exactly: every setting with its default, every
-command, every route of the pages and of the JSON API, and the fields of each JSON answer."""
+command (and every make target the Makefile describes), every route of the pages and of the
+JSON API, and the fields of each JSON answer."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ from tribune.settings import Settings
 from tribune.stories.schemas import StoryDetail, StoryList, StoryOut
 from tribune.web.health import Health, Readiness
 
-README = (Path(__file__).parent.parent / "README.md").read_text()
+ROOT = Path(__file__).parent.parent
+README = (ROOT / "README.md").read_text()
 
 Route = tuple[str, str]  # (method, path with every placeholder written "{}")
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -261,6 +263,18 @@ def test_every_command_is_documented() -> None:
         commands |= {f"tribune {name} {s}" for s in sub} if sub else {f"tribune {name}"}
     missing = sorted(command for command in commands if f"`{command}" not in README)
     assert not missing, f"commands the README does not document: {missing}"
+
+
+def test_every_described_make_target_is_in_the_readme() -> None:
+    """A target the Makefile describes in its `##` comments (`## name:`, or `make name` inside
+    one) is one a user runs: the README names it too."""
+    described = "\n".join(
+        line for line in (ROOT / "Makefile").read_text().splitlines() if line.startswith("##")
+    )
+    targets = set(re.findall(r"^## ([\w-]+):", described, re.MULTILINE))
+    targets |= set(re.findall(r"`make ([\w-]+)", described))
+    missing = sorted(target for target in targets if f"make {target}" not in README)
+    assert not missing, f"make targets the README does not name: {missing}"
 
 
 def test_the_pages_table_lists_every_page_route(app: FastAPI) -> None:

@@ -48,8 +48,10 @@ class RateLimiter:
         self._warned = 0.0
 
     async def hit(self, per_minute: int, *keys: str | None) -> None:
-        """Count one action for every key, or raise RateLimited (counting nothing) when any
-        key is over ``per_minute`` in the last minute. 0 means no limit."""
+        """Count one action for every key, or raise RateLimited when any key is over
+        ``per_minute`` in the last minute (counting nothing, unless a request of the same
+        burst took a key's last place meanwhile: the keys before it stay counted). 0 means
+        no limit."""
         if not self.enabled or per_minute <= 0:
             return
         named = [key for key in keys if key]
@@ -85,9 +87,17 @@ class RateLimiter:
     @staticmethod
     async def _check(limiter: MovingWindowRateLimiter, per_minute: int, keys: list[str]) -> None:
         item = RateLimitItemPerMinute(per_minute)
+
+        async def refused(key: str) -> RateLimited:
+            reset, _remaining = await limiter.get_window_stats(item, key)
+            return RateLimited(max(1, math.ceil(reset - time.time())))
+
         for key in keys:
             if not await limiter.test(item, key):
-                reset, _remaining = await limiter.get_window_stats(item, key)
-                raise RateLimited(max(1, math.ceil(reset - time.time())))
+                raise await refused(key)
         for key in keys:
-            await limiter.hit(item, key)
+            # Requests of one burst can all pass the test before any is counted (Redis
+            # answers over the network; the memory storage waits on a key's lock while it
+            # expires entries): the hit itself tells who came too late.
+            if not await limiter.hit(item, key):
+                raise await refused(key)
