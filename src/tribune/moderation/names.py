@@ -7,6 +7,7 @@ keeps the rule settings.
 
 from __future__ import annotations
 
+import functools
 import time
 import weakref
 
@@ -38,9 +39,11 @@ async def _reserved(db: Database) -> tuple[str, ...]:
 async def reserved(db: Database, name: str) -> bool:
     """Whether a reader's name is, or looks like, a staff name or the site speaking."""
     wanted = name.strip()
-    for taken in await _reserved(db):
-        # A look-alike is about as long as what it imitates ("rn" for "m" at most doubles
-        # it); the length test spares most names the slower comparison.
-        if len(wanted) <= 2 * len(taken) + 2 and confusables.is_confusable(wanted, taken):
-            return True
-    return False
+    return any(_looks_like(wanted, taken) for taken in await _reserved(db))
+
+
+@functools.lru_cache(maxsize=4096)  # a commenter posts under the same name again and again
+def _looks_like(name: str, taken: str) -> bool:
+    # A look-alike is about as long as what it imitates ("rn" for "m" at most doubles it);
+    # the length test spares most names the slower comparison.
+    return len(name) <= 2 * len(taken) + 2 and bool(confusables.is_confusable(name, taken))
