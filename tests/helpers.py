@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from tribune.accounts import service as accounts
 from tribune.app import create_app
+from tribune.moderation.rules import RuleConfig
 from tribune.settings import Settings
 
 BASE_URL = "http://testserver"
@@ -92,3 +93,14 @@ async def signed_in(
         )
         assert answer.status_code == 303, answer.text
         yield client
+
+
+def rule_form_numbers() -> dict[str, str]:
+    """The rules form's number fields at their defaults, as a browser sends them: a test
+    posting the form sends every field the page has, and a new setting is added once."""
+    defaults = RuleConfig()
+    return {
+        name: str(getattr(defaults, name))
+        for name, field in RuleConfig.model_fields.items()
+        if field.annotation in (int, float)
+    }

@@ -13,7 +13,15 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from tests.helpers import PASSWORD, client_at, csrf_of, post_comment, signed_in, staff_member
+from tests.helpers import (
+    PASSWORD,
+    client_at,
+    csrf_of,
+    post_comment,
+    rule_form_numbers,
+    signed_in,
+    staff_member,
+)
 from tribune.accounts import service as accounts
 from tribune.app import create_app
 from tribune.exceptions import Invalid
@@ -557,14 +565,7 @@ async def test_rule_settings_are_validated_saved_and_audited(
         "/admin/rules",
         [
             ("csrf_token", token),
-            ("links_max", "0"),
-            ("shouting_ratio", "0.7"),
-            ("shouting_min_letters", "20"),
-            ("duplicate_minutes", "60"),
-            ("reports_to_hide", "3"),
-            ("rate_per_minute", "5"),
-            ("surge_story_per_minute", "60"),
-            ("surge_site_per_minute", "300"),
+            *(rule_form_numbers() | {"links_max": "0"}).items(),
             ("banned_words", "forbidden"),
             ("suspect_words", ""),
             ("blocked_domains", ""),

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from tests.helpers import BASE_URL, csrf_of
+from tests.helpers import BASE_URL, csrf_of, rule_form_numbers
 from tests.security.oracle import (
     Finding,
     comment_json_findings,
@@ -199,14 +199,7 @@ async def disable_rules(admin: httpx.AsyncClient) -> None:
         "/admin/rules",
         data={
             "csrf_token": token,
-            "links_max": "2",
-            "shouting_ratio": "0.7",
-            "shouting_min_letters": "20",
-            "duplicate_minutes": "60",
-            "reports_to_hide": "3",
-            "rate_per_minute": "5",
-            "surge_story_per_minute": "60",
-            "surge_site_per_minute": "300",
+            **rule_form_numbers(),
             "banned_words": "",
             "suspect_words": "",
             "blocked_domains": "",

@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from tests.factories import make_story
-from tests.helpers import BASE_URL, PASSWORD, client_at, csrf_of, post_comment
+from tests.helpers import BASE_URL, PASSWORD, client_at, csrf_of, post_comment, rule_form_numbers
 from tests.security import corpus, harness
 from tests.security.oracle import Finding, field_values, page_findings, report
 from tests.server import TRIBUNE, tribune_env
@@ -34,16 +34,7 @@ pytestmark = pytest.mark.anyio
 BATCH = 50
 API_SAMPLE = corpus.sample(12)
 SAMPLE = corpus.sample(3)
-RULE_FIELDS = {
-    "links_max": "2",
-    "shouting_ratio": "0.7",
-    "shouting_min_letters": "20",
-    "duplicate_minutes": "60",
-    "reports_to_hide": "3",
-    "rate_per_minute": "5",
-    "surge_story_per_minute": "60",
-    "surge_site_per_minute": "300",
-}
+RULE_FIELDS = rule_form_numbers()
 
 
 async def many_comments(client: httpx.AsyncClient, story_id: int, count: int) -> list[int]:
