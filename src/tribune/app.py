@@ -14,6 +14,7 @@ from starlette.responses import Response
 from tribune import __version__, feeds
 from tribune.accounts import deps as staff_deps
 from tribune.accounts import routes as accounts
+from tribune.comments import actions as comment_actions
 from tribune.comments import api as comments_api
 from tribune.comments import pages as comments_pages
 from tribune.comments.cache import fragment_cache, thread_cache
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sse.router)
     app.include_router(stories.pages)
     app.include_router(comments_pages.router)
+    app.include_router(comment_actions.router)
     app.include_router(feeds.router)
     app.include_router(accounts.router)
     app.include_router(moderation.router)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import WithJsonSchema
 from starlette.responses import Response
 
-from tribune.comments import schemas, service, threads
+from tribune.comments import editing, replies, schemas, service, threads, votes
 from tribune.comments.cache import Encoded, ThreadKey, VersionedLRU
 from tribune.exceptions import Invalid
 from tribune.fields import whole_number
@@ -106,9 +106,9 @@ async def list_replies(
 ) -> Response:
     """A page of a top-level comment's replies at every depth, in thread order: pass the
     thread page's `replies_cursor` to continue where it cut them, then `next_cursor`."""
-    query = threads.RepliesQuery.parse(cursor, limit)
+    query = replies.RepliesQuery.parse(cursor, limit)
     cache: VersionedLRU[ThreadKey, Encoded] = request.app.state.thread_cache
-    page = await threads.replies_json(db, cache, comment_id, query, max_depth=settings.thread_depth)
+    page = await replies.replies_json(db, cache, comment_id, query, max_depth=settings.thread_depth)
     return _encoded(request, page)
 
 
@@ -209,7 +209,7 @@ async def edit_comment(
 ) -> Response:
     """Change the body of one's own comment (`Authorization: Bearer EDIT_TOKEN`)."""
     data = await read_json(request)
-    comment = await service.edit_comment(
+    comment = await editing.edit_comment(
         db,
         comment_id,
         data.get("body"),
@@ -236,7 +236,7 @@ async def delete_comment(
     comment_id: CommentId,
 ) -> Response:
     """Delete one's own comment (`Authorization: Bearer EDIT_TOKEN`)."""
-    await service.delete_comment(
+    await editing.delete_comment(
         db,
         comment_id,
         keys=keys,
@@ -267,7 +267,7 @@ async def vote(
     """Vote a comment up (1) or down (-1), or withdraw the vote (0). One vote per reader."""
     data = await read_json(request)
     voter = with_voter(reader, keys)
-    result = await service.vote(
+    result = await votes.vote(
         db, comment_id, data.get("value"), reader=voter, events=events_of(request)
     )
     response = Json(result)

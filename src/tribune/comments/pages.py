@@ -1,7 +1,7 @@
 """The story page with its discussion, and the discussion without JavaScript: the comment
-form, reply, edit, delete, report and vote forms, permalinks and identicons. Every form
-posts, then redirects (POST/redirect/GET); a refused form is shown again with everything
-typed kept and a message beside each wrong field."""
+and reply form, pages of replies, permalinks and identicons (one comment's own actions are
+in actions.py). A form posts, then redirects (POST/redirect/GET); a refused form is shown
+again with everything typed kept and a message beside each wrong field."""
 
 from __future__ import annotations
 
@@ -13,20 +13,18 @@ from markupsafe import escape
 from starlette.responses import RedirectResponse, Response
 
 from tribune import public
-from tribune.comments import avatars, service, threads
+from tribune.comments import avatars, replies, service, threads
 from tribune.comments.cache import CSRF_SLOT, VersionedLRU
-from tribune.exceptions import Invalid, NotAllowed, NotFound, Unavailable
+from tribune.comments.forms import FORM_EXPIRED, FORM_FIELDS, address, location, saved_at
+from tribune.exceptions import Invalid, NotFound, Unavailable
 from tribune.fields import whole_number
-from tribune.keys import Keys
 from tribune.live.deps import events_of
-from tribune.moderation import reports
-from tribune.moderation.reports import AlreadyReported
 from tribune.moderation.screening import Banned, StoryClosed
 from tribune.ratelimit import RateLimited
 from tribune.readers import Reader
 from tribune.stories import service as stories
-from tribune.vocabulary import CommentStatus, ReportReason, Sort
-from tribune.web.cookies import own_tokens, remember_own, remember_voter
+from tribune.vocabulary import CommentStatus, Sort
+from tribune.web.cookies import own_tokens, remember_own
 from tribune.web.deps import (
     MAX_ID,
     AppKeys,
@@ -39,7 +37,6 @@ from tribune.web.deps import (
     limiter_of,
     reader_of,
     settings_of,
-    with_voter,
 )
 from tribune.web.forms import read_form
 from tribune.web.security import CSRF_FIELD, csrf_ok, csrf_token
@@ -47,39 +44,8 @@ from tribune.web.templating import ENV, render_form
 
 router = APIRouter(include_in_schema=False)
 
-FORM_FIELDS = ("name", "email", "website", "body", "parent_id", "value", CSRF_FIELD)
-FORM_EXPIRED = "This form had expired. Your comment is still here: please send it again."
 SORT_LABELS = {sort: sort.label for sort in Sort}
 SortParam = Annotated[str, Query(description="oldest, newest, top or replies")]
-
-
-def address(place: threads.Place) -> str:
-    """The address of the page a Place names."""
-    query = f"?after={place.after}" if place.after else ""
-    if place.replies_of is None:
-        return public.story_path(place.slug) + query
-    return f"/comments/{place.replies_of}/replies{query}"
-
-
-async def location(db: Db, comment_id: int, *, anchor: bool = True) -> str:
-    """The address of the thread page that shows a comment (at its anchor)."""
-    found = await threads.locate(db, comment_id)
-    if found is None:
-        raise NotFound
-    if found.replies_of is None:
-        path = address(found)
-    else:  # one of many replies: the page of replies finds where it is
-        path = f"/comments/{found.replies_of}/replies?at={comment_id}"
-    return f"{path}#c{comment_id}" if anchor else path
-
-
-async def saved_at(db: Db, slug: str, comment: dict[str, Any]) -> str:
-    """Where the author of a comment just posted or edited goes to see it: its place in the
-    thread, or, when the rules held or rejected it, the top of the discussion, where its
-    author sees it with the reason."""
-    if comment["status"] != CommentStatus.approved:
-        return f"{public.story_path(slug)}#c{comment['id']}"
-    return await location(db, comment["id"])
 
 
 # The story page -----------------------------------------------------------------------------
@@ -167,7 +133,7 @@ async def discussion_page(
     )
 
 
-Listing = threads.ThreadPage | threads.RepliesPage  # what a page shows
+Listing = threads.ThreadPage | replies.RepliesPage  # what a page shows
 
 
 async def _my_votes(db: Db, thread: Listing, reader: Reader) -> dict[int, int]:
@@ -238,11 +204,11 @@ async def replies_page(
     """A page of a top-level comment's replies, continuing where "Show N more replies" was
     (with JavaScript, the link loads them in place); ``at`` leads to where a reply shows."""
     if at is not None:
-        place = await threads.find_reply(db, comment_id, at, max_depth=settings.thread_depth)
+        place = await replies.find_reply(db, comment_id, at, max_depth=settings.thread_depth)
         # No fragment: the browser keeps the one it asked with (#c{at}, or #comments).
         return RedirectResponse(address(place), status_code=302)
-    query = threads.RepliesQuery.parse(after)
-    thread = await threads.replies_page(db, comment_id, query, max_depth=settings.thread_depth)
+    query = replies.RepliesQuery.parse(after)
+    thread = await replies.replies_page(db, comment_id, query, max_depth=settings.thread_depth)
     own = own_tokens(request, keys_of(request))
     context = {
         "story": thread.story,
@@ -328,206 +294,6 @@ async def comments_anchor(slug: str) -> Response:
 async def permalink(db: Db, comment_id: CommentId) -> Response:
     """A comment's permanent address: redirects to the page of the thread that shows it."""
     return RedirectResponse(await location(db, comment_id), status_code=302)
-
-
-# Edit and delete one's own comment ----------------------------------------------------------
-
-
-async def _own(request: Request, db: Db, keys: Keys, comment_id: int) -> tuple[dict[str, Any], str]:
-    comment = await threads.comment(db, comment_id)
-    if comment is None or comment["status"] != CommentStatus.approved:
-        raise NotFound
-    token = own_tokens(request, keys).get(comment_id)
-    if token is None:
-        raise NotAllowed(
-            "Only the author can change this comment, from the browser it was posted with"
-        )
-    return comment, token
-
-
-def _edit_page(
-    request: Request,
-    comment: dict[str, Any],
-    *,
-    body: str,
-    errors: dict[str, str],
-    status_code: int = 200,
-    delete: bool = False,
-) -> Response:
-    return render_form(
-        request,
-        "delete.html" if delete else "edit.html",
-        {"comment": comment, "body": body, "errors": errors},
-        status_code=status_code,
-    )
-
-
-@router.get("/comments/{comment_id}/edit")
-async def edit_form(request: Request, db: Db, keys: AppKeys, comment_id: CommentId) -> Response:
-    comment, _ = await _own(request, db, keys, comment_id)
-    return _edit_page(request, comment, body=comment["body_md"], errors={})
-
-
-@router.post("/comments/{comment_id}/edit")
-async def edit_submit(
-    request: Request,
-    db: Db,
-    keys: AppKeys,
-    settings: AppSettings,
-    comment_id: CommentId,
-) -> Response:
-    comment, token = await _own(request, db, keys, comment_id)
-    form = await read_form(request, FORM_FIELDS)
-    body = form.get("body", "")
-    if not csrf_ok(request, form.get(CSRF_FIELD)):
-        return _edit_page(
-            request, comment, body=body, errors={"form": FORM_EXPIRED}, status_code=403
-        )
-    try:
-        edited = await service.edit_comment(
-            db,
-            comment_id,
-            body,
-            keys=keys,
-            token=token,
-            window_minutes=settings.edit_minutes,
-            events=events_of(request),
-        )
-    except Invalid as exc:
-        return _edit_page(request, comment, body=body, errors=exc.errors, status_code=422)
-    except NotAllowed as exc:
-        return _edit_page(request, comment, body=body, errors={"form": exc.detail}, status_code=403)
-    target = await saved_at(db, comment["story_slug"], edited)
-    return RedirectResponse(target, status_code=303)
-
-
-@router.get("/comments/{comment_id}/delete")
-async def delete_form(request: Request, db: Db, keys: AppKeys, comment_id: CommentId) -> Response:
-    comment, _ = await _own(request, db, keys, comment_id)
-    return _edit_page(request, comment, body="", errors={}, delete=True)
-
-
-@router.post("/comments/{comment_id}/delete")
-async def delete_submit(
-    request: Request,
-    db: Db,
-    keys: AppKeys,
-    settings: AppSettings,
-    comment_id: CommentId,
-) -> Response:
-    comment, token = await _own(request, db, keys, comment_id)
-    form = await read_form(request, FORM_FIELDS)
-    if not csrf_ok(request, form.get(CSRF_FIELD)):
-        return _edit_page(
-            request, comment, body="", errors={"form": FORM_EXPIRED}, status_code=403, delete=True
-        )
-    after = await location(db, comment_id, anchor=False)
-    try:
-        await service.delete_comment(
-            db,
-            comment_id,
-            keys=keys,
-            token=token,
-            window_minutes=settings.edit_minutes,
-            events=events_of(request),
-        )
-    except NotAllowed as exc:
-        return _edit_page(
-            request, comment, body="", errors={"form": exc.detail}, status_code=403, delete=True
-        )
-    return RedirectResponse(f"{after}#comments", status_code=303)
-
-
-# Reports ------------------------------------------------------------------------------------
-
-REPORT_CHOICES = [(reason.value, reason.label) for reason in ReportReason]
-
-
-def _report_page(
-    request: Request,
-    comment: dict[str, Any],
-    form: dict[str, str],
-    errors: dict[str, str],
-    status_code: int = 200,
-) -> Response:
-    return render_form(
-        request,
-        "report.html",
-        {"comment": comment, "form": form, "errors": errors, "reasons": REPORT_CHOICES},
-        status_code=status_code,
-    )
-
-
-async def _reportable(db: Db, comment_id: int) -> dict[str, Any]:
-    comment = await threads.comment(db, comment_id)
-    if comment is None or comment["status"] != CommentStatus.approved:
-        raise NotFound
-    return comment
-
-
-@router.get("/comments/{comment_id}/report")
-async def report_form(request: Request, db: Db, comment_id: CommentId) -> Response:
-    return _report_page(request, await _reportable(db, comment_id), {}, {})
-
-
-@router.post("/comments/{comment_id}/report")
-async def report_submit(
-    request: Request,
-    db: Db,
-    keys: AppKeys,
-    reader: CurrentReader,
-    comment_id: CommentId,
-) -> Response:
-    comment = await _reportable(db, comment_id)
-    form = await read_form(request, ("reason", "text", CSRF_FIELD))
-    if not csrf_ok(request, form.get(CSRF_FIELD)):
-        return _report_page(request, comment, form, {"form": FORM_EXPIRED}, status_code=403)
-    voter = with_voter(reader, keys)
-    after = await location(db, comment_id, anchor=False)  # before reports may hide it
-    try:
-        await reports.report(
-            db,
-            comment_id,
-            form,
-            reader=voter,
-            events=events_of(request),
-            limiter=limiter_of(request),
-        )
-    except Invalid as exc:
-        return _report_page(request, comment, form, exc.errors, status_code=422)
-    except AlreadyReported:
-        errors = {"form": "You have already reported this comment. Thank you."}
-        return _report_page(request, comment, form, errors, status_code=409)
-    except RateLimited as exc:
-        response = _report_page(request, comment, form, {"form": exc.detail}, 429)
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response
-    response = RedirectResponse(f"{after}#comments", status_code=303)
-    remember_voter(request, response, keys, reader, voter)
-    return response
-
-
-# Votes --------------------------------------------------------------------------------------
-
-
-@router.post("/comments/{comment_id}/vote")
-async def vote_form(
-    request: Request,
-    db: Db,
-    keys: AppKeys,
-    reader: CurrentReader,
-    comment_id: CommentId,
-) -> Response:
-    form = await read_form(request, FORM_FIELDS)
-    if not csrf_ok(request, form.get(CSRF_FIELD)):
-        raise NotAllowed("This form had expired: go back, reload the page and vote again")
-    value: Any = form.get("value", "")
-    value = int(value) if value in ("1", "-1", "0") else value
-    voter = with_voter(reader, keys)
-    await service.vote(db, comment_id, value, reader=voter, events=events_of(request))
-    response = RedirectResponse(await location(db, comment_id), status_code=303)
-    remember_voter(request, response, keys, reader, voter)
-    return response
 
 
 # Identicons ---------------------------------------------------------------------------------

@@ -9,31 +9,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import RowMapping
-from sqlalchemy.exc import IntegrityError
 
 from tribune import public
 from tribune.comments.validation import (
     CommentFields,
-    check_body,
-    normalize_newlines,
     validate_comment,
 )
-from tribune.exceptions import Failure, FieldErrors, Invalid, NotAllowed, NotFound, Unavailable
+from tribune.exceptions import Failure, FieldErrors, Invalid, NotFound, Unavailable
 from tribune.fields import whole_number
-from tribune.keys import Keys, TokenExpired, TokenInvalid
+from tribune.keys import Keys
 from tribune.live.broker import Broker
 from tribune.markdown import render_comment
 from tribune.moderation import config as moderation_config
-from tribune.moderation import names, rules, screening
+from tribune.moderation import names, screening
 from tribune.moderation.wording import fingerprint
 from tribune.ratelimit import RateLimiter
 from tribune.readers import Reader
 from tribune.storage import comments as store
-from tribune.storage import moderation as moderation_store
 from tribune.storage import stories as story_store
 from tribune.storage.engine import Conn, Database, unavailable
 from tribune.vocabulary import VISIBLE, CommentStatus, EventKind
@@ -364,227 +360,3 @@ async def import_comments(
         if isinstance(outcome, Exception):
             raise outcome
     return len(new)
-
-
-# Editing and deleting one's own comment ---------------------------------------------------------
-
-
-EDIT_WINDOW_PASSED = (
-    "Comments can be changed for {minutes} minutes after posting; that time has passed"
-)
-
-
-async def _own_comment(
-    conn: Conn,
-    keys: Keys,
-    comment_id: int,
-    token: str | None,
-    window_minutes: int,
-    extra: tuple[Any, ...] = (),
-) -> dict[str, Any]:
-    row = await store.comment_for_update(conn, comment_id, *extra)
-    if row is None or row["status"] == CommentStatus.deleted:
-        raise NotFound(f"There is no comment {comment_id}")
-    problem = None
-    if not token:
-        problem = "Only the author can change this comment: send its edit token"
-    else:
-        try:
-            keys.check_edit_token(token, comment_id, max_age=window_minutes * 60)
-        except TokenExpired:
-            raise NotAllowed(EDIT_WINDOW_PASSED.format(minutes=window_minutes)) from None
-        except TokenInvalid:
-            problem = "This edit token is not valid for this comment"
-    if problem is not None:
-        if row["status"] != CommentStatus.approved:
-            # To anyone but its author, a held or rejected comment does not exist.
-            raise NotFound(f"There is no comment {comment_id}")
-        raise NotAllowed(problem)
-    if datetime.now(UTC) - row["created_at"] > timedelta(minutes=window_minutes):
-        raise NotAllowed(EDIT_WINDOW_PASSED.format(minutes=window_minutes))
-    return dict(row)
-
-
-def _status_after_edit(before: str, screened: CommentStatus) -> CommentStatus:
-    """An edit never publishes: an approved comment goes where the rules now put it, a held
-    one stays held unless the rules now reject it, a rejected one stays rejected."""
-    if before == CommentStatus.approved:
-        return screened
-    if before == CommentStatus.pending and screened == CommentStatus.rejected:
-        return screened
-    return CommentStatus(before)
-
-
-async def edit_comment(
-    db: Database,
-    comment_id: int,
-    body: Any,
-    *,
-    keys: Keys,
-    token: str | None,
-    window_minutes: int,
-    events: Broker,
-) -> dict[str, Any]:
-    """Replace the body of one's own comment within the edit window."""
-    if not isinstance(body, str):
-        raise Invalid("The comment was not changed", {"body": "Body must be text"})
-    body = normalize_newlines(body)
-    if problem := check_body(body):
-        raise Invalid("The comment was not changed", {"body": problem})
-    text = body.strip()
-    html = render_comment(text)
-    config = await moderation_config.rule_config(db)
-    async with db.transaction() as conn:
-        row = await _own_comment(conn, keys, comment_id, token, window_minutes, store.EDIT_COLUMNS)
-        story = await story_store.story_by_id(conn, row["story_id"])
-        if story is None:
-            raise NotFound(f"There is no comment {comment_id}")
-        verdict = screening.rescreen_edit(config, row, story, text, html)
-        status = _status_after_edit(row["status"], verdict.status)
-        changes: dict[str, Any] = {
-            "body_md": text,
-            "body_html": html,
-            "fingerprint": fingerprint(text),
-            "edited_at": datetime.now(UTC),
-            # What the moderator compares the new text with: the text readers saw, or the
-            # text as it was first held, however often it is edited while it waits.
-            "previous_body_md": None
-            if status == CommentStatus.approved
-            else row["previous_body_md"] or row["body_md"],
-        }
-        if status != CommentStatus.approved:
-            # The reasons the rules give the new text; reader reports are about the comment,
-            # not its text, and stay.
-            reported = [v for v in row["verdicts"] or [] if v["rule"] == rules.REPORTS]
-            changes["verdicts"] = [*(verdict.stored() or []), *reported] or None
-        if status != row["status"]:
-            await moderation_store.set_status(conn, row, status, changes)
-        else:
-            await store.update_comment(conn, comment_id, changes)
-            await story_store.bump_version(conn, row["story_id"])
-        updated = await store.comment_by_id(conn, comment_id)
-    assert updated is not None
-    shown = public.comment(updated)
-    if updated["status"] == CommentStatus.approved:
-        edit = {k: shown[k] for k in ("id", "body_html", "edited_at")}
-        await events.publish(updated["story_id"], EventKind.edit, edit)
-    elif row["status"] == CommentStatus.approved:
-        await events.publish(updated["story_id"], EventKind.delete, {"id": comment_id})
-    return shown
-
-
-async def delete_comment(
-    db: Database,
-    comment_id: int,
-    *,
-    keys: Keys,
-    token: str | None,
-    window_minutes: int,
-    events: Broker,
-) -> None:
-    """Delete one's own comment within the edit window. With replies it stays as a
-    "[deleted]" placeholder holding their place; without, it is removed, and so are the
-    placeholders above it that it was the last reply of."""
-    async with db.transaction() as conn:
-        row = await _own_comment(conn, keys, comment_id, token, window_minutes)
-        was_visible = row["status"] == CommentStatus.approved
-        await _remove_own(conn, row, was_visible)
-    if was_visible:
-        await events.publish(row["story_id"], EventKind.delete, {"id": comment_id})
-
-
-async def _remove_own(conn: Conn, row: dict[str, Any], was_visible: bool) -> None:
-    """Remove a comment's row, or leave a placeholder when it has replies. A held or rejected
-    comment was never counted where readers see counts."""
-    if was_visible:
-        await story_store.change_comment_count(conn, row["story_id"], -1)
-        if row["root_id"] is not None:
-            await store.add_to_counts(conn, row["root_id"], descendants=-1)
-    else:
-        await story_store.bump_version(conn, row["story_id"])
-    if row["reply_count"] > 0:
-        if not was_visible and row["parent_id"] is not None:
-            # The placeholder holds its place among its parent's replies again.
-            await store.add_to_counts(conn, row["parent_id"], replies=1)
-        await store.update_comment(
-            conn,
-            row["id"],
-            {
-                "status": CommentStatus.deleted,
-                "name": None,
-                "email": None,
-                "website": None,
-                "avatar": None,
-                "body_md": "",
-                "body_html": "",
-            },
-        )
-        return
-    # Remove the comment, then each placeholder left without replies, walking upwards.
-    current: dict[str, Any] | None = row
-    counted = was_visible
-    while current is not None:
-        await store.delete_comment(conn, current["id"])
-        parent_id = current["parent_id"]
-        if parent_id is None:
-            break
-        if counted:
-            await store.add_to_counts(conn, parent_id, replies=-1)
-        counted = True  # every placeholder above was among its parent's replies
-        parent = await store.comment_for_update(conn, parent_id)
-        placeholder_done = (
-            parent is not None
-            and parent["status"] == CommentStatus.deleted
-            and parent["reply_count"] == 0
-        )
-        current = dict(parent) if parent is not None and placeholder_done else None
-
-
-# Votes -------------------------------------------------------------------------------------------
-
-
-async def vote(
-    db: Database, comment_id: int, value: Any, *, reader: Reader, events: Broker
-) -> dict[str, int]:
-    """Set the reader's vote on a comment to 1, -1, or 0 (withdrawn); returns the score."""
-    if value not in (1, -1, 0) or isinstance(value, bool):
-        errors = {"value": "Value must be 1 (up), -1 (down) or 0 (withdraw)"}
-        raise Invalid("The vote was not counted", errors)
-    if reader.voter_id is None and reader.client_hash is None:
-        raise NotAllowed("Votes need a voter cookie or a client address")
-    for attempt in range(2):
-        try:
-            return await _vote_once(db, comment_id, int(value), reader, events)
-        except IntegrityError:
-            # The same reader voted twice at once; the other vote committed first.
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
-
-
-async def _vote_once(
-    db: Database, comment_id: int, value: int, reader: Reader, events: Broker
-) -> dict[str, int]:
-    async with db.transaction() as conn:
-        row = await store.comment_for_update(conn, comment_id)
-        if (
-            row is None
-            or row["status"] != CommentStatus.approved
-            or await story_store.story_by_id(conn, row["story_id"]) is None
-        ):
-            raise NotFound(f"There is no comment {comment_id} to vote on")
-        existing = await store.vote_of(conn, comment_id, reader.voter_id, reader.client_hash)
-        before = 0 if existing is None else int(existing["value"])
-        if existing is None and value:
-            await store.insert_vote(
-                conn, comment_id, reader.voter_id, reader.client_hash, value, datetime.now(UTC)
-            )
-        elif existing is not None and value != before:
-            await store.change_vote(conn, existing["id"], value)
-        if value != before:
-            await store.add_to_counts(conn, comment_id, score=value - before)
-            await story_store.bump_version(conn, row["story_id"])
-    score = int(row["score"]) + value - before
-    if value != before:
-        await events.publish(row["story_id"], EventKind.score, {"id": comment_id, "score": score})
-    return {"score": score, "value": value}

@@ -1,0 +1,195 @@
+"""Editing and deleting one's own comment, by its signed edit token, within the edit window.
+
+An edit is screened again as a new comment is, and never publishes text a moderator has not
+read; a deletion leaves a placeholder while the comment still has replies.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tribune import public
+from tribune.comments.validation import check_body, normalize_newlines
+from tribune.exceptions import Invalid, NotAllowed, NotFound
+from tribune.keys import Keys, TokenExpired, TokenInvalid
+from tribune.live.broker import Broker
+from tribune.markdown import render_comment
+from tribune.moderation import config as moderation_config
+from tribune.moderation import rules, screening
+from tribune.moderation.wording import fingerprint
+from tribune.storage import comments as store
+from tribune.storage import moderation as moderation_store
+from tribune.storage import stories as story_store
+from tribune.storage.engine import Conn, Database
+from tribune.vocabulary import CommentStatus, EventKind
+
+EDIT_WINDOW_PASSED = (
+    "Comments can be changed for {minutes} minutes after posting; that time has passed"
+)
+
+
+async def _own_comment(
+    conn: Conn,
+    keys: Keys,
+    comment_id: int,
+    token: str | None,
+    window_minutes: int,
+    extra: tuple[Any, ...] = (),
+) -> dict[str, Any]:
+    row = await store.comment_for_update(conn, comment_id, *extra)
+    if row is None or row["status"] == CommentStatus.deleted:
+        raise NotFound(f"There is no comment {comment_id}")
+    problem = None
+    if not token:
+        problem = "Only the author can change this comment: send its edit token"
+    else:
+        try:
+            keys.check_edit_token(token, comment_id, max_age=window_minutes * 60)
+        except TokenExpired:
+            raise NotAllowed(EDIT_WINDOW_PASSED.format(minutes=window_minutes)) from None
+        except TokenInvalid:
+            problem = "This edit token is not valid for this comment"
+    if problem is not None:
+        if row["status"] != CommentStatus.approved:
+            # To anyone but its author, a held or rejected comment does not exist.
+            raise NotFound(f"There is no comment {comment_id}")
+        raise NotAllowed(problem)
+    if datetime.now(UTC) - row["created_at"] > timedelta(minutes=window_minutes):
+        raise NotAllowed(EDIT_WINDOW_PASSED.format(minutes=window_minutes))
+    return dict(row)
+
+
+def _status_after_edit(before: str, screened: CommentStatus) -> CommentStatus:
+    """An edit never publishes: an approved comment goes where the rules now put it, a held
+    one stays held unless the rules now reject it, a rejected one stays rejected."""
+    if before == CommentStatus.approved:
+        return screened
+    if before == CommentStatus.pending and screened == CommentStatus.rejected:
+        return screened
+    return CommentStatus(before)
+
+
+async def edit_comment(
+    db: Database,
+    comment_id: int,
+    body: Any,
+    *,
+    keys: Keys,
+    token: str | None,
+    window_minutes: int,
+    events: Broker,
+) -> dict[str, Any]:
+    """Replace the body of one's own comment within the edit window."""
+    if not isinstance(body, str):
+        raise Invalid("The comment was not changed", {"body": "Body must be text"})
+    body = normalize_newlines(body)
+    if problem := check_body(body):
+        raise Invalid("The comment was not changed", {"body": problem})
+    text = body.strip()
+    html = render_comment(text)
+    config = await moderation_config.rule_config(db)
+    async with db.transaction() as conn:
+        row = await _own_comment(conn, keys, comment_id, token, window_minutes, store.EDIT_COLUMNS)
+        story = await story_store.story_by_id(conn, row["story_id"])
+        if story is None:
+            raise NotFound(f"There is no comment {comment_id}")
+        verdict = screening.rescreen_edit(config, row, story, text, html)
+        status = _status_after_edit(row["status"], verdict.status)
+        changes: dict[str, Any] = {
+            "body_md": text,
+            "body_html": html,
+            "fingerprint": fingerprint(text),
+            "edited_at": datetime.now(UTC),
+            # What the moderator compares the new text with: the text readers saw, or the
+            # text as it was first held, however often it is edited while it waits.
+            "previous_body_md": None
+            if status == CommentStatus.approved
+            else row["previous_body_md"] or row["body_md"],
+        }
+        if status != CommentStatus.approved:
+            # The reasons the rules give the new text; reader reports are about the comment,
+            # not its text, and stay.
+            reported = [v for v in row["verdicts"] or [] if v["rule"] == rules.REPORTS]
+            changes["verdicts"] = [*(verdict.stored() or []), *reported] or None
+        if status != row["status"]:
+            await moderation_store.set_status(conn, row, status, changes)
+        else:
+            await store.update_comment(conn, comment_id, changes)
+            await story_store.bump_version(conn, row["story_id"])
+        updated = await store.comment_by_id(conn, comment_id)
+    assert updated is not None
+    shown = public.comment(updated)
+    if updated["status"] == CommentStatus.approved:
+        edit = {k: shown[k] for k in ("id", "body_html", "edited_at")}
+        await events.publish(updated["story_id"], EventKind.edit, edit)
+    elif row["status"] == CommentStatus.approved:
+        await events.publish(updated["story_id"], EventKind.delete, {"id": comment_id})
+    return shown
+
+
+async def delete_comment(
+    db: Database,
+    comment_id: int,
+    *,
+    keys: Keys,
+    token: str | None,
+    window_minutes: int,
+    events: Broker,
+) -> None:
+    """Delete one's own comment within the edit window. With replies it stays as a
+    "[deleted]" placeholder holding their place; without, it is removed, and so are the
+    placeholders above it that it was the last reply of."""
+    async with db.transaction() as conn:
+        row = await _own_comment(conn, keys, comment_id, token, window_minutes)
+        was_visible = row["status"] == CommentStatus.approved
+        await _remove_own(conn, row, was_visible)
+    if was_visible:
+        await events.publish(row["story_id"], EventKind.delete, {"id": comment_id})
+
+
+async def _remove_own(conn: Conn, row: dict[str, Any], was_visible: bool) -> None:
+    """Remove a comment's row, or leave a placeholder when it has replies. A held or rejected
+    comment was never counted where readers see counts."""
+    if was_visible:
+        await story_store.change_comment_count(conn, row["story_id"], -1)
+        if row["root_id"] is not None:
+            await store.add_to_counts(conn, row["root_id"], descendants=-1)
+    else:
+        await story_store.bump_version(conn, row["story_id"])
+    if row["reply_count"] > 0:
+        if not was_visible and row["parent_id"] is not None:
+            # The placeholder holds its place among its parent's replies again.
+            await store.add_to_counts(conn, row["parent_id"], replies=1)
+        await store.update_comment(
+            conn,
+            row["id"],
+            {
+                "status": CommentStatus.deleted,
+                "name": None,
+                "email": None,
+                "website": None,
+                "avatar": None,
+                "body_md": "",
+                "body_html": "",
+            },
+        )
+        return
+    # Remove the comment, then each placeholder left without replies, walking upwards.
+    current: dict[str, Any] | None = row
+    counted = was_visible
+    while current is not None:
+        await store.delete_comment(conn, current["id"])
+        parent_id = current["parent_id"]
+        if parent_id is None:
+            break
+        if counted:
+            await store.add_to_counts(conn, parent_id, replies=-1)
+        counted = True  # every placeholder above was among its parent's replies
+        parent = await store.comment_for_update(conn, parent_id)
+        placeholder_done = (
+            parent is not None
+            and parent["status"] == CommentStatus.deleted
+            and parent["reply_count"] == 0
+        )
+        current = dict(parent) if parent is not None and placeholder_done else None
