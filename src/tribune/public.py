@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from tribune.vocabulary import CommentStatus
+from tribune.vocabulary import VISIBLE, CommentStatus
 
 ANONYMOUS = "Anonymous"  # the name of a comment imported without one
+HIDDEN = "hidden"  # the status readers see of a held or rejected comment holding replies
 
 
 def story_path(slug: str) -> str:
@@ -43,6 +44,26 @@ def comment(row: Mapping[Any, Any]) -> dict[str, Any]:
         "featured": bool(row["featured"]),
         "replies": [],
     }
+
+
+def placeholder(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """A held or rejected comment that still holds replies readers see: its place, nothing
+    of what it says or who wrote it (status ``hidden``, whichever it is)."""
+    return comment(row) | {
+        "name": None,
+        "website": None,
+        "avatar_url": None,
+        "body_html": "",
+        "edited_at": None,
+        "score": 0,
+        "status": HIDDEN,
+        "featured": False,
+    }
+
+
+def shown(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """A comment as it shows in a thread: in full, deleted, or as a hidden placeholder."""
+    return comment(row) if row["status"] in VISIBLE else placeholder(row)
 
 
 def story(row: Mapping[Any, Any], base_url: str, *, detail: bool = False) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import IteratorResult, RowMapping
 from sqlalchemy.engine.result import SimpleResultMetaData
 
-from tribune.comments.threads import first_of, nest, outline, thread_order
+from tribune.comments.threads import first_of, nest, outline, shown_replies, thread_order
 from tribune.web.templating import ENV
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
@@ -125,12 +125,21 @@ def test_thread_order_is_the_order_nest_shows_and_every_start_of_it_nests_alone(
         rows.append(reply)
     roots = mappings(rows[0])
     everything = mappings(*rows[1:])
-    visible = [r for r in everything if r["status"] != "rejected"]  # as replies_of reads them
+    visible = shown_replies(everything)  # as the thread reads them
     top, _ = nest(roots, visible, max_depth=depth)
     shown = preorder(top[0]["replies"])
     steps = thread_order(outline(everything), {1}, depth)[1]
     assert [reply_id for _, reply_id in sorted(steps)] == shown
-    assert len(shown) < len(visible)  # hidden branches are left out the same way
+    # Every approved reply shows; of the others, exactly those holding an approved one.
+    approved = {r["id"] for r in everything if r["status"] == "approved"}
+    parent_of = {r["id"]: r["parent_id"] for r in everything}
+    holding: set[int] = set()
+    for reply_id in approved:
+        while (reply_id := parent_of[reply_id]) != 1:
+            holding.add(reply_id)
+    assert set(shown) == approved | holding
+    assert holding - approved  # the seeds do make placeholders of held and deleted ones
+    assert len(shown) < len(everything)  # branches holding nothing approved are left out
     # A page shows the first n replies in thread order by nesting just those.
     for count in (0, 1, 10, 100):
         first = {reply_id for _, reply_id in first_of(steps, count)}

@@ -24,9 +24,11 @@ def address(place: threads.Place) -> str:
     return f"/comments/{place.replies_of}/replies{query}"
 
 
-async def location(db: Db, comment_id: int, *, anchor: bool = True) -> str:
+async def location(
+    db: Db, comment_id: int, *, anchor: bool = True, placeholder: bool = False
+) -> str:
     """The address of the thread page that shows a comment (at its anchor)."""
-    found = await threads.locate(db, comment_id)
+    found = await threads.locate(db, comment_id, placeholder=placeholder)
     if found is None:
         raise NotFound
     if found.replies_of is None:

@@ -218,7 +218,7 @@ async def replies_page(
         "after": None,  # of the story page, which Reply links lead to
         "continued": query.cursor is not None,
         "reply_base": public.story_path(thread.story["slug"]),
-        "back": await location(db, comment_id),
+        "back": await location(db, comment_id, placeholder=True),
         "my_votes": await _my_votes(db, thread, reader_of(request)),
         "editable": _editable(thread, own, settings.edit_minutes),
     }

@@ -28,7 +28,6 @@ from tribune.jsonformat import dumps
 from tribune.storage import comments as store
 from tribune.storage import stories as story_store
 from tribune.storage.engine import Conn, Database
-from tribune.vocabulary import VISIBLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +68,7 @@ class RepliesPage:
 
 
 async def _top_level(conn: Conn, comment_id: int) -> tuple[RowMapping, RowMapping]:
-    found = await threads.visible(conn, comment_id)
+    found = await threads.visible(conn, comment_id, placeholder=True)
     if found is None:
         raise NotFound(f"There is no comment {comment_id}")
     if found[0]["root_id"] is not None:
@@ -98,20 +97,20 @@ async def _read_replies(
     rows = {row["id"]: row for row in await store.comments_by_ids(conn, [i for _, i in page])}
     parents = {row["parent_id"] for row in rows.values()} - rows.keys() - {root_id}
     rows |= {row["id"]: row for row in await store.comments_by_ids(conn, parents)}
-    top_node = public.comment(root)
+    top_node = public.shown(root)
     shown: dict[int, Shown] = {root_id: Shown(top_node, 0)}
 
     def named(comment_id: int) -> dict[str, Any]:
         if (known := shown.get(comment_id)) is not None:
             return {"id": comment_id, "name": known.comment["name"]}
         row = rows.get(comment_id)
-        return {"id": comment_id, "name": None if row is None else public.comment(row)["name"]}
+        return {"id": comment_id, "name": None if row is None else public.shown(row)["name"]}
 
     for position, reply_id in page:
         row = rows.get(reply_id)
-        if row is None or row["status"] not in VISIBLE:
+        if row is None:
             continue  # gone since the outline was read (read committed on PostgreSQL)
-        node = public.comment(row)
+        node = public.shown(row)
         entry = Shown(node, len(position))
         holder = holder_at[position[:-1]] if len(position) > 1 else root_id
         if row["parent_id"] != holder:  # at the display depth, beside its parent

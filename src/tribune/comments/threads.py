@@ -5,6 +5,10 @@ with ``in_reply_to`` naming whom it answers. Trees are built with loops over rep
 posting order (a parent is always posted before its replies), so a chain of 10,000 replies
 costs no recursion anywhere.
 
+A held or rejected comment still holding replies readers see shows as a placeholder (public
+``hidden``), as a deleted one does: hiding a comment never hides other readers' replies, and
+every approved comment of a story is somewhere on its pages (so the count is what is shown).
+
 A page holds at most REPLIES_SHOWN replies under each top-level comment, in thread order, and
 at most COMMENTS_MAX comments in all; the rest of a comment's replies come in pages of their
 own (replies_page), continuing the thread order where the page left off.
@@ -30,7 +34,7 @@ from tribune.storage import comments as store
 from tribune.storage import raw
 from tribune.storage import stories as story_store
 from tribune.storage.engine import Conn, Database
-from tribune.vocabulary import VISIBLE, Sort
+from tribune.vocabulary import VISIBLE, CommentStatus, Sort
 
 # The defaults of every thread read: the API route, the fast lane and the pages use these.
 DEFAULT_SORT = Sort.oldest
@@ -108,7 +112,7 @@ def nest(
     shown: dict[int, Shown] = {}
     top: list[dict[str, Any]] = []
     for row in roots:
-        node = public.comment(row)
+        node = public.shown(row)
         shown[row["id"]] = Shown(node, 0)
         top.append(node)
     # A comment shown at the last depth passes its replies to the comment holding it, so they
@@ -117,8 +121,8 @@ def nest(
     for row in replies:
         parent = shown.get(row["parent_id"])
         if parent is None:
-            continue  # its parent is not visible; nor, then, is this branch
-        node = public.comment(row)
+            continue  # its parent is not shown; nor, then, is this branch
+        node = public.shown(row)
         if parent.depth < max_depth:
             entry = Shown(node, parent.depth + 1)
             holder = parent
@@ -139,17 +143,39 @@ Step = tuple[Position, int]  # a reply's position and id
 Outline = Iterable[Sequence[Any]]  # (id, parent_id, root_id, number, status) in posting order
 
 
+def kept(rows: Sequence[Sequence[Any]]) -> set[int]:
+    """The replies a thread shows, of an outline in posting order: the approved ones, and
+    every other (deleted, held, rejected) still holding one of them below it, as a
+    placeholder. One pass from the newest: a reply is always posted after its parent."""
+    holding: set[int] = set()
+    for reply_id, parent_id, _, _, status in reversed(rows):
+        if status == CommentStatus.approved or reply_id in holding:
+            holding.add(parent_id)
+            holding.add(reply_id)
+    return {row[0] for row in rows if row[0] in holding}
+
+
+def shown_replies(rows: Sequence[RowMapping]) -> list[RowMapping]:
+    """The replies of full rows in posting order that a thread shows (see kept)."""
+    showing = kept([tuple(row[k] for k in OUTLINE) for row in rows])
+    return [row for row in rows if row["id"] in showing]
+
+
+OUTLINE = ("id", "parent_id", "root_id", "number", "status")
+
+
 def thread_order(rows: Outline, root_ids: Collection[int], max_depth: int) -> dict[int, list[Step]]:
-    """The visible replies under each of the top-level comments, each with its position: the
-    numbers of the comments holding it, from depth 1 down, then its own. Sorted by position,
-    replies come in the order nest() shows them: each under its parent, siblings oldest first,
-    and at the display depth in posting order beside their parent. A reply whose parent is not
-    visible is left out with its branch, as in nest()."""
+    """The replies shown under each of the top-level comments (see kept), each with its
+    position: the numbers of the comments holding it, from depth 1 down, then its own.
+    Sorted by position, replies come in the order nest() shows them: each under its parent,
+    siblings oldest first, and at the display depth in posting order beside their parent."""
+    rows = list(rows)
+    showing = kept(rows)
     position_of: dict[int, Position] = dict.fromkeys(root_ids, ())
     found: dict[int, list[Step]] = {root: [] for root in root_ids}
-    for reply_id, parent_id, root_id, number, status in rows:
+    for reply_id, parent_id, root_id, number, _ in rows:
         above = position_of.get(parent_id)
-        if above is None or status not in VISIBLE:
+        if above is None or reply_id not in showing:
             continue
         holding = above if len(above) < max_depth else above[: max_depth - 1]
         position = (*holding, number)
@@ -160,7 +186,7 @@ def thread_order(rows: Outline, root_ids: Collection[int], max_depth: int) -> di
 
 def outline(rows: Iterable[RowMapping]) -> Outline:
     """Full rows as thread_order reads them."""
-    return ((r["id"], r["parent_id"], r["root_id"], r["number"], r["status"]) for r in rows)
+    return (tuple(r[k] for k in OUTLINE) for r in rows)
 
 
 def first_of(steps: list[Step], count: int) -> list[Step]:
@@ -268,7 +294,9 @@ async def _replies_shown(
     # The usual shape, a few replies each, is read whole in one query, as it always was. A
     # comment with many has its outline read instead, then only the rows the page shows.
     crowded = {row["id"] for row in page if row["descendant_count"] > REPLIES_SHOWN}
-    replies = await store.replies_of(conn, [row["id"] for row in page if row["id"] not in crowded])
+    replies = shown_replies(
+        await store.replies_of(conn, [row["id"] for row in page if row["id"] not in crowded])
+    )
     shown_at_most = Counter(row["root_id"] for row in replies)  # nest() may leave some out
     budget = COMMENTS_MAX - len(page)
     most = max(shown_at_most.values(), default=0)
@@ -285,7 +313,7 @@ async def _replies_shown(
             continue
         if root_id in crowded:
             steps = outlines[root_id]
-        else:  # deleted placeholders, not in descendant_count, took it over
+        else:  # placeholders, not in descendant_count, took it over
             mine = outline(reply for reply in replies if reply["root_id"] == root_id)
             steps = thread_order(mine, (root_id,), max_depth)[root_id]
         first = first_of(steps, allowed)
@@ -301,9 +329,9 @@ async def _replies_shown(
     if cut_few:
         replies = [r for r in replies if r["root_id"] not in cut_few or r["id"] in kept]
     if wanted:
-        # Read committed on PostgreSQL: a reply hidden since the outline was read stays hidden.
-        rows = await store.comments_by_ids(conn, wanted)
-        replies.extend(row for row in rows if row["status"] in VISIBLE)
+        # Read committed on PostgreSQL: a reply hidden since the outline was read shows as a
+        # placeholder (public.shown), never with its text.
+        replies.extend(await store.comments_by_ids(conn, wanted))
     return replies, cuts
 
 
@@ -351,10 +379,17 @@ async def thread_json(
     return cache.put(key, meta[0], Encoded(body))
 
 
-async def visible(conn: Conn, comment_id: int) -> tuple[RowMapping, RowMapping] | None:
-    """A comment readers can see, with its published story; None otherwise."""
+async def visible(
+    conn: Conn, comment_id: int, *, placeholder: bool = False
+) -> tuple[RowMapping, RowMapping] | None:
+    """A comment readers can see, with its published story; None otherwise. With
+    ``placeholder``, also a top-level comment readers see only as a placeholder (what a page
+    of its replies continues)."""
     row = await store.comment_by_id(conn, comment_id)
-    if row is None or row["status"] not in VISIBLE:
+    if row is None:
+        return None
+    holds_replies = placeholder and row["root_id"] is None and row["descendant_count"] > 0
+    if row["status"] not in VISIBLE and not holds_replies:
         return None
     story = await story_store.story_by_id(conn, row["story_id"])
     return None if story is None else (row, story)
@@ -382,12 +417,13 @@ async def story_place(conn: Conn, story: RowMapping, root: RowMapping) -> Place:
     return Place(story["slug"], encode_cursor(DEFAULT_SORT, previous))
 
 
-async def locate(db: Database, comment_id: int) -> Place | None:
-    """Where a visible comment shows; None if it is not visible anywhere. A reply among
-    more than REPLIES_SHOWN may be on a page of its top-level comment's replies: its Place
-    names that comment and no cursor, and find_reply, knowing the display depth, says where."""
+async def locate(db: Database, comment_id: int, *, placeholder: bool = False) -> Place | None:
+    """Where a visible comment shows (with ``placeholder``, also a top-level one shown as a
+    placeholder); None if it is not visible anywhere. A reply among more than REPLIES_SHOWN
+    may be on a page of its top-level comment's replies: its Place names that comment and no
+    cursor, and find_reply, knowing the display depth, says where."""
     async with db.read() as conn:
-        found = await visible(conn, comment_id)
+        found = await visible(conn, comment_id, placeholder=placeholder)
         if found is None:
             return None
         row, story = found
@@ -396,9 +432,9 @@ async def locate(db: Database, comment_id: int) -> Place | None:
         root = await store.comment_by_id(conn, row["root_id"])
         assert root is not None
         crowded = root["descendant_count"] > REPLIES_SHOWN
-        if not crowded:  # deleted placeholders are not in descendant_count
-            replies = await store.outline_of(conn, [root["id"]])
-            crowded = sum(reply.status in VISIBLE for reply in replies) > REPLIES_SHOWN
+        if not crowded:  # placeholders are not in descendant_count
+            replies = list(await store.outline_of(conn, [root["id"]]))
+            crowded = len(kept(replies)) > REPLIES_SHOWN
         if crowded:
             return Place(story["slug"], replies_of=root["id"])
         return await story_place(conn, story, root)

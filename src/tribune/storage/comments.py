@@ -11,7 +11,7 @@ from sqlalchemy.engine import Row, RowMapping
 
 from tribune.storage.engine import Conn
 from tribune.storage.tables import comments, stories, votes
-from tribune.vocabulary import VISIBLE, CommentStatus, Sort, StoryStatus
+from tribune.vocabulary import CommentStatus, Sort, StoryStatus
 
 PUBLIC_COLUMNS = [
     comments.c.id,
@@ -100,14 +100,21 @@ async def comment_for_update(conn: Conn, comment_id: int, *extra: Any) -> RowMap
     return (await conn.execute(query)).mappings().first()
 
 
-def _visible(story_id: int) -> list[Any]:
-    return [comments.c.story_id == story_id, comments.c.status.in_(VISIBLE)]
+def _top_level_shown(story_id: int) -> list[Any]:
+    """A story's top-level comments a thread shows: approved, or holding approved replies
+    (a deleted, held or rejected one shows as a placeholder). A residual condition on the
+    (story_id, depth, ...) indexes, as the status alone was."""
+    return [
+        comments.c.story_id == story_id,
+        comments.c.depth == 0,
+        or_(comments.c.status == CommentStatus.approved, comments.c.descendant_count > 0),
+    ]
 
 
 def top_level_query(story_id: int, sort: Sort, after: Sequence[Any] | None, limit: int) -> Any:
     """Visible top-level comments of a story after a keyset cursor, in a sort order."""
     keys, descending = SORT_KEYS[sort]
-    query = select(*PUBLIC_COLUMNS).where(*_visible(story_id), comments.c.depth == 0)
+    query = select(*PUBLIC_COLUMNS).where(*_top_level_shown(story_id))
     if after is not None:
         left = tuple_(*keys) if len(keys) > 1 else keys[0]
         right = tuple_(*after) if len(keys) > 1 else after[0]
@@ -136,13 +143,13 @@ def replies_query(root_ids: list[int]) -> Any:
     )
 
 
-async def replies_of(conn: Conn, root_ids: Iterable[int]) -> list[RowMapping]:
-    """Every visible reply under the given top-level comments, in posting order."""
+async def replies_of(conn: Conn, root_ids: Iterable[int]) -> Sequence[RowMapping]:
+    """Every reply under the given top-level comments, whatever its status, in posting
+    order: which ones a thread shows, and how, is the caller's (comments/threads.py)."""
     ids = list(root_ids)
     if not ids:
         return []
-    rows = (await conn.execute(replies_query(ids))).mappings().all()
-    return [row for row in rows if row["status"] in VISIBLE]
+    return (await conn.execute(replies_query(ids))).mappings().all()
 
 
 def outline_query(root_ids: list[int]) -> Any:
@@ -199,9 +206,7 @@ async def featured_of(conn: Conn, story_id: int) -> Sequence[RowMapping]:
 
 async def top_level_before(conn: Conn, story_id: int, number: int) -> int:
     """How many visible top-level comments of the story come before the given number."""
-    query = select(func.count()).where(
-        *_visible(story_id), comments.c.depth == 0, comments.c.number < number
-    )
+    query = select(func.count()).where(*_top_level_shown(story_id), comments.c.number < number)
     return int((await conn.execute(query)).scalar_one())
 
 
@@ -209,7 +214,7 @@ async def top_level_at(conn: Conn, story_id: int, index: int) -> RowMapping | No
     """The visible top-level comment at a 0-based position in oldest-first order."""
     query = (
         select(*PUBLIC_COLUMNS)
-        .where(*_visible(story_id), comments.c.depth == 0)
+        .where(*_top_level_shown(story_id))
         .order_by(comments.c.number)
         .offset(index)
         .limit(1)
