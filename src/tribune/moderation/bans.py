@@ -9,6 +9,7 @@ from typing import Any
 from tribune.accounts.service import Staff, audit
 from tribune.exceptions import FieldErrors, Invalid, NotFound
 from tribune.fields import check_note
+from tribune.storage import accounts as accounts_store
 from tribune.storage import moderation as store
 from tribune.storage.engine import Conn, Database
 from tribune.vocabulary import AuditAction, BanKind
@@ -20,6 +21,7 @@ BAN_DAYS_DEFAULT = 7
 NO_EXPIRY = 0  # ban_days that asks for no expiry, explicitly
 DAYS_RANGE = f"Days must be between 1 and {BAN_DAYS_MAX}, or no expiry"
 SAMPLE_CHARS = 140
+SOURCES = 2000  # recent "ban.add" entries read for the comment each ban was made from
 
 
 def expiry(kind: BanKind, days: int | None, now: datetime) -> datetime | None:
@@ -117,17 +119,28 @@ async def lift_ban(db: Database, ban_id: int, *, by: Staff) -> None:
 
 
 async def bans_in_force(db: Database) -> list[dict[str, Any]]:
-    """Bans in force, newest first, each with who it names as far as the comments tell: the
-    newest comment by that hash (``subject``, with a ``sample`` of its text) and, for an
-    address, how many different commenters posted from it."""
+    """Bans in force, newest first, each with who it names: the comment it was made from in
+    the queue, else the newest comment by that hash (``subject``, with a ``sample`` of its
+    text, and ``from_queue``) and, for an address, how many commenters posted from it."""
     async with db.read() as conn:
         found = [dict(row) for row in await store.bans_in_force(conn, datetime.now(UTC))]
         clients = [ban["value"] for ban in found if ban["kind"] == BanKind.client]
         sharing = await store.commenters_at(conn, clients)
+        made_from: dict[int, int] = {}  # ban id: the comment "Ban author" was pressed on
+        for entry in await accounts_store.audit_of_action(conn, AuditAction.ban_add, SOURCES):
+            word, _, number = (entry["target"] or "").partition(" ")
+            if word == "comment" and number.isdigit():
+                for ban_id in (entry["detail"] or {}).get("bans") or []:
+                    made_from[int(ban_id)] = int(number)
+        sources = await store.comment_labels(conn, list(set(made_from.values())))
         for ban in found:
-            subject = await store.latest_comment_by(conn, BanKind(ban["kind"]), ban["value"])
+            source = sources.get(made_from.get(ban["id"], 0))
+            subject = source or await store.latest_comment_by(
+                conn, BanKind(ban["kind"]), ban["value"]
+            )
             ban["subject"] = dict(subject) if subject else None
             if subject:
                 ban["subject"]["sample"] = sample(subject["body_md"])
+                ban["subject"]["from_queue"] = source is not None
             ban["commenters"] = sharing.get(ban["value"], 0) if ban["kind"] == "client" else 1
     return found

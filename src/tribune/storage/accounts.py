@@ -122,6 +122,17 @@ async def insert_audit(conn: Conn, values: dict[str, Any]) -> None:
     await conn.execute(insert(audit_log).values(**values))
 
 
+async def audit_of_action(conn: Conn, action: str, limit: int) -> Sequence[RowMapping]:
+    """The newest ``limit`` audit entries of one action."""
+    query = (
+        select(audit_log.c.target, audit_log.c.detail)
+        .where(audit_log.c.action == action)
+        .order_by(audit_log.c.id.desc())
+        .limit(limit)
+    )
+    return (await conn.execute(query)).mappings().all()
+
+
 async def last_audit_of(conn: Conn, target: str, actions: Sequence[str]) -> RowMapping | None:
     """The newest audit entry of one of ``actions`` on ``target``."""
     query = (
