@@ -144,6 +144,15 @@ VARIANTS = [
 ]
 
 
+def fits(page: Any) -> bool:
+    """No sideways scrolling of the page itself (a wide table scrolls inside its box)."""
+    return bool(
+        page.evaluate(
+            "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+    )
+
+
 @pytest.mark.parametrize(("size", "scheme", "width", "height"), VARIANTS)
 def test_moderating_safely_looks(
     browser: Any, queue_site: str, size: str, scheme: str, width: int, height: int
@@ -166,11 +175,14 @@ def test_moderating_safely_looks(
         expect(page.locator(".toast p")).to_contain_text("address banned")
         page.goto(queue_site + "/admin/bans")
         expect(page.locator(".bans")).to_contain_text("Shared by 37 commenters")
+        assert fits(page), "the bans page is wider than the screen"
         screenshot(page, f"issue12-bans-{suffix}")
         page.goto(queue_site + "/admin/audit")
         expect(page.locator(".audit")).to_contain_text("Rejected a comment and banned its author")
+        assert fits(page), "the audit log is wider than the screen"
         screenshot(page, f"issue12-audit-{suffix}")
         page.goto(queue_site + "/admin/staff")
+        assert fits(page), "the staff page is wider than the screen"
         page.locator(".staff details summary").first.click()
         screenshot(page, f"issue12-staff-{suffix}")
         page.goto(queue_site + "/admin/rules")
