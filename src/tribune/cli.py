@@ -9,6 +9,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -166,19 +167,34 @@ def createadmin(
         str | None, typer.Option(help="The admin's e-mail (asked if missing).")
     ] = None,
     name: Annotated[str | None, typer.Option(help="The admin's name (asked if missing).")] = None,
-    role: Annotated[str, typer.Option(help="admin, moderator or editor.")] = Role.admin,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            help="admin, moderator or editor (asked if missing; required without a terminal)."
+        ),
+    ] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
 ) -> None:
-    """Create a staff account (an admin unless --role says otherwise)."""
+    """Create a staff account: an admin, a moderator or an editor."""
     from tribune.accounts.service import create_staff
     from tribune.exceptions import Invalid
     from tribune.storage import migrate as migrations
 
     settings = _settings()
+    if role is None and (password_stdin or not sys.stdin.isatty()):
+        err.print("[red]error:[/red] role: --role is required (admin, moderator or editor)")
+        raise typer.Exit(2)
     email = email or typer.prompt("E-mail")
     name = name or typer.prompt("Name")
+    if role is None:
+        role = typer.prompt(
+            "Role (admin: everything; moderator: the queue and bans; editor: stories)",
+            type=click.Choice([r.value for r in Role]),
+            show_choices=True,
+        )
+    chosen: str = role
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -188,7 +204,7 @@ def createadmin(
         db = Database(settings.database_url, pool_size=1)
         try:
             await migrations.upgrade(db)
-            await create_staff(db, email=email, name=name, role=role, password=password)
+            await create_staff(db, email=email, name=name, role=chosen, password=password)
         finally:
             await db.dispose()
 
@@ -198,7 +214,7 @@ def createadmin(
         for field, message in exc.errors.items():
             err.print(f"[red]error:[/red] {field}: {message}")
         raise typer.Exit(1) from None
-    out.print(f"Created {role} [bold]{email.strip().casefold()}[/bold]; sign in at /admin/login")
+    out.print(f"Created {chosen} [bold]{email.strip().casefold()}[/bold]; sign in at /admin/login")
 
 
 @app.command()

@@ -86,6 +86,7 @@ class ModerationAction(enum.StrEnum):
     ban = "ban"  # reject, and ban the author
     feature = "feature"
     unfeature = "unfeature"
+    undo = "undo"  # put back what the same moderator's last action on the comment changed
 
 
 class BanKind(enum.StrEnum):
@@ -141,6 +142,9 @@ class AuditAction(enum.StrEnum):
     comment_ban = "comment.ban"
     comment_feature = "comment.feature"
     comment_unfeature = "comment.unfeature"
+    comment_undo = "comment.undo"
+    staff_role = "staff.role"
+    staff_password = "staff.password"  # noqa: S105 (an action name, not a password)
     story_comment_mode = "story.comment_mode"
 
     @classmethod

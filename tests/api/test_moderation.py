@@ -559,7 +559,17 @@ async def test_rule_settings_are_validated_saved_and_audited(
     bad = await admin.post(
         "/admin/rules", data={"csrf_token": token, "links_max": "-1", "enabled": "links"}
     )
-    assert bad.status_code == 422 and "Links max" in bad.text
+    # The field by its label, in people's words (not "Links max", not Pydantic's wording).
+    assert bad.status_code == 422
+    assert "Links allowed in a comment: must be 0 or more" in bad.text
+    assert "Links max" not in bad.text and "Input should be" not in bad.text
+    words = await admin.post(
+        "/admin/rules",
+        data={"csrf_token": token, **(rule_form_numbers() | {"rate_per_minute": "many"})},
+    )
+    assert words.status_code == 422
+    assert "Comments a minute, per commenter: please enter a whole number" in words.text
+    assert 'value="many"' in words.text
     good = await post_pairs(
         admin,
         "/admin/rules",

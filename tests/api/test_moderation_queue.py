@@ -30,8 +30,9 @@ async def test_the_rule_filter_finds_exactly_the_comments_that_rule_held(db: Dat
     # Loud enough to stay mostly capitals with three lower-case links in it.
     both = await make_comment(db, story_id, f"{SHOUT} {SHOUT} {SHOUT} {LINKS}")
     assert [linked["status"], loud["status"], both["status"]] == ["pending"] * 3
-    assert await ids_in(db, QueueTab.pending, "links") == [both["id"], linked["id"]]
-    assert await ids_in(db, QueueTab.pending, "shouting") == [both["id"], loud["id"]]
+    # The pending tab is oldest first: a queue is worked in order.
+    assert await ids_in(db, QueueTab.pending, "links") == [linked["id"], both["id"]]
+    assert await ids_in(db, QueueTab.pending, "shouting") == [loud["id"], both["id"]]
     assert await ids_in(db, QueueTab.all, "duplicate") == []
     assert await ids_in(db, QueueTab.approved) == [fine["id"]]
     assert set(await ids_in(db, QueueTab.pending)) == {linked["id"], loud["id"], both["id"]}

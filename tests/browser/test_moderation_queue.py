@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import add_staff, screenshot, sign_in, site_database
+from tests.browser.conftest import SHOTS, add_staff, screenshot, sign_in, site_database
 from tests.helpers import PASSWORD, csrf_in
 from tests.server import running_server
 
@@ -72,11 +72,15 @@ def test_a_moderator_works_the_queue_from_the_keyboard(page: Any, queue_site: st
     items = page.locator(".queue .item")
     expect(items).to_have_count(50)
     ids = [int(i) for i in items.evaluate_all("(els) => els.map((e) => e.dataset.id)")]
-    assert ids == sorted(ids, reverse=True)  # newest first
+    assert ids == sorted(ids)  # oldest first: a queue is worked in order
     # Every item says why it is held.
     expect(items.first.locator(".why")).to_contain_text("held: the story is pre-moderated")
 
-    # j/k move the focus; a approves, r rejects, b bans; each item leaves the pending tab.
+    # Every reader posted from one address here: each item says so.
+    expect(items.first).to_contain_text("This address is shared by 37 commenters")
+
+    # j/k move the focus; a approves, r rejects, b bans (after asking); each item leaves
+    # the pending tab, and a visible notice says what was done.
     page.keyboard.press("j")
     page.keyboard.press("k")
     expect(page.locator(f"#q{ids[0]}")).to_have_class(re.compile(r"\bcurrent\b"))
@@ -84,9 +88,23 @@ def test_a_moderator_works_the_queue_from_the_keyboard(page: Any, queue_site: st
     for n, comment_id in enumerate(ids):
         key = "r" if n % 10 == 3 else "b" if n == 7 else "a"
         page.keyboard.press(key)
+        if key == "b":
+            dialog = page.locator("dialog.confirm")
+            expect(dialog).to_contain_text("36 other commenters have posted from this address")
+            expect(dialog.locator("#ban-days")).to_have_value("7")
+            dialog.get_by_role("button", name="Reject and ban").click()
         expect(page.locator(f"#q{comment_id}")).to_be_hidden()
+        if n < 3:
+            expect(page.locator(".toast p")).to_contain_text(f"by Reader {n % 37} approved.")
         decided["approved" if key == "a" else "rejected"].append(comment_id)
     expect(page.locator(".tabs .count").first).to_have_text(str(HELD - 50))
+    # u undoes the last action while its notice offers it: the comment comes back.
+    page.keyboard.press("u")
+    expect(page.locator(f"#q{ids[-1]}")).to_be_visible()
+    expect(page.locator(".toast p")).to_contain_text("put back as it was")
+    expect(page.locator(".tabs .count").first).to_have_text(str(HELD - 49))
+    page.keyboard.press("a")
+    expect(page.locator(f"#q{ids[-1]}")).to_be_hidden()
     screenshot(page, "moderation-queue")
 
     # The next page of the queue holds the next 50, the tabs hold what was decided.
@@ -111,7 +129,71 @@ def test_the_queue_works_without_javascript(browser: Any, queue_site: str) -> No
         comment_id = first.get_attribute("data-id")
         first.get_by_role("button", name="Approve").click()
         page.wait_for_url("**done=*")
-        expect(page.locator(".notice")).to_contain_text("approve: 1 comment")
+        expect(page.locator(".notice")).to_contain_text("Approved 1 comment.")
+        expect(page.locator(".notice").get_by_role("button", name="Undo")).to_be_visible()
         expect(page.locator(f"#q{comment_id}")).to_have_count(0)
+    finally:
+        context.close()
+
+
+VARIANTS = [
+    ("desktop", "light", 1280, 900),
+    ("desktop", "dark", 1280, 900),
+    ("phone", "light", 390, 844),
+    ("phone", "dark", 390, 844),
+]
+
+
+def fits(page: Any) -> bool:
+    """No sideways scrolling of the page itself (a wide table scrolls inside its box)."""
+    return bool(
+        page.evaluate(
+            "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+    )
+
+
+@pytest.mark.parametrize(("size", "scheme", "width", "height"), VARIANTS)
+def test_moderating_safely_looks(
+    browser: Any, queue_site: str, size: str, scheme: str, width: int, height: int
+) -> None:
+    """The screens of issue 12's "moderating safely", as an admin sees them."""
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
+    page = context.new_page()
+    suffix = f"{size}-{scheme}"
+    try:
+        sign_in(page, queue_site, "admin@example.org")
+        expect(page.locator('.admin-nav a[aria-current="page"]')).to_have_text("Moderation")
+        first = page.locator(".queue .item").first
+        first.get_by_role("button", name="Approve").click()
+        expect(page.locator(".toast p")).to_contain_text("approved.")
+        page.screenshot(path=str(SHOTS / f"issue12-queue-{suffix}.png"))
+        page.locator(".queue .item.current").get_by_role("button", name="Ban author…").click()
+        expect(page.locator("dialog.confirm")).to_be_visible()
+        page.screenshot(path=str(SHOTS / f"issue12-ban-confirm-{suffix}.png"))
+        page.locator("dialog.confirm").get_by_role("button", name="Reject and ban").click()
+        expect(page.locator(".toast p")).to_contain_text("address banned")
+        page.goto(queue_site + "/admin/bans")
+        expect(page.locator(".bans")).to_contain_text("Shared by 37 commenters")
+        assert fits(page), "the bans page is wider than the screen"
+        screenshot(page, f"issue12-bans-{suffix}")
+        page.goto(queue_site + "/admin/audit")
+        expect(page.locator(".audit")).to_contain_text("Rejected a comment and banned its author")
+        assert fits(page), "the audit log is wider than the screen"
+        screenshot(page, f"issue12-audit-{suffix}")
+        page.goto(queue_site + "/admin/staff")
+        assert fits(page), "the staff page is wider than the screen"
+        page.locator(".staff details summary").first.click()
+        screenshot(page, f"issue12-staff-{suffix}")
+        page.goto(queue_site + "/admin/rules")
+        page.get_by_label("Links allowed in a comment").fill("many")
+        page.get_by_role("button", name="Save rules").click()
+        expect(page.locator(".form-errors")).to_contain_text("please enter a whole number")
+        screenshot(page, f"issue12-rules-{suffix}")
+        # Tables scroll sideways on a phone instead of breaking words letter by letter.
+        page.goto(queue_site + "/admin/stories")
+        header = page.locator(".admin-table th").nth(1).bounding_box()
+        assert header is not None and header["height"] < 40
+        screenshot(page, f"issue12-stories-{suffix}")
     finally:
         context.close()

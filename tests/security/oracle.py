@@ -119,7 +119,8 @@ OWN_META_NAMES = frozenset({"viewport", "description", "color-scheme", "robots"}
 OWN_FORM_ACTIONS = re.compile(
     r"/(?:stories/[^/?#]+/comments(?:#comment-form)?"
     r"|comments/[0-9]+/(?:vote|edit|delete|report)"
-    r"|admin/(?:login|logout|moderation|bans|bans/[0-9]+/lift|rules|staff|staff/[0-9]+/remove"
+    r"|admin/(?:login|logout|moderation|bans|bans/[0-9]+/lift|rules|staff"
+    r"|staff/[0-9]+/(?:remove|role|password)"
     r"|stories/[0-9]+/mode))"
 )
 _TAG = re.compile(r"<[a-zA-Z][^<>]*>")

@@ -97,16 +97,39 @@ async def admin_home(member: SignedIn) -> Response:
 STAFF_FIELDS = ("email", "name", "role", "password", CSRF_FIELD)
 
 
+STAFF_DONE = {"role": "The role was changed.", "password": "The password was set."}
+# The roles as the forms offer them, the least powerful first.
+ROLES = (Role.moderator, Role.editor, Role.admin)
+
+
 @router.get("/admin/staff")
-async def staff_list(request: Request, db: Db, member: StaffAdmin) -> Response:
-    return await _staff_page(request, db, {}, {})
+async def staff_list(
+    request: Request,
+    db: Db,
+    member: StaffAdmin,
+    done: Annotated[str | None, Query(max_length=10)] = None,
+) -> Response:
+    return await _staff_page(request, db, {}, {}, notice=STAFF_DONE.get(done or ""))
 
 
 async def _staff_page(
-    request: Request, db: Db, form: dict[str, str], errors: dict[str, str], status_code: int = 200
+    request: Request,
+    db: Db,
+    form: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+    notice: str | None = None,
+    failed: int | None = None,
 ) -> Response:
     members = await service.all_staff(db)
-    context = {"members": members, "roles": list(Role), "form": form, "errors": errors}
+    context = {
+        "members": members,
+        "roles": ROLES,
+        "form": form,
+        "errors": errors,
+        "notice": notice,
+        "failed": failed,  # the member whose row's form the errors are about
+    }
     return staff_page(request, "staff.html", context, status_code=status_code)
 
 
@@ -145,6 +168,38 @@ async def remove_staff(
     return RedirectResponse("/admin/staff", 303)
 
 
+@router.post("/admin/staff/{staff_id}/role")
+async def change_role(
+    request: Request,
+    db: Db,
+    member: StaffAdmin,
+    staff_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+) -> Response:
+    form = await read_form(request, ("role", CSRF_FIELD))
+    check_form(request, form)
+    try:
+        await service.change_role(db, staff_id, form.get("role", ""), by=member)
+    except Invalid as exc:
+        return await _staff_page(request, db, {}, exc.errors, 422, failed=staff_id)
+    return RedirectResponse("/admin/staff?done=role", 303)
+
+
+@router.post("/admin/staff/{staff_id}/password")
+async def reset_password(
+    request: Request,
+    db: Db,
+    member: StaffAdmin,
+    staff_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+) -> Response:
+    form = await read_form(request, ("password", CSRF_FIELD))
+    check_form(request, form)
+    try:
+        await service.reset_password(db, staff_id, form.get("password", ""), by=member)
+    except Invalid as exc:
+        return await _staff_page(request, db, {}, exc.errors, 422, failed=staff_id)
+    return RedirectResponse("/admin/staff?done=password", 303)
+
+
 # The audit log ---------------------------------------------------------------------------------
 
 
@@ -159,6 +214,7 @@ async def audit_log(
     more = len(entries) > AUDIT_PAGE
     entries = entries[:AUDIT_PAGE]
     older = entries[-1]["id"] if more else None
+    entries = await service.describe_audit(db, entries)
     return staff_page(request, "audit.html", {"entries": entries, "older": older})
 
 

@@ -23,10 +23,12 @@ from tribune.exceptions import FieldErrors, Invalid
 from tribune.fields import check_email, check_name
 from tribune.keys import Keys
 from tribune.storage import accounts as store
+from tribune.storage import moderation as moderation_store
 from tribune.storage.engine import Conn, Database
-from tribune.vocabulary import AuditAction, Permission, Role
+from tribune.vocabulary import AuditAction, BanKind, CommentStatus, Permission, Role
 
 SESSION_HOURS = 12
+EMAIL_SHOWN = 254  # characters of a failed login's e-mail kept in the audit log
 PASSWORD_MIN = 12
 PASSWORD_MAX = 1024
 SLOW_AFTER = 3  # failures before answers slow down
@@ -37,6 +39,8 @@ LOCK_FOR = timedelta(minutes=15)
 WRONG_LOGIN = "The e-mail address or the password is not right"
 NOT_ADDED = "The staff member was not added"
 NOT_REMOVED = "The staff member was not removed"
+NOT_CHANGED = "The staff member was not changed"
+CHOOSE_ROLE = "Please choose a role: moderator, editor or admin"
 
 # What each role may do. Admins may do everything.
 PERMISSIONS: dict[Permission, set[Role]] = {
@@ -97,7 +101,9 @@ def validate_staff(email: str, name: str, role: str, password: str) -> FieldErro
         errors["email"] = problem
     if problem := check_name(name):
         errors["name"] = problem
-    if role not in Role.__members__:
+    if not role:
+        errors["role"] = CHOOSE_ROLE
+    elif role not in Role.__members__:
         errors["role"] = "Role must be admin, moderator or editor"
     if problem := check_password(password):
         errors["password"] = problem
@@ -141,11 +147,51 @@ async def remove_staff(db: Database, staff_id: int, *, by: Staff) -> None:
         row = await store.staff_by_id(conn, staff_id)
         if row is None:
             raise Invalid(NOT_REMOVED, {"staff": f"There is no staff member {staff_id}"})
-        if row["role"] == Role.admin and await store.count_admins(conn) <= 1:
+        if row["role"] == Role.admin and await store.admin_ids_for_update(conn) == [staff_id]:
             raise Invalid(NOT_REMOVED, {"staff": "The last admin cannot be removed"})
         await store.delete_staff(conn, staff_id)
         detail = {"name": row["name"]}
         await audit(conn, by, AuditAction.staff_remove, f"staff {staff_id}", detail=detail)
+
+
+async def change_role(db: Database, staff_id: int, role: str, *, by: Staff) -> Staff:
+    """Give a staff member another role; the last admin keeps theirs."""
+    if role not in Role.__members__:
+        raise Invalid(
+            NOT_CHANGED,
+            {"role": CHOOSE_ROLE if not role else "Role must be admin, moderator or editor"},
+        )
+    async with db.transaction() as conn:
+        admins = await store.admin_ids_for_update(conn)
+        row = await store.staff_by_id(conn, staff_id)
+        if row is None:
+            raise Invalid(NOT_CHANGED, {"staff": f"There is no staff member {staff_id}"})
+        if row["role"] == Role.admin and role != Role.admin and admins == [staff_id]:
+            raise Invalid(
+                NOT_CHANGED,
+                {"staff": f"{row['name']} is the last admin: make someone else an admin first"},
+            )
+        if row["role"] != role:
+            await store.update_role(conn, staff_id, Role(role))
+            detail = {"name": row["name"], "from": row["role"], "to": role}
+            await audit(conn, by, AuditAction.staff_role, f"staff {staff_id}", detail=detail)
+    return Staff(id=staff_id, email=row["email"], name=row["name"], role=Role(role))
+
+
+async def reset_password(db: Database, staff_id: int, password: str, *, by: Staff) -> None:
+    """Set a staff member's password (they tell it to them); their other sessions end."""
+    if problem := check_password(password):
+        raise Invalid(NOT_CHANGED, {"password": problem})
+    password_hash = await asyncio.to_thread(_hasher.hash, password)
+    async with db.transaction() as conn:
+        row = await store.staff_by_id(conn, staff_id)
+        if row is None:
+            raise Invalid(NOT_CHANGED, {"staff": f"There is no staff member {staff_id}"})
+        await store.update_password(conn, staff_id, password_hash)
+        if staff_id != by.id:
+            await store.delete_sessions_of(conn, staff_id)
+        detail = {"name": row["name"]}
+        await audit(conn, by, AuditAction.staff_password, f"staff {staff_id}", detail=detail)
 
 
 async def all_staff(db: Database) -> list[Staff]:
@@ -202,8 +248,15 @@ async def log_in(
                     count, first = current["failures"] + 1, current["first_at"]
                 until = now + LOCK_FOR if count >= LOCK_AFTER else None
                 await store.set_failures(conn, key, count, first, until)
+            # Which account was tried, as typed (never the password): staff reading the log
+            # see a colleague's typo, or someone guessing at an address.
+            tried = email.strip()[:EMAIL_SHOWN]
             await audit(
-                conn, None, AuditAction.login_failed, "", detail={"account": row is not None}
+                conn,
+                None,
+                AuditAction.login_failed,
+                "",
+                detail={"account": row is not None, "email": tried},
             )
         else:
             for key in counters:
@@ -272,3 +325,133 @@ def _anonymous_actor(action: AuditAction) -> str:
 async def audit_entries(db: Database, before: int | None, limit: int = 100) -> list[dict[str, Any]]:
     async with db.read() as conn:
         return [dict(row) for row in await store.audit_page(conn, before, limit)]
+
+
+# The audit log in words ------------------------------------------------------------------------
+
+ACTION_WORDS: dict[str, str] = {
+    AuditAction.login: "Signed in",
+    AuditAction.login_failed: "Failed sign-in",
+    AuditAction.logout: "Signed out",
+    AuditAction.staff_add: "Added a staff member",
+    AuditAction.staff_remove: "Removed a staff member",
+    AuditAction.staff_role: "Changed a role",
+    AuditAction.staff_password: "Set a password",
+    AuditAction.rules_change: "Changed the moderation rules",
+    AuditAction.ban_add: "Banned",
+    AuditAction.ban_lift: "Lifted a ban",
+    AuditAction.comment_approve: "Approved a comment",
+    AuditAction.comment_reject: "Rejected a comment",
+    AuditAction.comment_ban: "Rejected a comment and banned its author",
+    AuditAction.comment_feature: "Featured a comment",
+    AuditAction.comment_unfeature: "Stopped featuring a comment",
+    AuditAction.comment_undo: "Undid an action on a comment",
+    AuditAction.story_comment_mode: "Changed a story's comments",
+}
+SAMPLE = 80
+
+
+def _sample(text: str | None) -> str:
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= SAMPLE else flat[: SAMPLE - 1].rstrip() + "…"
+
+
+async def describe_audit(db: Database, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each entry with ``what`` (the action in words), ``about`` (the person or comment it
+    concerns, with ``href`` where there is a page) and ``changes`` (lines of what changed)."""
+
+    def ids(kind: str) -> list[int]:
+        found = []
+        for entry in entries:
+            word, _, number = (entry["target"] or "").partition(" ")
+            if word == kind and number.isdigit():
+                found.append(int(number))
+        return found
+
+    async with db.read() as conn:
+        comments = await moderation_store.comment_labels(conn, ids("comment"))
+        bans = await moderation_store.bans_by_id(conn, ids("ban"))
+        staff_names = {row["id"]: row["name"] for row in await store.all_staff(conn)}
+        subjects: dict[tuple[str, str], Any] = {}
+        for entry in entries:
+            word, _, value = (entry["target"] or "").partition(" ")
+            hashed = None
+            if word in ("client", "email"):
+                hashed = (word, value)
+            elif word == "ban" and value.isdigit() and int(value) in bans:
+                ban = bans[int(value)]
+                hashed = (ban["kind"], ban["value"])
+            if hashed and hashed not in subjects:
+                subjects[hashed] = await moderation_store.latest_comment_by(
+                    conn, BanKind(hashed[0]), hashed[1]
+                )
+    described = []
+    for entry in entries:
+        detail = entry["detail"] or {}
+        word, _, value = (entry["target"] or "").partition(" ")
+        about: dict[str, Any] = {"text": entry["target"], "href": None}
+        changes: list[str] = []
+        if word == "comment" and value.isdigit():
+            row = comments.get(int(value))
+            if row is not None:
+                visible = row["status"] == CommentStatus.approved
+                about = {
+                    "text": f"comment #{row['number']} by {row['name'] or 'Anonymous'}: "
+                    f"“{_sample(row['body_md'])}”",
+                    "href": f"/comments/{row['id']}"
+                    if visible
+                    else f"/stories/{row['story_slug']}",
+                }
+            if "after" in detail and "before" in detail:
+                was, now = detail["before"].get("status"), detail["after"].get("status")
+                if was != now:
+                    changes.append(f"{was} → {now}")
+        elif word == "staff" and value.isdigit():
+            name = staff_names.get(int(value)) or detail.get("name") or f"staff member {value}"
+            about = {"text": name, "href": None}
+            if entry["action"] == AuditAction.staff_role:
+                changes.append(f"{detail.get('from')} → {detail.get('to')}")
+            elif entry["action"] == AuditAction.staff_add and detail.get("role"):
+                changes.append(f"as {detail['role']}")
+        elif word in ("ban", "client", "email"):
+            key: tuple[str, str] | None = None
+            if word == "ban" and value.isdigit() and int(value) in bans:
+                key = (bans[int(value)]["kind"], bans[int(value)]["value"])
+            elif word != "ban":
+                key = (word, value)
+            subject = subjects.get(key) if key else None
+            by = "address" if key and key[0] == BanKind.client else "e-mail"
+            if subject is not None:
+                about = {
+                    "text": f"{subject['name'] or 'Anonymous'} (by {by}), who last wrote "
+                    f"comment #{subject['number']}: “{_sample(subject['body_md'])}”",
+                    "href": f"/comments/{subject['id']}"
+                    if subject["status"] == CommentStatus.approved
+                    else None,
+                }
+            elif key:
+                about = {"text": f"an {by} with no comments", "href": None}
+        elif word == "story" and value.isdigit():
+            about = {"text": f"story {value}", "href": None}
+            if "mode" in detail:
+                hold = ", first comments held" if detail.get("first_comment_hold") else ""
+                changes.append(f"comments: {detail['mode']}{hold}")
+        if entry["action"] == AuditAction.rules_change:
+            changes = [str(line) for line in detail.get("changes") or []]
+        elif entry["action"] == AuditAction.login_failed:
+            tried = detail.get("email")
+            about = {"text": f"as “{tried}”" if tried else "", "href": None}
+            if "account" in detail:
+                changes.append("an existing account" if detail["account"] else "no such account")
+        elif entry["action"] == AuditAction.ban_add and "expires_at" in detail:
+            until = detail["expires_at"]
+            changes.append(f"until {until[:16].replace('T', ' ')} UTC" if until else "no expiry")
+        described.append(
+            entry
+            | {
+                "what": ACTION_WORDS.get(entry["action"], entry["action"]),
+                "about": about,
+                "changes": changes,
+            }
+        )
+    return described

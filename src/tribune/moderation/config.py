@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tribune.accounts.service import Staff, audit
-from tribune.moderation.rules import RuleConfig
+from tribune.moderation.rules import BY_NAME, RuleConfig
 from tribune.storage import moderation as store
 from tribune.storage.engine import Database
 from tribune.vocabulary import AuditAction
@@ -53,7 +53,45 @@ async def save_rule_config(db: Database, data: dict[str, Any], *, by: Staff) -> 
             by,
             AuditAction.rules_change,
             "moderation rules",
-            detail={"before": before, "after": after},
+            detail={"before": before, "after": after, "changes": changes(before, after)},
         )
     _cached.pop(db, None)
     return config
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "none"
+    return str(value)
+
+
+def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
+    """What a rules change changed, one line a setting, by the settings' labels
+    ("Comments a minute, per commenter 5 → 30"), kept in the audit entry."""
+    old = before or RuleConfig().model_dump(mode="json")
+    lines = []
+    for name, value in after.items():
+        was = old.get(name)
+        if was == value:
+            continue
+        field = RuleConfig.model_fields.get(name)
+        label = field.title if field and field.title else name.replace("_", " ").capitalize()
+        if name == "disabled":
+            off = [BY_NAME[r].title for r in value if r not in (was or []) and r in BY_NAME]
+            on = [BY_NAME[r].title for r in was or [] if r not in value and r in BY_NAME]
+            if off:
+                lines.append("Turned off: " + ", ".join(off))
+            if on:
+                lines.append("Turned on: " + ", ".join(on))
+        elif isinstance(value, list):
+            added = [str(v) for v in value if v not in (was or [])]
+            removed = [str(v) for v in was or [] if v not in value]
+            parts = ([f"added {', '.join(added)}"] if added else []) + (
+                [f"removed {', '.join(removed)}"] if removed else []
+            )
+            lines.append(f"{label}: {'; '.join(parts)}")
+        else:
+            lines.append(f"{label} {_shown(was)} → {_shown(value)}")
+    return lines

@@ -35,16 +35,29 @@ RULE_TITLES = {rule.name: rule.title for rule in rules.RULES}
 
 
 def _days(value: str | None, field: str = "ban_days") -> int | None:
+    """Days typed or chosen: None when empty (the default), bans.NO_EXPIRY for "never"."""
     if not value or not value.strip():
         return None
+    if value.strip() == "never":
+        return bans.NO_EXPIRY
     days = whole_number(value)
     if days is None:
-        errors = {field: "Days must be a whole number, or empty for no expiry"}
+        errors = {field: "Days must be a whole number, or no expiry"}
         raise Invalid(queue.NOT_TAKEN, errors)
     return days
 
 
 # The queue ------------------------------------------------------------------------------------
+
+DONE_WORDS = {
+    ModerationAction.approve: "Approved",
+    ModerationAction.reject: "Rejected",
+    ModerationAction.ban: "Rejected, and banned the author of,",
+    ModerationAction.feature: "Featured",
+    ModerationAction.unfeature: "No longer featured:",
+    ModerationAction.undo: "Undone: the last action on",
+}
+UNDO_IDS = 100  # comments the notice offers to undo (more: the audit log has them)
 
 
 def _notice(action: str | None, count: int) -> str | None:
@@ -52,7 +65,12 @@ def _notice(action: str | None, count: int) -> str | None:
     action and a count, so no link can make the staff page say anything else."""
     if action not in frozenset(ModerationAction):
         return None
-    return f"{action}: {count} comment{'s' if count != 1 else ''}"
+    return f"{DONE_WORDS[ModerationAction(action)]} {count} comment{'s' if count != 1 else ''}."
+
+
+def _ids(text: str | None) -> list[int]:
+    found = [whole_number(part) for part in (text or "").split(",")[:UNDO_IDS]]
+    return [number for number in found if number is not None and 1 <= number <= MAX_ID]
 
 
 @router.get("/admin/moderation")
@@ -66,6 +84,7 @@ async def queue_page(
     before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     done: Annotated[str | None, Query(max_length=20)] = None,
     count: Annotated[int, Query(ge=0, le=queue.ACT_MAX)] = 0,
+    undo: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> Response:
     if tab not in frozenset(QueueTab):
         raise ProblemError(422, "Tab must be one of: " + ", ".join(QueueTab))
@@ -93,8 +112,15 @@ async def queue_page(
             else None,
             "here": f"/admin/moderation?{urlencode(filters)}",
             "done": _notice(done, count),
+            "undo_ids": _ids(undo) if done != ModerationAction.undo else [],
+            "ban_choices": BAN_CHOICES,
+            "ban_default": bans.BAN_DAYS_DEFAULT,
         },
     )
+
+
+# The ban lengths offered (days; 0 is no expiry, which must be chosen).
+BAN_CHOICES = ((1, "1 day"), (7, "7 days"), (30, "30 days"), (365, "1 year"), (0, "No expiry"))
 
 
 @router.post("/admin/moderation")
@@ -105,9 +131,11 @@ async def queue_action(request: Request, db: Db, member: Moderator) -> Response:
     back = form.get("back", "/admin/moderation")
     if not back.startswith("/admin/moderation"):
         back = "/admin/moderation"
+    reason, days = form.get("reason", ""), _days(form.get("ban_days"))
     if one := form.get("one"):  # a button on one item: "ID:action"
         id_text, _, action = one.partition(":")
         ids = [number for number in [whole_number(id_text)] if number is not None]
+        reason, days = "", None  # the bulk bar's reason and days are for bulk actions
     else:
         action = form.get("action", "")
         ids = [
@@ -117,17 +145,35 @@ async def queue_action(request: Request, db: Db, member: Moderator) -> Response:
         ]
     if action == ModerationAction.ban and not member.can(Permission.ban):
         raise ProblemError(403, f"A {member.role} may not ban")
+    if action == ModerationAction.ban and form.get("confirmed") != "yes":
+        return await _confirm_ban(request, db, ids, back, reason, days)
     done = await queue.act(
-        db,
-        ids,
-        action,
-        by=member,
-        events=events_of(request),
-        reason=form.get("reason", ""),
-        ban_days=_days(form.get("ban_days")),
+        db, ids, action, by=member, events=events_of(request), reason=reason, ban_days=days
     )
     joiner = "&" if "?" in back else "?"
-    return RedirectResponse(f"{back}{joiner}{urlencode({'done': action, 'count': len(done)})}", 303)
+    answer = {"done": action, "count": len(done)}
+    if action != ModerationAction.undo:
+        answer["undo"] = ",".join(str(d["id"]) for d in done[:UNDO_IDS])
+    return RedirectResponse(f"{back}{joiner}{urlencode(answer)}", 303)
+
+
+async def _confirm_ban(
+    request: Request, db: Db, ids: list[int], back: str, reason: str, days: int | None
+) -> Response:
+    """Before a ban: whose comments, and who else posted from each address it bars."""
+    found = await queue.ban_preview(db, ids)
+    return staff_page(
+        request,
+        "ban_confirm.html",
+        {
+            "found": found,
+            "back": back,
+            "reason": reason,
+            "days": bans.BAN_DAYS_DEFAULT if days is None else days,
+            "ban_choices": BAN_CHOICES,
+        },
+        status_code=422 if any(not item["bannable"] for item in found) else 200,
+    )
 
 
 @api.post(
@@ -173,18 +219,36 @@ BAN_FIELDS = ("kind", "value", "reason", "days", CSRF_FIELD)
 
 
 @router.get("/admin/bans")
-async def bans_page(request: Request, db: Db, member: Banner) -> Response:
-    return await _bans(request, db, {}, {})
+async def bans_page(
+    request: Request,
+    db: Db,
+    member: Banner,
+    done: Annotated[str | None, Query(max_length=10)] = None,
+) -> Response:
+    notice = {"added": "The ban was added.", "lifted": "The ban was lifted."}.get(done or "")
+    return await _bans(request, db, {}, {}, notice=notice)
 
 
 async def _bans(
-    request: Request, db: Db, form: dict[str, str], errors: dict[str, str], status_code: int = 200
+    request: Request,
+    db: Db,
+    form: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+    notice: str | None = None,
 ) -> Response:
     found = await bans.bans_in_force(db)
     return staff_page(
         request,
         "bans.html",
-        {"bans": found, "form": form, "errors": errors},
+        {
+            "bans": found,
+            "form": form,
+            "errors": errors,
+            "notice": notice,
+            "ban_choices": BAN_CHOICES,
+            "ban_default": bans.BAN_DAYS_DEFAULT,
+        },
         status_code=status_code,
     )
 
@@ -204,7 +268,7 @@ async def add_ban(request: Request, db: Db, member: Banner) -> Response:
         )
     except Invalid as exc:
         return await _bans(request, db, form, exc.errors, status_code=422)
-    return RedirectResponse("/admin/bans", 303)
+    return RedirectResponse("/admin/bans?done=added", 303)
 
 
 @router.post("/admin/bans/{ban_id}/lift")
@@ -214,7 +278,7 @@ async def lift_ban(request: Request, db: Db, member: Banner, ban_id: Id) -> Resp
         await bans.lift_ban(db, ban_id, by=member)
     except NotFound as exc:
         return await _bans(request, db, {}, {"ban": exc.detail}, status_code=404)
-    return RedirectResponse("/admin/bans", 303)
+    return RedirectResponse("/admin/bans?done=lifted", 303)
 
 
 # Rule settings --------------------------------------------------------------------------------
@@ -247,6 +311,31 @@ def _rules(
     )
 
 
+def _rule_problem(error: Any) -> str:
+    """A rule setting's validation error in people's words, naming the field by its label."""
+    name = str(error["loc"][0])
+    field = rules.RuleConfig.model_fields.get(name)
+    label = field.title if field and field.title else name.replace("_", " ").capitalize()
+    kind, context = error["type"], error.get("ctx") or {}
+    if kind == "int_parsing":
+        return f"{label}: please enter a whole number, such as 5"
+    if kind == "float_parsing":
+        return f"{label}: please enter a number, such as 0.7"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        limit = next(iter(context.values()), "")
+        phrase = {
+            "greater_than_equal": f"{limit} or more",
+            "greater_than": f"more than {limit}",
+            "less_than_equal": f"{limit} or less",
+            "less_than": f"less than {limit}",
+        }[kind]
+        return f"{label}: must be {phrase}"
+    if kind == "value_error":
+        message = str(context.get("error", error["msg"]))
+        return f"{label}: {message[:1].upper()}{message[1:]}"
+    return f"{label}: {error['msg']}"
+
+
 @router.post("/admin/rules")
 async def save_rules(request: Request, db: Db, member: RuleKeeper) -> Response:
     pairs = await read_form_pairs(request, max_fields=100)
@@ -266,10 +355,7 @@ async def save_rules(request: Request, db: Db, member: RuleKeeper) -> Response:
     try:
         await config.save_rule_config(db, data, by=member)
     except ValidationError as exc:
-        errors = {
-            str(e["loc"][0]): f"{str(e['loc'][0]).replace('_', ' ').capitalize()}: {e['msg']}"
-            for e in exc.errors()
-        }
+        errors = {str(e["loc"][0]): _rule_problem(e) for e in exc.errors()}
         shown = data | {
             k: "\n".join(v) for k, v in data.items() if k in LIST_FIELDS and k != "disabled"
         }

@@ -348,58 +348,82 @@ class RuleConfig(BaseModel):
     model_config = ConfigDict(validate_assignment=True)
 
     banned_words: list[str] = Field(
+        title="Banned words (reject)",
         default_factory=lambda: list(DEFAULT_BANNED_WORDS),
         description="Words or phrases that get a comment rejected. Whole words only, ignoring "
         "case, accents, look-alike characters (sp@m) and spaced-out letters (s p a m); list "
         "plurals and other forms separately.",
     )
     suspect_words: list[str] = Field(
+        title="Suspect words (hold)",
         default_factory=lambda: list(DEFAULT_SUSPECT_WORDS),
         description="Words or phrases that hold a comment for a moderator, matched like the "
         "banned words.",
     )
     links_max: int = Field(
-        2, ge=0, description="Comments with more links than this are held for a moderator."
+        2,
+        title="Links allowed in a comment",
+        ge=0,
+        description="Comments with more links than this are held for a moderator.",
     )
     blocked_domains: list[str] = Field(
+        title="Blocked domains (reject)",
         default_factory=list,
         description="Comments linking to these domains or their subdomains (in the text or the "
         "website field) are rejected. Enter bare domains such as example.com.",
     )
     duplicate_minutes: int = Field(
         60,
+        title="Minutes a repeated comment is looked for",
         ge=0,
         description="A comment whose text was already posted this many minutes back is held.",
     )
     shouting_ratio: float = Field(
         0.7,
+        title="Share of capitals that counts as shouting",
         gt=0,
         le=1,
         description="Comments whose share of capital letters is above this (0.7 is 70%) are held.",
     )
     shouting_min_letters: int = Field(
-        20, ge=0, description="Comments with fewer letters than this are never counted as shouting."
+        20,
+        title="Letters before shouting is counted",
+        ge=0,
+        description="Comments with fewer letters than this are never counted as shouting.",
     )
     first_comment_hold: bool = Field(
-        False, description="Hold the first comment of every new commenter, on every story."
+        False,
+        title="Hold first comments",
+        description="Hold the first comment of every new commenter, on every story.",
     )
     reports_to_hide: int = Field(
-        3, ge=0, description="Reader reports after which a comment is hidden until reviewed."
+        3,
+        title="Reports that hide a comment",
+        ge=0,
+        description="Reader reports after which a comment is hidden until reviewed.",
     )
-    rate_per_minute: int = Field(5, ge=0, description="Comments one reader may post per minute.")
+    rate_per_minute: int = Field(
+        5,
+        title="Comments a minute, per commenter",
+        ge=0,
+        description="Comments one reader may post per minute.",
+    )
     surge_story_per_minute: int = Field(
         60,
+        title="Surge ceiling on one story (comments a minute)",
         ge=0,
         description="Above this many new comments in a minute on one story, new ones are held "
         "for a moderator, whoever sends them (0: no ceiling).",
     )
     surge_site_per_minute: int = Field(
         300,
+        title="Surge ceiling site-wide (comments a minute)",
         ge=0,
         description="Above this many new comments in a minute on the whole site, new ones are "
         "held for a moderator (0: no ceiling).",
     )
     disabled: list[str] = Field(
+        title="Rules turned off",
         default_factory=list,
         description="Rules turned off: " + ", ".join(BY_NAME) + ".",
     )

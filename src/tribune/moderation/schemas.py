@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from tribune.fields import REASON_MAX
-from tribune.moderation.bans import BAN_DAYS_MAX
+from tribune.moderation.bans import BAN_DAYS_DEFAULT, BAN_DAYS_MAX
 from tribune.moderation.queue import ACT_MAX
 from tribune.vocabulary import CommentStatus, ModerationAction
 from tribune.web.deps import MAX_ID
@@ -33,10 +33,13 @@ class ModerationIn(BaseModel):
         description=f"Kept with the action: at most {REASON_MAX:,} characters once trimmed, "
         "without control characters but tab and newline.",
     )
-    ban_days: Annotated[int, Field(ge=1, le=BAN_DAYS_MAX)] | None = Field(
+    ban_days: Annotated[int, Field(ge=0, le=BAN_DAYS_MAX)] | None = Field(
         None,
-        description="For `ban`: how long the ban lasts (a JSON integer without a fraction); "
-        "none: no expiry.",
+        description="For `ban`: how many days the ban on the author's address lasts (a JSON "
+        f"integer without a fraction); absent: {BAN_DAYS_DEFAULT}; 0: no expiry. `undo` puts "
+        "back what the caller's last action on each comment changed (within minutes, if "
+        "nothing changed it since): its status, featured mark, the reports an approval "
+        "dismissed and the bans it made.",
     )
 
 

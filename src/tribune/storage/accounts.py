@@ -40,6 +40,17 @@ async def count_admins(conn: Conn) -> int:
     return int((await conn.execute(query)).scalar_one())
 
 
+async def admin_ids_for_update(conn: Conn) -> list[int]:
+    """The admins' ids, locked until the transaction ends (PostgreSQL): two admins demoting
+    each other at once cannot leave the site with none."""
+    query = select(staff.c.id).where(staff.c.role == Role.admin).with_for_update()
+    return [int(i) for i in (await conn.execute(query.order_by(staff.c.id))).scalars()]
+
+
+async def update_role(conn: Conn, staff_id: int, role: Role) -> None:
+    await conn.execute(update(staff).where(staff.c.id == staff_id).values(role=role))
+
+
 async def delete_staff(conn: Conn, staff_id: int) -> None:
     await conn.execute(delete(staff).where(staff.c.id == staff_id))
 
@@ -109,6 +120,28 @@ async def clear_failures(conn: Conn, key: str) -> None:
 
 async def insert_audit(conn: Conn, values: dict[str, Any]) -> None:
     await conn.execute(insert(audit_log).values(**values))
+
+
+async def audit_of_action(conn: Conn, action: str, limit: int) -> Sequence[RowMapping]:
+    """The newest ``limit`` audit entries of one action."""
+    query = (
+        select(audit_log.c.target, audit_log.c.detail)
+        .where(audit_log.c.action == action)
+        .order_by(audit_log.c.id.desc())
+        .limit(limit)
+    )
+    return (await conn.execute(query)).mappings().all()
+
+
+async def last_audit_of(conn: Conn, target: str, actions: Sequence[str]) -> RowMapping | None:
+    """The newest audit entry of one of ``actions`` on ``target``."""
+    query = (
+        select(audit_log)
+        .where(audit_log.c.target == target, audit_log.c.action.in_(list(actions)))
+        .order_by(audit_log.c.id.desc())
+        .limit(1)
+    )
+    return (await conn.execute(query)).mappings().first()
 
 
 async def audit_page(conn: Conn, before: int | None, limit: int) -> Sequence[RowMapping]:

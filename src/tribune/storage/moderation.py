@@ -7,7 +7,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, cast, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    cast,
+    delete,
+    distinct,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import aliased
@@ -196,6 +209,7 @@ MODERATION_COLUMNS = [
     comments.c.featured,
     comments.c.report_count,
     comments.c.moderated_at,
+    comments.c.moderated_by,
     comments.c.moderation_note,
     comments.c.previous_body_md,
 ]
@@ -218,9 +232,11 @@ async def queue_page(
     rule: str | None,
     before: int | None,
     limit: int,
+    oldest_first: bool = False,
 ) -> Sequence[RowMapping]:
     """Comments in any of ``statuses`` (and with reports, when ``reported``), newest first
-    by id, before a keyset cursor; each with its story and the comment it answers."""
+    by id before a keyset cursor, or oldest first after it; each with its story and the
+    comment it answers."""
     parent = aliased(comments)
     query = (
         select(
@@ -241,9 +257,126 @@ async def queue_page(
     if rule:
         query = query.where(_names_rule(conn, rule))
     if before is not None:
-        query = query.where(comments.c.id < before)
-    query = query.order_by(comments.c.id.desc()).limit(limit)
-    return (await conn.execute(query)).mappings().all()
+        query = query.where(comments.c.id > before if oldest_first else comments.c.id < before)
+    order = comments.c.id.asc() if oldest_first else comments.c.id.desc()
+    return (await conn.execute(query.order_by(order).limit(limit))).mappings().all()
+
+
+def _commenter() -> Any:
+    """Who a comment's author is, as far as the queue can tell apart people on one address:
+    their e-mail hash, or else the name they typed."""
+    return func.coalesce(comments.c.email_hash, literal("name:") + func.lower(comments.c.name))
+
+
+async def commenters_at(conn: Conn, client_hashes: Sequence[str]) -> dict[str, int]:
+    """How many different commenters (names or e-mail hashes) posted from each address."""
+    if not client_hashes:
+        return {}
+    query = (
+        select(comments.c.client_hash, func.count(distinct(_commenter())))
+        .where(comments.c.client_hash.in_(sorted(set(client_hashes))))
+        .group_by(comments.c.client_hash)
+    )
+    return {str(h): int(n) for h, n in (await conn.execute(query)).all()}
+
+
+async def earlier_twins(conn: Conn, ids: Sequence[int]) -> dict[int, RowMapping]:
+    """For each comment, the first earlier comment with the same text fingerprint (what a
+    duplicate hold copies), with its story."""
+    if not ids:
+        return {}
+    later = aliased(comments)
+    first = (
+        select(func.min(comments.c.id))
+        .where(comments.c.fingerprint == later.c.fingerprint, comments.c.id < later.c.id)
+        .scalar_subquery()
+    )
+    twin = aliased(comments)
+    query = (
+        select(
+            later.c.id.label("of"),
+            twin.c.id,
+            twin.c.number,
+            twin.c.name,
+            twin.c.status,
+            stories.c.slug.label("story_slug"),
+        )
+        .select_from(later)
+        .join(twin, twin.c.id == first)
+        .join(stories, stories.c.id == twin.c.story_id)
+        .where(later.c.id.in_(list(ids)), later.c.fingerprint.is_not(None))
+    )
+    return {row["of"]: row for row in (await conn.execute(query)).mappings()}
+
+
+async def latest_comment_by(conn: Conn, kind: BanKind, value: str) -> RowMapping | None:
+    """The newest comment whose author hash of that kind is value, with its story."""
+    column = comments.c.email_hash if kind == BanKind.email else comments.c.client_hash
+    query = (
+        select(
+            comments.c.id,
+            comments.c.number,
+            comments.c.name,
+            comments.c.body_md,
+            comments.c.status,
+            stories.c.slug.label("story_slug"),
+            stories.c.title.label("story_title"),
+        )
+        .join(stories, stories.c.id == comments.c.story_id)
+        .where(column == value)
+        .order_by(comments.c.id.desc())
+        .limit(1)
+    )
+    return (await conn.execute(query)).mappings().first()
+
+
+async def comment_labels(conn: Conn, ids: Sequence[int]) -> dict[int, RowMapping]:
+    """Who wrote each comment and where (the audit log, a ban's confirmation)."""
+    if not ids:
+        return {}
+    query = (
+        select(
+            comments.c.id,
+            comments.c.number,
+            comments.c.name,
+            comments.c.body_md,
+            comments.c.status,
+            comments.c.client_hash,
+            stories.c.slug.label("story_slug"),
+            stories.c.title.label("story_title"),
+        )
+        .join(stories, stories.c.id == comments.c.story_id)
+        .where(comments.c.id.in_(sorted(set(ids))))
+    )
+    return {row["id"]: row for row in (await conn.execute(query)).mappings()}
+
+
+async def bans_by_id(conn: Conn, ids: Sequence[int]) -> dict[int, RowMapping]:
+    if not ids:
+        return {}
+    query = select(bans).where(bans.c.id.in_(sorted(set(ids))))
+    return {row["id"]: row for row in (await conn.execute(query)).mappings()}
+
+
+async def report_rows(conn: Conn, comment_id: int) -> list[dict[str, Any]]:
+    """A comment's reports, every column, to put back when an approval is undone."""
+    query = select(reports).where(reports.c.comment_id == comment_id).order_by(reports.c.id)
+    return [dict(row) for row in (await conn.execute(query)).mappings()]
+
+
+async def restore_reports(conn: Conn, comment_id: int, rows: Sequence[dict[str, Any]]) -> None:
+    """Put back reports saved by report_rows (times may come back as ISO text, from JSON)."""
+    times = {c.name for c in reports.c if isinstance(c.type, UTCDateTime)}
+    for row in rows:
+        values = {
+            k: datetime.fromisoformat(v) if k in times and isinstance(v, str) else v
+            for k, v in row.items()
+            if k != "id" and k in reports.c
+        }
+        await conn.execute(insert(reports).values(**values))
+    await conn.execute(
+        update(comments).where(comments.c.id == comment_id).values(report_count=len(rows))
+    )
 
 
 async def waiting_counts(conn: Conn) -> tuple[int, int]:
