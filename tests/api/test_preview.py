@@ -33,7 +33,7 @@ async def test_preview_is_the_sanitized_html_a_comment_would_get(
     exactly(schemas.PreviewOut, answer.json())
     html = answer.json()["html"]
     assert "<strong>bold</strong>" in html
-    assert "<script" not in html and "<img" not in html and "href=\"javascript" not in html
+    assert "<script" not in html and "<img" not in html and 'href="javascript' not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown as text, as the page does
     # The very HTML posting stores.
     posted = await client.post(

@@ -15,9 +15,7 @@ CONTROL = (
     "Your comment contains a hidden control character (pasted text often brings one). "
     "Please remove it."
 )
-FULL_ADDRESS = (
-    "Please give the website's full address, starting with https:// (for example https://example.org)."
-)
+FULL_ADDRESS = "Please give the website's full address, starting with https:// (for example https://example.org)."
 
 
 @pytest.mark.parametrize(
@@ -53,10 +51,12 @@ FULL_ADDRESS = (
         ),
         (
             {"name": "Ana", "body": "x" * 10_001},
-            {"body": (
-                "Your comment is 10,001 characters long, and the limit is 10,000. "
-                "Please shorten it."
-            )},
+            {
+                "body": (
+                    "Your comment is 10,001 characters long, and the limit is 10,000. "
+                    "Please shorten it."
+                )
+            },
         ),
         (
             {"name": "Ana", "body": "bell\x07"},
@@ -68,11 +68,17 @@ FULL_ADDRESS = (
         ),
         (
             {**OK, "email": "not-an-email"},
-            {"email": "This e-mail address does not look right. An email address must have an @-sign."},
+            {
+                "email": "This e-mail address does not look right. "
+                "An email address must have an @-sign."
+            },
         ),
         (
             {**OK, "email": "a@" + "b" * 250 + ".com"},
-            {"email": "This e-mail address is longer than 254 characters. Please check that it is right."},
+            {
+                "email": "This e-mail address is longer than 254 characters. "
+                "Please check that it is right."
+            },
         ),
         (
             {**OK, "website": "javascript:alert(1)"},
@@ -90,10 +96,16 @@ FULL_ADDRESS = (
             {**OK, "website": "https://x.org/a b"},
             {"website": "A web address cannot contain spaces. Please check it."},
         ),
-        ({**OK, "website": "https://x.org:99999/"}, {"website": "This does not look like a web address. Please check it."}),
+        (
+            {**OK, "website": "https://x.org:99999/"},
+            {"website": "This does not look like a web address. Please check it."},
+        ),
         (
             {**OK, "website": "https://example.org/" + "a" * 2000},
-            {"website": "This web address is longer than 2,000 characters. Please give a shorter one."},
+            {
+                "website": "This web address is longer than 2,000 characters. "
+                "Please give a shorter one."
+            },
         ),
         ({"name": 5, "body": ["x"]}, {"name": "Name must be text", "body": "Body must be text"}),
     ],

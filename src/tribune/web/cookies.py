@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+
 from starlette.requests import Request
 from starlette.responses import Response
 
