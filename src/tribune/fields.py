@@ -56,39 +56,61 @@ def check_note(value: str, field: str, limit: int = REASON_MAX) -> str | None:
 
 def check_name(value: str) -> str | None:
     if any(is_control(c) for c in value):
-        return "Name must not contain control characters or line breaks"
+        return "Please write the name on one line, without hidden control characters."
     if not INVISIBLE.isdisjoint(value):
-        return "Name must not contain invisible or direction-changing characters"
+        return (
+            "The name contains invisible characters, or ones that turn the text around. "
+            "Please type it again without them."
+        )
     name = value.strip()
     if not name:
         return EMPTY_NAME
     if len(name) > NAME_MAX:
-        return f"Name must be at most {NAME_MAX} characters (it has {len(name):,})"
+        return (
+            f"The name is {len(name):,} characters long. "
+            f"Please keep it to {NAME_MAX} characters or fewer."
+        )
     return None
+
+
+def _sentence(text: str) -> str:
+    """A library's message as a sentence of ours: capitalized, with its full stop."""
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def check_email(value: str) -> str | None:
     email = value.strip()
     if len(email) > EMAIL_MAX:
-        return f"Email must be at most {EMAIL_MAX} characters"
+        return (
+            f"This e-mail address is longer than {EMAIL_MAX} characters. "
+            "Please check that it is right."
+        )
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError as exc:
-        return f"Email address is not valid: {exc}"
+        return f"This e-mail address does not look right. {_sentence(str(exc))}"
     return None
 
 
 def check_website(value: str) -> str | None:
     website = value.strip()
     if len(website) > WEBSITE_MAX:
-        return f"Website must be at most {WEBSITE_MAX:,} characters"
+        return (
+            f"This web address is longer than {WEBSITE_MAX:,} characters. "
+            "Please give a shorter one."
+        )
     if any(is_control(c) or c.isspace() for c in website):
-        return "Website must be an http:// or https:// address without spaces"
+        return "A web address cannot contain spaces. Please check it."
     try:
         parts = urlsplit(website)
         parts.port  # noqa: B018  (raises ValueError for a malformed port)
     except ValueError:
-        return "Website is not a valid address"
+        return "This does not look like a web address. Please check it."
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return "Website must be an http:// or https:// address"
+        return (
+            "Please give the website's full address, starting with https:// "
+            "(for example https://example.org)."
+        )
     return None

@@ -93,7 +93,9 @@ async def test_form_has_the_four_fields(client: httpx.AsyncClient, story: dict[s
         "f-name": "Name (required)",
         "f-email": "Email (optional)",
         "f-website": "Website (optional)",
+        "f-remember": "Remember me on this site",  # issue 12: the reader's choice, off at first
     }
+    assert form.find(".//input[@id='f-remember']").get("checked") is None
     assert "Never shown to anyone." in text_of(form)
 
 

@@ -9,6 +9,13 @@ import pytest
 from tribune.comments.validation import EMPTY_BODY, EMPTY_NAME, validate_comment
 
 OK = {"name": "Ana", "body": "Fair point."}
+# Messages a reader sees on the form: sentences that say what to do (issue 12).
+ONE_LINE = "Please write the name on one line, without hidden control characters."
+CONTROL = (
+    "Your comment contains a hidden control character (pasted text often brings one). "
+    "Please remove it."
+)
+FULL_ADDRESS = "Please give the website's full address, starting with https:// (for example https://example.org)."
 
 
 @pytest.mark.parametrize(
@@ -20,68 +27,85 @@ OK = {"name": "Ana", "body": "Fair point."}
         ({"name": "   ", "body": " \n\t "}, {"name": EMPTY_NAME, "body": EMPTY_BODY}),
         (
             {"name": "a" * 101, "body": "x"},
-            {"name": "Name must be at most 100 characters (it has 101)"},
+            {"name": "The name is 101 characters long. Please keep it to 100 characters or fewer."},
         ),
         (
             {"name": "Ana\nBob", "body": "x"},
-            {"name": "Name must not contain control characters or line breaks"},
+            {"name": ONE_LINE},
         ),
         (
             {"name": "Ana\x00", "body": "x"},
-            {"name": "Name must not contain control characters or line breaks"},
+            {"name": ONE_LINE},
         ),
         (
             {"name": "Ana\x1b[31m", "body": "x"},
-            {"name": "Name must not contain control characters or line breaks"},
+            {"name": ONE_LINE},
         ),
         (
             {"name": "Ana\u0085", "body": "x"},
-            {"name": "Name must not contain control characters or line breaks"},
+            {"name": ONE_LINE},
         ),
         (
             {"name": "Ana\u2028", "body": "x"},
-            {"name": "Name must not contain control characters or line breaks"},
+            {"name": ONE_LINE},
         ),
         (
             {"name": "Ana", "body": "x" * 10_001},
-            {"body": "Comment must be at most 10,000 characters (it has 10,001)"},
+            {
+                "body": (
+                    "Your comment is 10,001 characters long, and the limit is 10,000. "
+                    "Please shorten it."
+                )
+            },
         ),
         (
             {"name": "Ana", "body": "bell\x07"},
-            {"body": "Comment must not contain control characters"},
+            {"body": CONTROL},
         ),
         (
             {"name": "Ana", "body": "nul\x00"},
-            {"body": "Comment must not contain control characters"},
+            {"body": CONTROL},
         ),
         (
             {**OK, "email": "not-an-email"},
-            {"email": "Email address is not valid: An email address must have an @-sign."},
+            {
+                "email": "This e-mail address does not look right. "
+                "An email address must have an @-sign."
+            },
         ),
         (
             {**OK, "email": "a@" + "b" * 250 + ".com"},
-            {"email": "Email must be at most 254 characters"},
+            {
+                "email": "This e-mail address is longer than 254 characters. "
+                "Please check that it is right."
+            },
         ),
         (
             {**OK, "website": "javascript:alert(1)"},
-            {"website": "Website must be an http:// or https:// address"},
+            {"website": FULL_ADDRESS},
         ),
         (
             {**OK, "website": "ftp://example.org"},
-            {"website": "Website must be an http:// or https:// address"},
+            {"website": FULL_ADDRESS},
         ),
         (
             {**OK, "website": "http://"},
-            {"website": "Website must be an http:// or https:// address"},
+            {"website": FULL_ADDRESS},
         ),
         (
             {**OK, "website": "https://x.org/a b"},
-            {"website": "Website must be an http:// or https:// address without spaces"},
+            {"website": "A web address cannot contain spaces. Please check it."},
         ),
-        ({**OK, "website": "https://x.org:99999/"}, {"website": "Website is not a valid address"}),
+        (
+            {**OK, "website": "https://x.org:99999/"},
+            {"website": "This does not look like a web address. Please check it."},
+        ),
         (
             {**OK, "website": "https://example.org/" + "a" * 2000},
-            {"website": "Website must be at most 2,000 characters"},
+            {
+                "website": "This web address is longer than 2,000 characters. "
+                "Please give a shorter one."
+            },
         ),
         ({"name": 5, "body": ["x"]}, {"name": "Name must be text", "body": "Body must be text"}),
     ],

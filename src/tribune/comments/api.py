@@ -38,10 +38,12 @@ from tribune.web.deps import (
     limiter_of,
     with_voter,
 )
+from tribune.web.errors import ProblemError
 from tribune.web.fastlane import GZIP_MIN, Answer, Lane, Params
 from tribune.web.forms import read_json
 from tribune.web.openapi import EDIT_TOKEN, END, UNAVAILABLE, json_body, problems
 from tribune.web.responses import Json
+from tribune.web.security import same_origin
 
 router = APIRouter(prefix="/api/v1", tags=["comments"])
 
@@ -245,6 +247,27 @@ async def delete_comment(
         events=events_of(request),
     )
     return Response(status_code=204)
+
+
+# Previews -----------------------------------------------------------------------------------
+
+
+@router.post(
+    "/preview",
+    operation_id="preview_comment",
+    response_model=schemas.PreviewOut,
+    responses=problems(400, 403, 413, 415, 422, 429),
+    openapi_extra=json_body(schemas.PreviewIn),
+)
+async def preview_comment(request: Request, reader: CurrentReader) -> Response:
+    """The comment form's Preview: a body rendered as it would be published (Markdown to
+    sanitized HTML), stored nowhere. Only from this site's pages (a browser's `Origin` must
+    be this site's); at most 120 previews a minute per reader."""
+    if not same_origin(request):
+        raise ProblemError(403, "Previews are made only for this site's own pages")
+    data = await read_json(request)
+    html = await service.preview(data.get("body"), reader=reader, limiter=limiter_of(request))
+    return Json({"html": html})
 
 
 # Votes and reports ----------------------------------------------------------------------------

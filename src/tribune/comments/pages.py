@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from markupsafe import escape
+from markupsafe import Markup, escape
 from starlette.responses import RedirectResponse, Response
 
 from tribune import public
@@ -24,7 +24,13 @@ from tribune.ratelimit import RateLimited
 from tribune.readers import Reader
 from tribune.stories import service as stories
 from tribune.vocabulary import CommentStatus, Sort
-from tribune.web.cookies import own_tokens, remember_own
+from tribune.web.cookies import (
+    commenter_of,
+    forget_commenter,
+    own_tokens,
+    remember_commenter,
+    remember_own,
+)
 from tribune.web.deps import (
     MAX_ID,
     AppKeys,
@@ -68,12 +74,13 @@ async def discussion_page(
     reply_to: int | None = None,
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
+    preview: str | None = None,
     status_code: int = 200,
     template: str = "story.html",
 ) -> Response:
     """The story with a page of its discussion and the comment form (with the reader's
-    input and the errors, when a post was refused); or, with ``_thread_page.html``, the
-    page of comments alone."""
+    input and the errors, when a post was refused, or the preview they asked for); or, with
+    ``_thread_page.html``, the page of comments alone."""
     settings = settings_of(request)
     query = threads.ThreadQuery.parse(sort, after)
     form = form or {}
@@ -83,6 +90,7 @@ async def discussion_page(
     # A reader who has voted or posted sees their own state; everyone else shares one rendering
     # of the thread per version, with only their CSRF token filled in.
     shared = template == "story.html" and not (form or errors or reply_to or own or reader.voter_id)
+    composer = _composer(request, form, preview)
     fragments: VersionedLRU[tuple[object, ...], str] = request.app.state.fragment_cache
     key = (story["id"], query.sort, query.cursor, settings.thread_depth)
     meta = await threads.version(db, story["id"]) if shared else None
@@ -91,11 +99,11 @@ async def discussion_page(
             "story": story,
             "thread": {"total": meta[1]},
             "thread_html": cached.replace(CSRF_SLOT, escape(token)),
-            "form": {},
             "errors": {},
             "replying": None,
+            **composer,
         }
-        return render_form(request, template, context, status_code=status_code)
+        return _private(composer, render_form(request, template, context, status_code=status_code))
     thread = await threads.thread_page(db, story, query, max_depth=settings.thread_depth)
     thread_html = None
     if meta is not None:
@@ -112,7 +120,7 @@ async def discussion_page(
         )
         fragments.put(key, meta[0], rendered)
         thread_html = rendered.replace(CSRF_SLOT, escape(token))
-    return render_form(
+    response = render_form(
         request,
         template,
         {
@@ -121,7 +129,7 @@ async def discussion_page(
             "sort": query.sort,
             "sorts": SORT_LABELS,
             "after": query.cursor,
-            "form": form,
+            **composer,
             "errors": errors or {},
             "replying": await _replying(db, story, form.get("parent_id"), reply_to),
             "my_votes": {} if shared else await _my_votes(db, thread, reader),
@@ -131,6 +139,24 @@ async def discussion_page(
         },
         status_code=status_code,
     )
+    return _private(composer, response)
+
+
+def _composer(request: Request, form: dict[str, str], preview: str | None) -> dict[str, Any]:
+    """What the comment form shows: what the reader sent, or what they asked this browser
+    to remember (never part of the shared thread rendering, which holds no form)."""
+    if form:
+        return {"form": form, "remember": bool(form.get("remember")), "preview": preview}
+    remembered = commenter_of(request)
+    return {"form": remembered or {}, "remember": remembered is not None, "preview": None}
+
+
+def _private(composer: dict[str, Any], response: Response) -> Response:
+    """A page filled with what a reader asked to be remembered is theirs alone: no shared
+    cache may keep it."""
+    if composer["remember"]:
+        response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 Listing = threads.ThreadPage | replies.RepliesPage  # what a page shows
@@ -161,7 +187,22 @@ async def _replying(
     if parent is None or not 0 < parent <= MAX_ID:
         return None
     replying = await threads.comment(db, parent)
-    return replying if replying is not None and replying["story_slug"] == story["slug"] else None
+    if replying is None or replying["story_slug"] != story["slug"]:
+        return None
+    return replying | {"excerpt": excerpt(replying["body_html"])}
+
+
+EXCERPT_MAX = 280  # characters of the answered comment quoted above a reply
+
+
+def excerpt(body_html: str, limit: int = EXCERPT_MAX) -> str:
+    """A comment's text without its markup, cut at a word near ``limit`` characters."""
+    # Only read: the sanitized body's text comes out as a plain str, escaped where shown.
+    text = " ".join(Markup(body_html).striptags().split())  # noqa: S704
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" .,;:") + "…"
 
 
 @router.get("/stories/{slug}")
@@ -237,9 +278,30 @@ async def post_comment_form(
     reader: CurrentReader,
 ) -> Response:
     """The comment form: redirect to the new comment, or show the page again with every
-    field as typed and a message beside each wrong one."""
+    field as typed and a message beside each wrong one, or with the preview the reader
+    asked for (nothing stored). Ticked, "Remember me" keeps the name, e-mail and website
+    for the next comment once one is posted; unticked, it forgets them."""
     story = await _story(db, slug)
-    form = await read_form(request, FORM_FIELDS)
+    form = await read_form(request, COMPOSER_FIELDS)
+    response = await _post_or_preview(request, db, keys, story, form, reader)
+    if not form.get("remember"):
+        forget_commenter(request, response)
+    elif response.status_code == 303:
+        remember_commenter(request, response, form)
+    return response
+
+
+COMPOSER_FIELDS = (*FORM_FIELDS, "preview", "remember")
+
+
+async def _post_or_preview(
+    request: Request,
+    db: Db,
+    keys: AppKeys,
+    story: dict[str, Any],
+    form: dict[str, str],
+    reader: Reader,
+) -> Response:
 
     async def again(errors: dict[str, str], status_code: int) -> Response:
         return await discussion_page(
@@ -248,6 +310,12 @@ async def post_comment_form(
 
     if not csrf_ok(request, form.get(CSRF_FIELD)):
         return await again({"form": FORM_EXPIRED}, 403)
+    if form.get("preview"):
+        try:
+            html = service.render_preview(form.get("body", ""))
+        except Invalid as exc:
+            return await again(exc.errors, 422)
+        return await discussion_page(request, db, story, form=form, preview=html)
     try:
         comment = await service.post_comment(
             db,

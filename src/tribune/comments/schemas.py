@@ -160,6 +160,23 @@ class CommentEdit(BaseModel):
     body: Body
 
 
+class PreviewIn(BaseModel):
+    model_config = REQUEST
+    body: str = Field(
+        max_length=BODY_MAX,
+        pattern=f"{BLANK}|{BODY_PATTERN}",
+        description=f"Markdown as the comment form has it: up to {BODY_MAX:,} characters once "
+        "trimmed, without control characters but tab and line breaks; may be empty.",
+    )
+
+
+class PreviewOut(BaseModel):
+    html: str = Field(
+        description="The body as it would be published: sanitized HTML (empty for an empty "
+        "body). Nothing is stored."
+    )
+
+
 class VoteIn(BaseModel):
     value: Literal[1, -1, 0] = Field(description="1 up, -1 down, 0 withdraws the reader's vote.")
 

@@ -17,6 +17,8 @@ from sqlalchemy import RowMapping
 from tribune import public
 from tribune.comments.validation import (
     CommentFields,
+    check_body,
+    normalize_newlines,
     validate_comment,
 )
 from tribune.exceptions import Failure, FieldErrors, Invalid, NotFound, Unavailable
@@ -27,7 +29,7 @@ from tribune.markdown import render_comment
 from tribune.moderation import config as moderation_config
 from tribune.moderation import names, screening
 from tribune.moderation.wording import fingerprint
-from tribune.ratelimit import RateLimiter
+from tribune.ratelimit import RateLimited, RateLimiter
 from tribune.readers import Reader
 from tribune.storage import comments as store
 from tribune.storage import stories as story_store
@@ -35,6 +37,11 @@ from tribune.storage.engine import Conn, Database, unavailable
 from tribune.vocabulary import VISIBLE, CommentStatus, EventKind
 
 NOT_ACCEPTED = "The comment was not accepted"
+NO_PREVIEW = "The preview was not made"
+# Previews one reader (their voter cookie, else their address) may ask for in a minute, and
+# all readers of one address together: a preview re-renders as the reader types.
+PREVIEW_PER_MINUTE = 120
+PREVIEW_PER_ADDRESS = 1200
 SUBMITTED = ("name", "email", "website", "body", "parent_id")  # given back when refused
 
 
@@ -360,3 +367,36 @@ async def import_comments(
         if isinstance(outcome, Exception):
             raise outcome
     return len(new)
+
+
+# Previews -----------------------------------------------------------------------------------
+
+
+def render_preview(value: object) -> str:
+    """The HTML a comment body would be published as (Markdown, sanitized), stored nowhere;
+    "" for an empty body. A body that posting would refuse (too long, control characters)
+    is refused with the same message."""
+    if not isinstance(value, str):
+        raise Invalid(NO_PREVIEW, {"body": "Body must be text"})
+    body = normalize_newlines(value).strip()
+    if not body:
+        return ""
+    if problem := check_body(body):
+        raise Invalid(NO_PREVIEW, {"body": problem})
+    return render_comment(body)
+
+
+async def preview(value: object, *, reader: Reader, limiter: RateLimiter) -> str:
+    """render_preview for the JSON API, within the preview rate limits."""
+    try:
+        who = reader.voter_id or reader.client_hash
+        await limiter.hit(PREVIEW_PER_MINUTE, _preview_key("reader", who))
+        await limiter.hit(PREVIEW_PER_ADDRESS, _preview_key("address", reader.client_hash))
+    except RateLimited as exc:
+        exc.detail = f"Too many previews in a minute. Please wait {exc.retry_after} seconds"
+        raise
+    return render_preview(value)
+
+
+def _preview_key(kind: str, value: str | None) -> str | None:
+    return f"preview:{kind}:{value}" if value else None

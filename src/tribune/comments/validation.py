@@ -34,9 +34,15 @@ def check_body(value: str) -> str | None:
     if not body:
         return EMPTY_BODY
     if len(body) > BODY_MAX:
-        return f"Comment must be at most {BODY_MAX:,} characters (it has {len(body):,})"
+        return (
+            f"Your comment is {len(body):,} characters long, and the limit is {BODY_MAX:,}. "
+            "Please shorten it."
+        )
     if any(is_control(c) and c not in "\t\n" for c in body):
-        return "Comment must not contain control characters"
+        return (
+            "Your comment contains a hidden control character (pasted text often brings one). "
+            "Please remove it."
+        )
     return None
 
 

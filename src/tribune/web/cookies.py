@@ -1,8 +1,13 @@
 """Every cookie Tribune sets, with the same attributes: HttpOnly, SameSite=Lax, Secure under
 https. An anonymous reader is known by two of them: the signed voter id, and the edit tokens
-of the comments they posted in this browser."""
+of the comments they posted in this browser. A third, only when the reader ticks "Remember me
+on this site" without JavaScript, keeps their name, e-mail and website for their next
+comment."""
 
 from __future__ import annotations
+
+import base64
+import json
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -62,3 +67,39 @@ def own_tokens(request: Request, keys: Keys) -> dict[int, str]:
 def remember_own(request: Request, response: Response, keys: Keys, token: str) -> None:
     tokens = [*own_tokens(request, keys).values(), token][-OWN_MAX:]
     set_cookie(request, response, OWN_COOKIE, "~".join(tokens), 24 * 3600)
+
+
+# Remember me ---------------------------------------------------------------------------------
+
+COMMENTER_COOKIE = "tribune_commenter"
+COMMENTER_FIELDS = ("name", "email", "website")
+COMMENTER_DAYS = 365
+COMMENTER_MAX = 3800  # bytes of the cookie's value: browsers keep about 4 KiB a cookie
+
+
+def commenter_of(request: Request) -> dict[str, str] | None:
+    """The name, e-mail and website this browser asked the comment form to remember (no
+    JavaScript; with it, the page keeps them in localStorage), or None."""
+    raw = request.cookies.get(COMMENTER_COOKIE)
+    if not raw or len(raw) > COMMENTER_MAX:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(raw.encode("ascii") + b"=="))
+    except (ValueError, UnicodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    found = {key: data[key] for key in COMMENTER_FIELDS if isinstance(data.get(key), str)}
+    return found or None
+
+
+def remember_commenter(request: Request, response: Response, form: dict[str, str]) -> None:
+    fields = {key: form[key].strip() for key in COMMENTER_FIELDS if form.get(key, "").strip()}
+    value = base64.urlsafe_b64encode(json.dumps(fields).encode()).decode("ascii").rstrip("=")
+    if len(value) <= COMMENTER_MAX:
+        set_cookie(request, response, COMMENTER_COOKIE, value, COMMENTER_DAYS * 24 * 3600)
+
+
+def forget_commenter(request: Request, response: Response) -> None:
+    if COMMENTER_COOKIE in request.cookies:
+        set_cookie(request, response, COMMENTER_COOKIE, "", 0)

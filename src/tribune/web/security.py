@@ -90,14 +90,21 @@ def set_csrf_cookie(request: Request, response: Response) -> None:
         set_cookie(request, response, CSRF_COOKIE, token)
 
 
+def same_origin(request: Request) -> bool:
+    """False when the browser names the page's origin and it is not ours ("null", from
+    sandboxed or privacy-redirected pages, included); True without an Origin header."""
+    origin = request.headers.get("origin")
+    if not origin:
+        return True
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    return origin in (own, settings_of(request).base_url)
+
+
 def csrf_ok(request: Request, submitted: str | None) -> bool:
     """Double-submit check: the form's hidden token must equal the reader's cookie, and a
     browser that names the page's origin must name ours (blocks cross-site form posts)."""
-    origin = request.headers.get("origin")
-    if origin:  # "null" (sandboxed or privacy-redirected pages) is refused too
-        own = f"{request.url.scheme}://{request.url.netloc}"
-        if origin != own and origin != settings_of(request).base_url:
-            return False
+    if not same_origin(request):
+        return False
     cookie = request.cookies.get(CSRF_COOKIE)
     if not cookie or not submitted or not CSRF_TOKEN.fullmatch(cookie):
         return False

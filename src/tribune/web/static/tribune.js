@@ -219,7 +219,194 @@ function followWhenSeen() {
   observer.observe(section);
 }
 
+// The composer ----------------------------------------------------------------------------
+// One comment form per page, at the top of the discussion. Reply moves it under the comment
+// it answers, with that comment quoted; "Write a comment" brings it back as a new comment.
+// Preview asks the server to render the Markdown; "Remember me" keeps the reader's name,
+// e-mail and website in this browser's localStorage (never on the server, never shared).
+
+const COMMENTER_KEY = "tribune.commenter";
+const EXCERPT_MAX = 280; // as the server quotes (comments/pages.py)
+
+function excerpt(text) {
+  const flat = text.replace(/\s+/g, " ").trim();
+  if (flat.length <= EXCERPT_MAX) return flat;
+  const cut = flat.slice(0, EXCERPT_MAX);
+  return `${(cut.includes(" ") ? cut.slice(0, cut.lastIndexOf(" ")) : cut).replace(/[ .,;:]+$/, "")}…`;
+}
+
+function enhanceComposer() {
+  const form = document.querySelector("form#comment-form");
+  const section = document.getElementById("comments");
+  if (!form || !section) return;
+  const title = form.querySelector("h2");
+  const submit = form.querySelector('button[type="submit"]:not([name])');
+  const body = form.querySelector("#f-body");
+  const home = document.createElement("p");
+  home.className = "write-here";
+  home.hidden = true;
+  home.innerHTML = '<a class="write-comment" href="#comment-form">Write a comment</a>';
+  form.before(home);
+  let answering = null; // the Reply link of the comment the form answers
+
+  function reset() {
+    for (const old of form.querySelectorAll('.reply-context, input[name="parent_id"]')) old.remove();
+    form.querySelector("button.cancel")?.remove();
+    title.textContent = "Leave a comment";
+    submit.textContent = "Post comment";
+    answering = null;
+  }
+
+  function place(where) {
+    for (const p of section.querySelectorAll("p.write-here")) p.hidden = p === where;
+    where.after(form);
+  }
+
+  function reply(link) {
+    const item = link.closest("li.comment");
+    reset();
+    answering = link;
+    const name = item.querySelector(":scope > .comment-head .author")?.textContent.trim() || "[deleted]";
+    title.textContent = `Reply to ${name}`;
+    submit.textContent = "Post reply";
+    const quote = document.createElement("blockquote");
+    quote.className = "quoted reply-context";
+    quote.dir = "auto";
+    const words = document.createElement("p");
+    words.textContent = excerpt(item.querySelector(":scope > .comment-body")?.textContent || "");
+    quote.append(words);
+    const parent = document.createElement("input");
+    parent.type = "hidden";
+    parent.name = "parent_id";
+    parent.value = item.id.slice(1);
+    title.after(quote, parent);
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "secondary cancel";
+    cancel.textContent = "Cancel";
+    cancel.addEventListener("click", () => {
+      const back = answering;
+      reset();
+      place(home);
+      back?.focus();
+    });
+    form.querySelector(".form-actions").append(cancel);
+    for (const p of section.querySelectorAll("p.write-here")) p.hidden = false;
+    item.querySelector(":scope > .comment-actions").after(form);
+    body.focus();
+  }
+
+  section.addEventListener("click", (event) => {
+    const link = event.target.closest("a.reply, a.write-comment");
+    if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    if (link.classList.contains("reply")) {
+      reply(link);
+    } else {
+      reset();
+      place(link.closest("p"));
+      body.focus();
+    }
+  });
+  // New comments shown live replace the list the form may be in: keep it, and what is typed.
+  new MutationObserver(() => {
+    if (form.isConnected) return;
+    const item = answering && document.getElementById(answering.closest("li.comment").id);
+    if (item) {
+      answering = item.querySelector(":scope > .comment-actions a.reply");
+      item.querySelector(":scope > .comment-actions").after(form);
+    } else {
+      reset();
+      place(home);
+    }
+  }).observe(section, { childList: true, subtree: true });
+  enhancePreview(form, body);
+  rememberCommenter(form);
+}
+
+/** Preview: the server renders the Markdown as it would publish it; again as the text changes. */
+function enhancePreview(form, body) {
+  const button = form.querySelector('button[name="preview"]');
+  const panel = form.querySelector("#f-preview");
+  if (!button || !panel) return;
+  const out = panel.querySelector(".comment-body");
+  let shown = !panel.hidden;
+  let rendered = shown ? body.value : null;
+  let timer = 0;
+  button.setAttribute("aria-pressed", String(shown));
+
+  async function render() {
+    const text = body.value;
+    if (text === rendered) return;
+    rendered = text;
+    panel.setAttribute("aria-busy", "true");
+    try {
+      const response = await fetch("/api/v1/preview", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ body: text }),
+        credentials: "same-origin",
+      });
+      const answer = await response.json();
+      if (response.ok) {
+        out.innerHTML = answer.html || '<p class="empty">Nothing to preview yet: write your comment above.</p>'; // sanitized on the server
+      } else {
+        out.textContent = answer.errors?.body || answer.detail;
+        rendered = null;
+      }
+    } catch {
+      out.textContent = "The preview could not be made just now.";
+      rendered = null;
+    }
+    panel.removeAttribute("aria-busy");
+  }
+
+  button.addEventListener("click", (event) => {
+    event.preventDefault();
+    shown = !shown;
+    button.setAttribute("aria-pressed", String(shown));
+    panel.hidden = !shown;
+    if (shown) render();
+  });
+  body.addEventListener("input", () => {
+    if (!shown) return;
+    clearTimeout(timer);
+    timer = setTimeout(render, 800);
+  });
+}
+
+/** Remember me: this browser keeps the name, e-mail and website; unticking forgets them. */
+function rememberCommenter(form) {
+  const box = form.querySelector("#f-remember");
+  if (!box) return;
+  box.removeAttribute("name"); // kept here, so the server forgets any cookie of its own
+  const fields = ["name", "email", "website"].map((name) => form.elements.namedItem(name));
+  const store = {
+    get: () => JSON.parse(localStorage.getItem(COMMENTER_KEY) || "null"),
+    set: (value) => localStorage.setItem(COMMENTER_KEY, JSON.stringify(value)),
+    forget: () => localStorage.removeItem(COMMENTER_KEY),
+  };
+  try {
+    const saved = store.get();
+    if (saved) {
+      for (const field of fields) {
+        if (!field.value && typeof saved[field.name] === "string") field.value = saved[field.name];
+      }
+      box.checked = true;
+    }
+    box.addEventListener("change", () => box.checked || store.forget());
+    form.addEventListener("submit", () => {
+      if (!box.checked) return store.forget();
+      store.set(Object.fromEntries(fields.map((field) => [field.name, field.value.trim()])));
+    });
+  } catch {
+    // Storage turned off in this browser: the form works as without JavaScript.
+    box.setAttribute("name", "remember");
+  }
+}
+
 enhanceVotes(document);
 enhanceMore(document);
 enhanceMoreReplies(document);
 followWhenSeen();
+enhanceComposer();
