@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from tribune import __version__
 from tribune.settings import Settings
@@ -28,8 +29,9 @@ import_app = typer.Typer(
 )
 app.add_typer(import_app, name="import")
 
-out = Console()
-err = Console(stderr=True)
+# soft_wrap: a long line stays one line (Rich would break it at 80 columns in a log file).
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DEMO = "putin-syria-story.txt"
 
@@ -40,7 +42,8 @@ def _settings() -> Settings:
     except ValidationError as exc:
         for error in exc.errors():
             field = "TRIBUNE_" + str(error["loc"][0]).upper()
-            err.print(f"[red]error:[/red] {field} {error['msg']}")
+            message = error["msg"].removeprefix("Value error, ")
+            err.print(f"[red]error:[/red] {field} {escape(message)}", highlight=False)
         raise typer.Exit(2) from None
 
 
@@ -87,10 +90,9 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level,
-        # X-Forwarded-For only from configured proxies: a client must not pick its own
-        # address (it keys rate limits and votes).
-        proxy_headers=bool(settings.trusted_proxies),
-        forwarded_allow_ips=settings.trusted_proxies or "",
+        # The app reads X-Forwarded-For itself, from TRIBUNE_TRUSTED_PROXIES only (a client
+        # must not pick its own address: it keys rate limits), and warns about the others.
+        proxy_headers=False,
         server_header=False,
         # Live streams never end by themselves: on shutdown they get this long, then close
         # and browsers reconnect (to another instance behind a proxy).
