@@ -14,7 +14,7 @@ import pytest
 
 from tests.server import TRIBUNE, free_port, running_server, server_process, tribune_env
 from tribune.app import app_from_env
-from tribune.cli import served_url
+from tribune.cli import demo_bytes, served_url
 
 DATA = Path(__file__).parent / "data"
 
@@ -224,3 +224,24 @@ def test_a_port_in_use_is_refused_before_startup(tmp_path: Path) -> None:
     )
     assert "startup" not in result.stdout.lower()
     assert not (tmp_path / "t.db").exists()  # nothing was migrated or loaded
+
+
+def test_import_refuses_what_is_no_page_dump(tmp_path: Path) -> None:
+    junk = tmp_path / "notes.txt"
+    junk.write_text("hello world\nthis is not a story\n")
+    result = run("import", "page", str(junk), db=tmp_path / "t.db")
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        f"error: {junk} was not imported: this does not look like a page dump: "
+    )
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_import_with_url_finds_the_story_imported_before(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    demo = tmp_path / "demo.txt"
+    demo.write_bytes(demo_bytes())
+    assert run("import", "page", str(demo), db=db).returncode == 0
+    again = run("import", "page", str(demo), "--url", "https://on.rt.com/a37e", db=db)
+    assert "Already imported story" in again.stdout
+    assert "0 new comments, 5 already present" in again.stdout
