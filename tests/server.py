@@ -41,16 +41,19 @@ def server_process(
     workers: int = 1,
     port: int | None = None,
     env: Mapping[str, str] | None = None,
+    own_base_url: bool = True,
     **variables: str,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Start `tribune serve`, wait until /readyz answers, yield its base URL and process;
     stop it (or reap it, when the test killed it) afterwards. Its TRIBUNE_* variables come as
     keywords, or as env when a test builds them up (a dict cannot be spread into keywords
     that include workers and port); TRIBUNE_BASE_URL is the server's own address unless they
-    name another (the proxy's, in front of it)."""
+    name another (the proxy's, in front of it), or own_base_url is False (serve's default).
+    Its output is in cwd/server-PORT.log."""
     port = port or free_port()
     base = f"http://127.0.0.1:{port}"
-    settings = {"TRIBUNE_BASE_URL": base, **(env or {}), **variables}
+    settings = {"TRIBUNE_BASE_URL": base} if own_base_url else {}
+    settings |= {**(env or {}), **variables}
     log = cwd / f"server-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -93,6 +96,8 @@ def running_server(
     **variables: str,
 ) -> Iterator[str]:
     """Start `tribune serve`, wait until /readyz answers, yield its base URL, stop it."""
-    served = server_process(database_url, cwd, workers=workers, port=port, env=env, **variables)
+    served = server_process(
+        database_url, cwd, workers=workers, port=port, env={**(env or {}), **variables}
+    )
     with served as (base, _):
         yield base

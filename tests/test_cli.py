@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import gc
+import re
+import socket
 import subprocess
 from pathlib import Path
 
+import feedparser  # type: ignore[import-untyped]
 import httpx
 import pytest
 
-from tests.server import TRIBUNE, running_server, tribune_env
+from tests.server import TRIBUNE, free_port, running_server, server_process, tribune_env
 from tribune.app import app_from_env
+from tribune.cli import demo_bytes, served_url
 
 DATA = Path(__file__).parent / "data"
 
 
-def run(*args: str, db: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, db: Path | str, stdin: bytes | None = None, columns: str = "200"
+) -> subprocess.CompletedProcess[str]:
+    url = db if isinstance(db, str) else f"sqlite:///{db}"
     return subprocess.run(
         [TRIBUNE, *args],
-        env=tribune_env(f"sqlite:///{db}") | {"COLUMNS": "200"},
+        env=tribune_env(url) | {"COLUMNS": columns},
         input=stdin.decode() if stdin else None,
         capture_output=True,
         text=True,
@@ -108,3 +115,133 @@ def test_served_app_keeps_what_startup_loaded_out_of_full_collections(
         assert gc.get_freeze_count() > 10_000
     finally:
         gc.unfreeze()  # this process is the test run, not a server
+
+
+def test_version_option(tmp_path: Path) -> None:
+    for args in (["--version"], ["version"]):
+        result = run(*args, db=tmp_path / "t.db")
+        assert result.returncode == 0
+        assert re.fullmatch(r"\d+\.\d+\.\d+\S*\n", result.stdout)
+
+
+def test_invalid_setting_reads_as_a_sentence_on_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [TRIBUNE, "migrate"],
+        env=tribune_env("mysql://x") | {"COLUMNS": "40"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stderr == (
+        "error: TRIBUNE_DATABASE_URL must start with sqlite:/// or postgresql://\n"
+    )
+
+
+# Start-up: the links follow the port served ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "url"),
+    [
+        ("127.0.0.1", 8123, "http://127.0.0.1:8123"),
+        ("0.0.0.0", 8123, "http://127.0.0.1:8123"),  # nosec B104
+        ("::", 8000, "http://127.0.0.1:8000"),
+        ("::1", 8000, "http://[::1]:8000"),
+        ("news.example.org", 80, "http://news.example.org"),
+    ],
+)
+def test_the_served_address_as_a_link(host: str, port: int, url: str) -> None:
+    assert served_url(host, port) == url
+
+
+def test_serve_without_a_base_url_links_to_the_port_it_serves(tmp_path: Path) -> None:
+    """`PORT=8123 make run` linked every API, feed and canonical URL to port 8000; and the
+    two workers (each reading the settings itself) give the same links and feed ids."""
+    served = server_process(
+        f"sqlite:///{tmp_path / 'site.db'}", tmp_path, workers=2, own_base_url=False
+    )
+    with served as (base, _):
+        story = httpx.get(f"{base}/api/v1/stories").json()["stories"][0]
+        page = httpx.get(story["url"]).text
+        answers = [httpx.get(f"{base}/feeds/comments.atom") for _ in range(12)]
+    port = base.rsplit(":", 1)[1]
+    assert story["url"].startswith(f"{base}/stories/")
+    assert f'<link rel="canonical" href="{base}/stories/' in page
+    feeds = [feedparser.parse(answer.content) for answer in answers]
+    assert {tuple(e.id for e in feed.entries) for feed in feeds} != {()}
+    assert len({tuple(e.id for e in feed.entries) for feed in feeds}) == 1
+    assert all(e.link.startswith(base) for feed in feeds for e in feed.entries)
+    log = (tmp_path / f"server-{port}.log").read_text()
+    assert (
+        f"Links use http://127.0.0.1:{port}; set TRIBUNE_BASE_URL for your public address\n" in log
+    )
+    # Not wrapped at 80 columns when the output is not a terminal.
+    assert re.search(r"Loaded the demo story .+ – Putin with 5 comments\n", log)
+
+
+def test_a_set_base_url_is_kept_and_not_announced(tmp_path: Path) -> None:
+    with server_process(f"sqlite:///{tmp_path / 'site.db'}", tmp_path) as (base, _):
+        assert httpx.get(f"{base}/api/v1/stories").json()["stories"][0]["url"].startswith(base)
+    log = "".join(p.read_text() for p in tmp_path.glob("server-*.log"))
+    assert "Links use" not in log
+
+
+# Start-up failures: one line, rc 1, before anything starts -----------------------------------
+
+UNREACHABLE = "postgresql://nobody@127.0.0.1:1/db"
+
+
+@pytest.mark.parametrize("command", [["migrate"], ["serve", "--port", "0"]])
+def test_unreachable_postgresql_is_one_line(tmp_path: Path, command: list[str]) -> None:
+    if command[0] == "serve":
+        command[-1] = str(free_port())
+    result = run(*command, db=UNREACHABLE)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "error: cannot connect to PostgreSQL at 127.0.0.1:1: connection refused\n"
+    )
+    assert "Traceback" not in result.stdout
+
+
+def test_import_with_unreachable_postgresql_is_one_line(tmp_path: Path) -> None:
+    result = run("import", "page", str(DATA / "no-comments.txt"), db=UNREACHABLE)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "error: cannot connect to PostgreSQL at 127.0.0.1:1: connection refused"
+    ]
+
+
+def test_a_port_in_use_is_refused_before_startup(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--port", str(port), db=tmp_path / "t.db")
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"error: cannot listen on 127.0.0.1:{port}: address already in use "
+        "(another server runs there: stop it, or choose --port)\n"
+    )
+    assert "startup" not in result.stdout.lower()
+    assert not (tmp_path / "t.db").exists()  # nothing was migrated or loaded
+
+
+def test_import_refuses_what_is_no_page_dump(tmp_path: Path) -> None:
+    junk = tmp_path / "notes.txt"
+    junk.write_text("hello world\nthis is not a story\n")
+    result = run("import", "page", str(junk), db=tmp_path / "t.db")
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        f"error: {junk} was not imported: this does not look like a page dump: "
+    )
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_import_with_url_finds_the_story_imported_before(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    demo = tmp_path / "demo.txt"
+    demo.write_bytes(demo_bytes())
+    assert run("import", "page", str(demo), db=db).returncode == 0
+    again = run("import", "page", str(demo), "--url", "https://on.rt.com/a37e", db=db)
+    assert "Already imported story" in again.stdout
+    assert "0 new comments, 5 already present" in again.stdout

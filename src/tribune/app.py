@@ -30,6 +30,7 @@ from tribune.stories import routes as stories
 from tribune.web import errors, health, openapi
 from tribune.web.edge import Edge
 from tribune.web.fastlane import GZIP_MIN, FastLane
+from tribune.web.proxies import Proxies, UntrustedForwarders
 from tribune.web.security import SecurityHeaders
 from tribune.web.templating import STATIC
 
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.fragment_cache = fragment_cache()
     app.state.limiter = RateLimiter(settings.rate_limits, settings.redis_url)
     app.state.broker = broker
+    app.state.untrusted_forwarders = UntrustedForwarders()
 
     app.include_router(health.router)
     app.include_router(stories.api)
@@ -89,11 +91,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         comments_api.counts_lane(db),
     ]
     app.add_middleware(FastLane, lanes=lanes)
-    # Outermost last: security headers on every answer, then the edge's own refusals (Host,
-    # slow bodies), then any error answered without dropping the connection.
+    # Outermost last: the client's address and scheme (behind a trusted proxy), security
+    # headers on every answer, then the edge's own refusals (Host, slow bodies), then any
+    # error answered without dropping the connection.
     app.add_middleware(errors.ServerErrors)
     app.add_middleware(Edge, hosts=settings.hosts(), body_timeout=settings.body_timeout)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(Proxies, trusted=settings.proxies(), watch=app.state.untrusted_forwarders)
     return app
 
 

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
+import socket
+import sqlite3
 import sys
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
+import asyncpg  # type: ignore[import-untyped]
 import click
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
+from sqlalchemy.engine import make_url
 
 from tribune import __version__
 from tribune.settings import Settings
@@ -23,16 +31,26 @@ app = typer.Typer(
     help="Tribune: news stories and the reader discussion beneath them.",
     no_args_is_help=True,
     add_completion=False,
+    # A crash's traceback without every frame's variables (the settings, the secret among
+    # them): plain enough to report, short enough to read.
+    pretty_exceptions_show_locals=False,
 )
 import_app = typer.Typer(
     help="Import stories and comments from other systems.", no_args_is_help=True
 )
 app.add_typer(import_app, name="import")
 
-out = Console()
-err = Console(stderr=True)
+# soft_wrap: a long line stays one line (Rich would break it at 80 columns in a log file).
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DEMO = "putin-syria-story.txt"
+T = TypeVar("T")
+# SQLSTATE classes of a server refusing the connection itself: connection exceptions (08),
+# a role or password it does not accept (28), a database that does not exist (3D), too many
+# connections (53300), shutting down or starting (57P0x).
+CONNECT_SQLSTATES = ("08", "28", "3D", "53300", "57P0")
+WILDCARDS = {"", "0.0.0.0", "::", "[::]"}  # noqa: S104  # nosec B104  # names, not a bind
 
 
 def _settings() -> Settings:
@@ -41,12 +59,60 @@ def _settings() -> Settings:
     except ValidationError as exc:
         for error in exc.errors():
             field = "TRIBUNE_" + str(error["loc"][0]).upper()
-            err.print(f"[red]error:[/red] {field} {error['msg']}")
+            message = error["msg"].removeprefix("Value error, ")
+            err.print(f"[red]error:[/red] {field} {escape(message)}", highlight=False)
         raise typer.Exit(2) from None
 
 
 def demo_bytes() -> bytes:
     return files("tribune").joinpath("demo", DEMO).read_bytes()
+
+
+def _connect_failure(exc: BaseException) -> str | None:
+    """Why the database could not be reached at all, in a few words, or None for any other
+    error (which is a bug, and keeps its traceback)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, socket.gaierror):
+            return f"no such host ({seen.strerror or seen})"
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(seen, TimeoutError):
+            return "no answer (timed out)"
+        if isinstance(seen, OSError) and not isinstance(seen, sqlite3.Error):
+            return (seen.strerror or str(seen)).lower()
+        if isinstance(seen, asyncpg.PostgresError):
+            if str(getattr(seen, "sqlstate", "")).startswith(CONNECT_SQLSTATES):
+                return str(seen)
+            return None
+        if isinstance(seen, sqlite3.OperationalError) and "unable to open" in str(seen):
+            return str(seen)
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _database_place(settings: Settings) -> str:
+    path = settings.sqlite_path()
+    if settings.is_sqlite:
+        return f"open the SQLite database {path}" if path else "open the SQLite database"
+    url = make_url(settings.database_url)
+    host = url.host or "localhost"
+    return f"connect to PostgreSQL at {host}:{url.port or 5432}"
+
+
+def _run(settings: Settings, work: Coroutine[Any, Any, T]) -> T:
+    """Run a command's database work; a database that cannot be reached is one line, rc 1."""
+    try:
+        return asyncio.run(work)
+    except Exception as exc:
+        reason = _connect_failure(exc)
+        if reason is None:
+            raise
+        err.print(
+            f"[red]error:[/red] cannot {escape(_database_place(settings))}: {escape(reason)}",
+            highlight=False,
+        )
+        raise typer.Exit(1) from None
 
 
 async def _prepare(settings: Settings) -> None:
@@ -61,11 +127,46 @@ async def _prepare(settings: Settings) -> None:
         if settings.demo and not await has_stories(db):
             result = await import_page(db, demo_bytes())
             out.print(
-                f"Loaded the demo story [bold]{result.title}[/bold] "
-                f"with {result.comments_added} comments"
+                f"Loaded the demo story [bold]{escape(result.title)}[/bold] "
+                f"with {result.comments_added} comments",
+                highlight=False,
             )
     finally:
         await db.dispose()
+
+
+def served_url(host: str, port: int) -> str:
+    """The address `serve` listens on as a link: a wildcard (0.0.0.0, ::) is written as
+    127.0.0.1, the one address sure to reach it from this machine."""
+    name = "127.0.0.1" if host in WILDCARDS else host
+    if ":" in name and not name.startswith("["):
+        name = f"[{name}]"
+    return f"http://{name}" + ("" if port == 80 else f":{port}")
+
+
+@contextmanager
+def _reserved(host: str, port: int) -> Iterator[None]:
+    """The listening address, bound (not yet listening) while the database is prepared, so
+    that a port in use is one clear line before anything starts; released just before the
+    server binds it (with the same options)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host.strip("[]"), port))
+        except OSError as exc:
+            reason = (exc.strerror or str(exc)).lower()
+            hint = " (another server runs there: stop it, or choose --port)"
+            err.print(
+                f"[red]error:[/red] cannot listen on {escape(host)}:{port}: {escape(reason)}"
+                + (hint if exc.errno == errno.EADDRINUSE else ""),
+                highlight=False,
+            )
+            raise typer.Exit(1) from None
+        yield
+    finally:
+        sock.close()
 
 
 @app.command()
@@ -78,9 +179,23 @@ def serve(
     import uvicorn
 
     settings = _settings()
-    asyncio.run(_prepare(settings))
-    settings.resolved_secret_key()  # create the key file once, before workers race for it
-    out.print(f"Tribune {__version__} on http://{host}:{port} ({_describe(settings)})")
+    with _reserved(host, port):
+        if "base_url" not in settings.model_fields_set:
+            # Links follow the address served (PORT=8123 make run), in every worker: they
+            # read the settings from this environment.
+            base_url = served_url(host, port)
+            os.environ["TRIBUNE_BASE_URL"] = base_url
+            settings = _settings()
+            out.print(
+                f"Links use {base_url}; set TRIBUNE_BASE_URL for your public address",
+                highlight=False,
+            )
+        _run(settings, _prepare(settings))
+        settings.resolved_secret_key()  # create the key file once, before workers race for it
+    out.print(
+        f"Tribune {__version__} on {served_url(host, port)} ({_describe(settings)})",
+        highlight=False,
+    )
     uvicorn.run(
         "tribune.app:app_from_env",
         factory=True,
@@ -88,10 +203,9 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level,
-        # X-Forwarded-For only from configured proxies: a client must not pick its own
-        # address (it keys rate limits and votes).
-        proxy_headers=bool(settings.trusted_proxies),
-        forwarded_allow_ips=settings.trusted_proxies or "",
+        # The app reads X-Forwarded-For itself, from TRIBUNE_TRUSTED_PROXIES only (a client
+        # must not pick its own address: it keys rate limits), and warns about the others.
+        proxy_headers=False,
         server_header=False,
         # Live streams never end by themselves: on shutdown they get this long, then close
         # and browsers reconnect (to another instance behind a proxy).
@@ -118,7 +232,7 @@ def migrate() -> None:
         finally:
             await db.dispose()
 
-    asyncio.run(run())
+    _run(settings, run())
     out.print("Database is up to date")
 
 
@@ -155,7 +269,7 @@ def import_page_command(
         )
 
     try:
-        asyncio.run(run())
+        _run(settings, run())
     except ImportRefused as exc:
         err.print(f"[red]error:[/red] {file} was not imported: {exc}")
         raise typer.Exit(1) from None
@@ -209,7 +323,7 @@ def createadmin(
             await db.dispose()
 
     try:
-        asyncio.run(run())
+        _run(settings, run())
     except Invalid as exc:
         for field, message in exc.errors.items():
             err.print(f"[red]error:[/red] {field}: {message}")
@@ -221,6 +335,24 @@ def createadmin(
 def version() -> None:
     """Print Tribune's version."""
     out.print(__version__)
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        out.print(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Tribune: news stories and the reader discussion beneath them."""
 
 
 def main() -> None:

@@ -1,15 +1,18 @@
 """Atom feeds: the site's stories, recent comments site-wide, and one story's comments.
 
-Links are absolute, from TRIBUNE_BASE_URL, never from the request's Host header. XML is built
-with ElementTree, which escapes text; characters XML 1.0 cannot carry are dropped.
+Links are absolute, from TRIBUNE_BASE_URL, never from the request's Host header. Ids are not
+links: they are ``urn:uuid:`` names made from the site's own identity (kept in the database)
+and the story's or comment's id, so a feed reader sees the same entries when the base URL,
+the host name or a slug changes. XML is built with ElementTree, which escapes text;
+characters XML 1.0 cannot carry are dropped.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET  # nosec B405  # only writes feeds, never parses
 
 from fastapi import APIRouter, Request
@@ -19,7 +22,7 @@ from tribune import public
 from tribune.comments import threads
 from tribune.exceptions import NotFound
 from tribune.stories import service as stories
-from tribune.web.deps import Db, settings_of
+from tribune.web.deps import Db, get_db, settings_of
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)
 
@@ -37,18 +40,28 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _tag_uri(base_url: str, kind: str, item_id: int, created: datetime) -> str:
-    """A permanent Atom id (RFC 4151 tag URI) that survives a change of slug."""
-    host = urlsplit(base_url).hostname or "localhost"
-    return f"tag:{host},{created:%Y-%m-%d}:{kind}/{item_id}"
+def _urn(site: uuid.UUID, name: str) -> str:
+    """A permanent Atom id: the same for the same site and name, whatever the base URL."""
+    return f"urn:uuid:{uuid.uuid5(site, name)}"
+
+
+async def _site(request: Request) -> uuid.UUID:
+    """The site's identity, read once per process."""
+    site: uuid.UUID | None = getattr(request.app.state, "site_id", None)
+    if site is None:
+        site = request.app.state.site_id = await stories.site_id(await get_db(request))
+    return site
 
 
 class Feed:
-    def __init__(self, base_url: str, title: str, path: str, page_path: str) -> None:
+    def __init__(
+        self, base_url: str, site: uuid.UUID, name: str, title: str, path: str, page_path: str
+    ) -> None:
         self.base_url = base_url
+        self.site = site
         self.root = ET.Element(f"{{{ATOM}}}feed")
         self._add(self.root, "title", title)
-        self._add(self.root, "id", base_url + path)
+        self._add(self.root, "id", _urn(site, name))
         ET.SubElement(self.root, f"{{{ATOM}}}link", rel="self", href=base_url + path)
         ET.SubElement(self.root, f"{{{ATOM}}}link", rel="alternate", href=base_url + page_path)
         self.updated = self._add(self.root, "updated", _iso(datetime(2000, 1, 1, tzinfo=UTC)))
@@ -92,7 +105,7 @@ class Feed:
 def _comment_entry(feed: Feed, comment: dict[str, Any], story_title: str) -> None:
     name = comment["name"] or public.ANONYMOUS
     feed.entry(
-        entry_id=_tag_uri(feed.base_url, "comment", comment["id"], comment["created_at"]),
+        entry_id=_urn(feed.site, f"comment/{comment['id']}"),
         title=f"{name} on “{story_title}” (comment {comment['number']})",
         link=f"/comments/{comment['id']}",
         published=comment["created_at"],
@@ -105,10 +118,13 @@ def _comment_entry(feed: Feed, comment: dict[str, Any], story_title: str) -> Non
 @router.get("/stories.atom")
 async def stories_feed(request: Request, db: Db) -> Response:
     base_url = settings_of(request).base_url
-    feed = Feed(base_url, "Tribune: latest stories", "/feeds/stories.atom", "/")
+    site = await _site(request)
+    feed = Feed(
+        base_url, site, "feed/stories", "Tribune: latest stories", "/feeds/stories.atom", "/"
+    )
     for story in await stories.recent_for_feed(db, FEED_SIZE):
         feed.entry(
-            entry_id=_tag_uri(base_url, "story", story["id"], story["published_at"]),
+            entry_id=_urn(site, f"story/{story['id']}"),
             title=story["title"],
             link=public.story_path(story["slug"]),
             published=story["published_at"],
@@ -123,7 +139,10 @@ async def stories_feed(request: Request, db: Db) -> Response:
 @router.get("/comments.atom")
 async def comments_feed(request: Request, db: Db) -> Response:
     base_url = settings_of(request).base_url
-    feed = Feed(base_url, "Tribune: latest comments", "/feeds/comments.atom", "/")
+    site = await _site(request)
+    feed = Feed(
+        base_url, site, "feed/comments", "Tribune: latest comments", "/feeds/comments.atom", "/"
+    )
     for row in await threads.recent(db, FEED_SIZE):
         _comment_entry(feed, row, row["story_title"])
     return feed.response()
@@ -135,8 +154,16 @@ async def story_comments_feed(request: Request, db: Db, slug: str) -> Response:
     if story is None:
         raise NotFound
     base_url = settings_of(request).base_url
+    site = await _site(request)
     path = public.story_path(story["slug"])
-    feed = Feed(base_url, f"Comments on “{story['title']}”", f"/feeds{path}/comments.atom", path)
+    feed = Feed(
+        base_url,
+        site,
+        f"feed/story/{story['id']}/comments",
+        f"Comments on “{story['title']}”",
+        f"/feeds{path}/comments.atom",
+        path,
+    )
     for row in await threads.newest_of_story(db, story["id"], FEED_SIZE):
         _comment_entry(feed, row, story["title"])
     return feed.response()

@@ -7,6 +7,7 @@ never at import time. The README's configuration table is checked against this c
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import os
 import re
@@ -43,6 +44,26 @@ def _host_list(value: str) -> list[str]:
         if not re.fullmatch(r"[a-z0-9.-]+|\[[0-9a-f:.]+\]", name):
             raise ValueError(f"{name!r} is not a host name")
     return names
+
+
+ProxyNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def proxy_networks(value: str | None) -> tuple[ProxyNetwork, ...]:
+    """`127.0.0.1, 10.0.0.0/8, ::1`: each an address or a network (CIDR), comma-separated."""
+    networks = []
+    for item in (value or "").split(","):
+        entry = item.strip()
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+        except ValueError:
+            raise ValueError(
+                f"{entry!r} is not an IP address or network: give the proxies' addresses "
+                "or networks, comma-separated (127.0.0.1, 10.0.0.0/8, ::1)"
+            ) from None
+    return tuple(networks)
 
 
 class Settings(BaseSettings):
@@ -85,8 +106,9 @@ class Settings(BaseSettings):
     )
     trusted_proxies: str | None = Field(
         None,
-        description="Comma-separated addresses of reverse proxies whose X-Forwarded-For is "
-        "believed (right to left). Unset: the connection's address is the client's.",
+        description="Comma-separated addresses or networks (CIDR) of reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed (X-Forwarded-For right to left). "
+        "Unset: the connection's address is the client's.",
     )
     allowed_hosts: str | None = Field(
         None,
@@ -135,6 +157,13 @@ class Settings(BaseSettings):
             raise ValueError("must be an absolute http:// or https:// URL")
         return value.rstrip("/")
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: str | None) -> str | None:
+        if value is not None:
+            proxy_networks(value)  # refused at startup, not on the first request
+        return value
+
     @field_validator("allowed_hosts")
     @classmethod
     def _host_names(cls, value: str | None) -> str | None:
@@ -163,6 +192,10 @@ class Settings(BaseSettings):
         if not path or path == ":memory:":
             return None
         return Path(path)
+
+    def proxies(self) -> tuple[ProxyNetwork, ...]:
+        """The trusted proxies' networks (an address is a network of one)."""
+        return proxy_networks(self.trusted_proxies)
 
     def hosts(self) -> frozenset[str]:
         """The Host names served: the base URL's, loopback names with a loopback base URL

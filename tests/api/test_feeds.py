@@ -32,7 +32,7 @@ async def test_stories_feed(client: httpx.AsyncClient, story: dict[str, Any]) ->
     assert [e.title for e in parsed.entries] == [story["title"]]
     entry = parsed.entries[0]
     assert entry.link == f"http://testserver/stories/{story['slug']}"
-    assert entry.id.startswith("tag:testserver,")
+    assert entry.id.startswith("urn:uuid:")  # not a link: see the base URL test below
     assert "#Putin" in entry.content[0].value
 
 
@@ -76,6 +76,38 @@ async def test_feed_links_ignore_the_host_header(settings: Settings, story: dict
         await app.state.db.dispose()
     assert response.status_code == 200
     assert b"alias.example" not in response.content
+
+
+async def _ids(settings: Settings, base_url: str, paths: list[str]) -> list[str]:
+    app = create_app(settings.model_copy(update={"base_url": base_url}))
+    try:
+        async with client_at(app) as client:
+            host = {"host": base_url.split("://")[1]}
+            feeds = [feedparser.parse((await client.get(p, headers=host)).content) for p in paths]
+    finally:
+        await app.state.db.dispose()
+    for parsed in feeds:
+        assert parsed.entries and all(e.link.startswith(base_url) for e in parsed.entries)
+    return [parsed.feed.id for parsed in feeds] + [e.id for p in feeds for e in p.entries]
+
+
+async def test_entry_ids_stay_when_the_base_url_changes(
+    settings: Settings, story: dict[str, Any]
+) -> None:
+    """A site moved from port 8000 to its public name (or started on another port) must not
+    show every entry again as new in feed readers: ids do not come from the base URL."""
+    paths = [
+        "/feeds/stories.atom",
+        "/feeds/comments.atom",
+        f"/feeds/stories/{story['slug']}/comments.atom",
+    ]
+    local = await _ids(settings, "http://127.0.0.1:8123", paths)
+    public = await _ids(settings, "https://news.example.org", paths)
+    assert local == public
+    # Three feeds, one story, five comments (each in two feeds, with one id)
+    assert len(local) == 3 + 1 + 5 + 5 and len(set(local)) == 3 + 1 + 5
+    assert all(i.startswith("urn:uuid:") for i in local)
+    assert not any("127.0.0.1" in i or "example" in i for i in local)
 
 
 async def test_unknown_story_feed_is_404(client: httpx.AsyncClient) -> None:

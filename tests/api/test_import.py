@@ -77,3 +77,76 @@ async def test_family_of_dumps_imports(app: Any) -> None:
             .all()
         )
     assert numbers == list(range(1, 13))
+
+
+# What is not a page dump, and the same page imported again by its URL ------------------------
+
+NOT_DUMPS = {
+    "two lines": (b"hello world\nthis is not a story\n", "has 5 words"),
+    "csv": (b"a,b,c\n1,2,3\n4,5,6\n", "every line has 2 commas, like a CSV file"),
+    "tsv": (b"name\tscore\nada\t3\n", "every line has 1 tabs"),
+    "html": (
+        b"<!doctype html>\n<html><body>\n<p>Some words here that make quite a long line.</p>\n",
+        "it starts like an HTML or XML document",
+    ),
+    "json": (b'{"title": "x",\n "body": "y, a longer sentence of words goes here"}\n', "JSON"),
+    "numbers": (b"12345\n\nThe quick brown fox jumps over the lazy dog.\n", "has no letters"),
+}
+
+
+@pytest.mark.parametrize("name", NOT_DUMPS)
+async def test_a_file_that_is_no_page_dump_is_refused_with_the_reason(app: Any, name: str) -> None:
+    data, reason = NOT_DUMPS[name]
+    with pytest.raises(ImportRefused) as refused:
+        await import_page(app.state.db, data)
+    message = str(refused.value)
+    assert message.startswith("this does not look like a page dump: ")
+    assert reason in message
+    assert "a page dump starts with the story's title on a line of its own" in message
+    async with app.state.db.read() as conn:
+        assert (await conn.execute(select(func.count()).select_from(stories))).scalar() == 0
+
+
+@pytest.mark.parametrize("url", ["https://on.rt.com/a37e", "https://example.org/elsewhere"])
+async def test_url_finds_the_story_imported_before(app: Any, url: str) -> None:
+    """The audit's case: the demo imported, then again with --url (its own READ MORE link,
+    or where the operator says it was published): no second story, no copied comments."""
+    first = await import_page(app.state.db, demo_bytes())
+    again = await import_page(app.state.db, demo_bytes(), url=url)
+    assert (again.story_id, again.story_created, again.comments_added) == (first.story_id, False, 0)
+    assert again.comments_seen == 5
+    with_new = demo_bytes().replace(
+        b"\n\nPlease enter your comment!",
+        b"  6. A sixth reader joins in.\n\nPlease enter your comment!",
+    )
+    third = await import_page(app.state.db, with_new, url=url)
+    assert (third.story_id, third.comments_added) == (first.story_id, 1)
+    async with app.state.db.read() as conn:
+        assert (await conn.execute(select(func.count()).select_from(stories))).scalar() == 1
+        assert (await conn.execute(select(func.count()).select_from(comments))).scalar() == 6
+
+
+async def test_the_read_more_link_finds_a_story_imported_by_url(app: Any) -> None:
+    """Imported with --url first; a dump of the same page, worded differently, carries that
+    link as its READ MORE."""
+    first = await import_page(
+        app.state.db, (DATA / "no-comments.txt").read_bytes(), url="https://example.org/r/cycle"
+    )
+    reworded = (
+        (DATA / "no-comments.txt")
+        .read_bytes()
+        .replace(b"Council approves new cycle lanes", b"Cycle lanes approved by the council")
+    )
+    again = await import_page(app.state.db, reworded)
+    assert (again.story_id, again.story_created) == (first.story_id, False)
+
+
+async def test_the_same_title_from_another_source_is_another_story(app: Any) -> None:
+    first = await import_page(app.state.db, (DATA / "no-comments.txt").read_bytes())
+    other = (
+        (DATA / "no-comments.txt")
+        .read_bytes()
+        .replace(b"https://example.org/r/cycle", b"https://other.example/cycle")
+    )
+    second = await import_page(app.state.db, other)
+    assert second.story_created and second.story_id != first.story_id

@@ -7,11 +7,16 @@ import asyncio
 import contextlib
 import gc
 import logging
+import socket
+import time
 from collections.abc import AsyncGenerator
+from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.live.test_broker import broker, story
+from tests.server import server_process
 from tribune.live.broker import Broker
 from tribune.live.sse import stream
 
@@ -54,3 +59,37 @@ async def test_closed_streams_leave_no_task_pending(
         await asyncio.sleep(0)
     destroyed = [r for r in caplog.records if "destroyed but it is pending" in r.getMessage()]
     assert destroyed == []
+
+
+def test_a_served_stream_left_mid_way_logs_no_error(tmp_path: Path) -> None:
+    """What an operator sees: a real `tribune serve` (its own event loop, uvicorn's
+    disconnect handling, the garbage collector of a long-running process), readers opening a
+    story's live stream and going away mid-stream, while comments arrive, and then the log.
+    The test above drives the stream in-process; this one reads the server's own output."""
+    with server_process(f"sqlite:///{tmp_path / 'live.db'}", tmp_path) as (base, _):
+        port = int(base.rsplit(":", 1)[1])
+        story = httpx.get(f"{base}/api/v1/stories").json()["stories"][0]
+        story_id = story["id"]
+        request = (
+            f"GET /api/v1/stories/{story_id}/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            "Accept: text/event-stream\r\n\r\n"
+        ).encode()
+        for n in range(STREAMS):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as reader:
+                reader.sendall(request)
+                received = b""
+                while b"retry:" not in received:
+                    received += reader.recv(4096)
+                if n % 10 == 0:  # an event on its way to the open streams
+                    httpx.post(
+                        f"{base}/api/v1/stories/{story_id}/comments",
+                        json={"name": f"Live {n}", "body": f"Still here {n}"},
+                    )
+            # The reader has gone (the connection closed while the stream waited).
+        # The streams' leftovers are collected as the server goes on allocating.
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            httpx.get(story["url"])
+    log = (tmp_path / f"server-{port}.log").read_text()
+    assert "destroyed but it is pending" not in log
+    assert [line for line in log.splitlines() if line.startswith("ERROR")] == []

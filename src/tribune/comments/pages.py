@@ -82,6 +82,11 @@ async def discussion_page(
     input and the errors, when a post was refused, or the preview they asked for); or, with
     ``_thread_page.html``, the page of comments alone."""
     settings = settings_of(request)
+    if sort not in SORT_LABELS:
+        # A page falls back to the default order (a mistyped or outdated link; the API still
+        # answers 422), and to its first page: a cursor belongs to its own order. The caches
+        # below are keyed by the order shown, never by what was asked.
+        sort, after = threads.DEFAULT_SORT, None
     query = threads.ThreadQuery.parse(sort, after)
     form = form or {}
     reader = reader_of(request)

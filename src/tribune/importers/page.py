@@ -11,6 +11,10 @@ The shape this reads, top to bottom (see demo/putin-syria-story.txt):
       1. first reader comment               (numbered 1..N to the end of the file)
       2. ...
     Please enter your comment!              (the comment form's own messages: not content)
+
+What parses but has no such shape is refused as no page dump (_check_shape): CSV and
+tables, HTML, XML and JSON documents, a note of a few short lines. A story's import key is
+the --url, else its READ MORE link, else its title's hash; its comments' keys derive from it.
 """
 
 from __future__ import annotations
@@ -52,10 +56,49 @@ class PageDumpError(ValueError):
     """The file cannot be read as a story; the message says why."""
 
 
+MARKUP_START = re.compile(r"\s*<(!doctype|\?xml|html|head|body|rss|feed)\b", re.IGNORECASE)
+PROSE_WORDS = 8  # a news story has at least one sentence this long (its lead, usually)
+DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+SHAPE = (
+    "a page dump starts with the story's title on a line of its own, then the story's "
+    f"paragraphs (at least one sentence of {PROSE_WORDS} words or more), and may end with "
+    "READ MORE: URL, the publisher's lines and reader comments numbered 1., 2., ..."
+)
+
+
+def _not_a_dump(reason: str) -> PageDumpError:
+    return PageDumpError(f"this does not look like a page dump: {reason}; {SHAPE}")
+
+
+def _check_shape(story_lines: list[str], title: str, text: list[str]) -> None:
+    """Refuse what parses but is no story: a CSV file, markup or data, two short lines."""
+    lines = [line.strip() for line in story_lines if line.strip()]
+    if MARKUP_START.match(title):
+        raise _not_a_dump("it starts like an HTML or XML document")
+    if title[:1] in "{[" and title.rstrip()[-1:] in "}],":
+        raise _not_a_dump("it starts like JSON data")
+    if len(lines) >= 2:
+        for delimiter, name in DELIMITERS.items():
+            counts = {line.count(delimiter) for line in lines}
+            if len(counts) == 1 and counts != {0}:
+                raise _not_a_dump(
+                    f"every line has {counts.pop()} {name}, like a CSV file or a table"
+                )
+    if not any(c.isalpha() for c in title):
+        raise _not_a_dump(f"the title {title[:80]!r} has no letters")
+    longest = max(text, key=lambda paragraph: len(paragraph.split()))
+    if len(longest.split()) < PROSE_WORDS:
+        shown = longest if len(longest) <= 80 else longest[:79] + "…"
+        raise _not_a_dump(
+            f"its longest paragraph after the title, {shown!r}, has {len(longest.split())} words"
+        )
+
+
 @dataclass(slots=True)
 class PageImport:
     story: StoryDraft
     comments: list[ImportedComment] = field(default_factory=list)
+    comment_lines: list[str] = field(default_factory=list)
 
 
 def escape_markdown(text: str) -> str:
@@ -198,6 +241,10 @@ def parse(data: bytes, *, url: str | None = None) -> PageImport:
 
     if not text:
         raise PageDumpError("no story text after the title")
+    # The story's own key: the --url, else its READ MORE link, else its title's.
+    source = url or source_url or _title_key(title)
+    comments = _comments(comment_lines, source)
+    _check_shape(story_lines, title, text)
 
     paragraphs: list[str] = []
     for paragraph in text:
@@ -210,7 +257,6 @@ def parse(data: bytes, *, url: str | None = None) -> PageImport:
         else:
             paragraphs.append(escape_markdown(paragraph))
 
-    source = url or "page:" + hashlib.sha256(title.encode()).hexdigest()[:32]
     story = StoryDraft(
         title=title,
         lead=text[0],
@@ -221,4 +267,22 @@ def parse(data: bytes, *, url: str | None = None) -> PageImport:
         about=" ".join(about),
         import_key=source,
     )
-    return PageImport(story=story, comments=_comments(comment_lines, source))
+    return PageImport(story=story, comments=comments, comment_lines=comment_lines)
+
+
+def _title_key(title: str) -> str:
+    """The import key of a story imported without --url: its title's."""
+    return "page:" + hashlib.sha256(title.encode()).hexdigest()[:32]
+
+
+def identities(parsed: PageImport, url: str | None) -> list[str]:
+    """The import keys an earlier import of the same page may have stored, best first: the
+    --url, the dump's own READ MORE link (given as --url before), the title's."""
+    keys = [url, parsed.story.source_url, _title_key(parsed.story.title)]
+    return list(dict.fromkeys(key for key in keys if key))
+
+
+def rekeyed(parsed: PageImport, source: str) -> list[ImportedComment]:
+    """The comments keyed as an import under source keyed them (an earlier import's key),
+    so that importing the same page again adds only the comments that are new."""
+    return _comments(parsed.comment_lines, source)

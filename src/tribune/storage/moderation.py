@@ -193,6 +193,11 @@ async def setting(conn: Conn, key: str) -> Any:
     return (await conn.execute(query)).scalar_one_or_none()
 
 
+async def add_setting(conn: Conn, key: str, value: Any, now: datetime) -> None:
+    """A setting that must not exist yet (IntegrityError when another writer added it)."""
+    await conn.execute(insert(site_settings).values(key=key, value=value, updated_at=now))
+
+
 async def put_setting(conn: Conn, key: str, value: Any, now: datetime) -> None:
     await conn.execute(delete(site_settings).where(site_settings.c.key == key))
     await conn.execute(insert(site_settings).values(key=key, value=value, updated_at=now))

@@ -54,6 +54,12 @@ async def story_by_import_key(conn: Conn, key: str) -> RowMapping | None:
     return (await conn.execute(query)).mappings().first()
 
 
+async def story_by_source_url(conn: Conn, url: str) -> RowMapping | None:
+    """The earliest story whose source link (READ MORE) is url, whatever its status."""
+    query = select(stories).where(stories.c.source_url == url).order_by(stories.c.id)
+    return (await conn.execute(query.limit(1))).mappings().first()
+
+
 async def slug_taken(conn: Conn, slug: str) -> bool:
     query = select(stories.c.id).where(stories.c.slug == slug)
     return (await conn.execute(query)).first() is not None

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
 
 from tribune import cursor as cursors
 from tribune.exceptions import Invalid
 from tribune.markdown import render_story, tag_slug
+from tribune.storage import moderation as settings_store
 from tribune.storage import raw
 from tribune.storage import stories as store
 from tribune.storage.engine import Conn, Database
@@ -21,6 +24,7 @@ from tribune.vocabulary import StoryStatus
 
 SLUG_MAX = 80
 TITLE_MAX = 300
+SITE_ID = "site_id"  # the site_settings key of the site's own identity
 
 
 @dataclass(slots=True)
@@ -223,3 +227,21 @@ async def recent_for_feed(db: Database, limit: int) -> list[dict[str, Any]]:
     """The newest published stories with their text, for the site feed."""
     async with db.read() as conn:
         return [dict(row) for row in await store.recent_for_feed(conn, limit)]
+
+
+async def site_id(db: Database) -> uuid.UUID:
+    """The site's own identity, made once and kept in the database, so that every worker and
+    every instance agrees on it and a new base URL or host name changes nothing (what Atom
+    entry ids are made from)."""
+    async with db.read() as conn:
+        found = await settings_store.setting(conn, SITE_ID)
+    if found is None:
+        made = str(uuid.uuid4())
+        try:
+            async with db.transaction() as conn:
+                await settings_store.add_setting(conn, SITE_ID, made, datetime.now(UTC))
+        except IntegrityError:
+            pass  # another worker made it first: theirs stands
+        async with db.read() as conn:
+            found = await settings_store.setting(conn, SITE_ID)
+    return uuid.UUID(str(found))

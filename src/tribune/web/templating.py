@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from tribune.web.deps import settings_of
+from tribune.web.proxies import UntrustedForwarders, shown_peers
 from tribune.web.security import csrf_token, set_csrf_cookie
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -91,6 +92,15 @@ class HtmlTemplate(Template):
         return super().render(*args, **kwargs).replace("`", "&#96;")
 
 
+def forwarded_peers(request: Request) -> dict[str, Any] | None:
+    """For the staff pages' warning: the peers lately sending X-Forwarded-For untrusted."""
+    watch: UntrustedForwarders | None = getattr(request.app.state, "untrusted_forwarders", None)
+    if watch is None:
+        return None
+    named, public = shown_peers(watch)
+    return {"named": named, "public": public} if named or public else None
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(d)) for d in TEMPLATE_DIRS]),
@@ -100,6 +110,7 @@ def _environment() -> Environment:
     )
     env.template_class = HtmlTemplate
     env.globals["static_url"] = static_url
+    env.globals["forwarded_peers"] = forwarded_peers
     env.filters["when"] = format_time
     env.filters["iso"] = iso_time
     env.filters["plural"] = plural
