@@ -15,11 +15,12 @@ from xml.etree import ElementTree as ET  # nosec B405  # only writes feeds, neve
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from tribune import public
+from tribune import __version__, public
 from tribune.comments import threads
 from tribune.exceptions import NotFound
+from tribune.identity import GENERATOR, Site
 from tribune.stories import service as stories
-from tribune.web.deps import Db, settings_of
+from tribune.web.deps import Db, settings_of, site_cache_of
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)
 
@@ -44,10 +45,14 @@ def _tag_uri(base_url: str, kind: str, item_id: int, created: datetime) -> str:
 
 
 class Feed:
-    def __init__(self, base_url: str, title: str, path: str, page_path: str) -> None:
+    def __init__(self, base_url: str, title: str, path: str, page_path: str, site: Site) -> None:
         self.base_url = base_url
         self.root = ET.Element(f"{{{ATOM}}}feed")
         self._add(self.root, "title", title)
+        if site.tagline:
+            self._add(self.root, "subtitle", site.tagline)
+        self._add(ET.SubElement(self.root, f"{{{ATOM}}}author"), "name", site.name)
+        self._add(self.root, "generator", GENERATOR, version=__version__)
         self._add(self.root, "id", base_url + path)
         ET.SubElement(self.root, f"{{{ATOM}}}link", rel="self", href=base_url + path)
         ET.SubElement(self.root, f"{{{ATOM}}}link", rel="alternate", href=base_url + page_path)
@@ -105,7 +110,8 @@ def _comment_entry(feed: Feed, comment: dict[str, Any], story_title: str) -> Non
 @router.get("/stories.atom")
 async def stories_feed(request: Request, db: Db) -> Response:
     base_url = settings_of(request).base_url
-    feed = Feed(base_url, "Tribune: latest stories", "/feeds/stories.atom", "/")
+    site = site_cache_of(request).current
+    feed = Feed(base_url, f"{site.name}: latest stories", "/feeds/stories.atom", "/", site)
     for story in await stories.recent_for_feed(db, FEED_SIZE):
         feed.entry(
             entry_id=_tag_uri(base_url, "story", story["id"], story["published_at"]),
@@ -113,7 +119,7 @@ async def stories_feed(request: Request, db: Db) -> Response:
             link=public.story_path(story["slug"]),
             published=story["published_at"],
             updated=story["updated_at"],
-            author="Tribune",
+            author=site.name,
             summary=story["lead"] or None,
             html=story["body_html"],
         )
@@ -123,7 +129,8 @@ async def stories_feed(request: Request, db: Db) -> Response:
 @router.get("/comments.atom")
 async def comments_feed(request: Request, db: Db) -> Response:
     base_url = settings_of(request).base_url
-    feed = Feed(base_url, "Tribune: latest comments", "/feeds/comments.atom", "/")
+    site = site_cache_of(request).current
+    feed = Feed(base_url, f"{site.name}: latest comments", "/feeds/comments.atom", "/", site)
     for row in await threads.recent(db, FEED_SIZE):
         _comment_entry(feed, row, row["story_title"])
     return feed.response()
@@ -136,7 +143,9 @@ async def story_comments_feed(request: Request, db: Db, slug: str) -> Response:
         raise NotFound
     base_url = settings_of(request).base_url
     path = public.story_path(story["slug"])
-    feed = Feed(base_url, f"Comments on “{story['title']}”", f"/feeds{path}/comments.atom", path)
+    title = f"Comments on “{story['title']}”"
+    site = site_cache_of(request).current
+    feed = Feed(base_url, title, f"/feeds{path}/comments.atom", path, site)
     for row in await threads.newest_of_story(db, story["id"], FEED_SIZE):
         _comment_entry(feed, row, story["title"])
     return feed.response()

@@ -68,6 +68,7 @@ class Permission(enum.StrEnum):
     ban = "ban"
     stories = "stories"  # story comment modes
     rules = "rules"
+    site = "site"  # the site's name, tagline, footer, accent colour and logo
     staff = "staff"
     audit = "audit"
 
@@ -142,6 +143,7 @@ class AuditAction(enum.StrEnum):
     comment_feature = "comment.feature"
     comment_unfeature = "comment.unfeature"
     story_comment_mode = "story.comment_mode"
+    site_change = "site.change"
 
     @classmethod
     def of(cls, action: ModerationAction) -> AuditAction:
