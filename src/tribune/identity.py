@@ -29,6 +29,7 @@ from tribune.storage.engine import Database
 log = logging.getLogger(__name__)
 
 SITE_SECONDS = 2.0  # how long a worker trusts its copy of the site settings
+RECHECK_SECONDS = 0.25  # the least time between two reads for an unknown logo or stylesheet
 DEFAULT_NAME = "Tribune"
 GENERATOR = "Tribune"  # the software, named in feeds whatever the site is called
 
@@ -246,6 +247,14 @@ class SiteCache:
             log.debug("site settings not read, keeping the last: %s", exc)
             return self.current
         self.current = from_stored(stored)
+        return self.current
+
+    async def recheck(self) -> Site:
+        """Read again for an address naming settings this copy lacks (saved on another
+        instance a moment ago?), unless it was read just now: made-up addresses cost a
+        query at most every RECHECK_SECONDS."""
+        if time.monotonic() - self._read_at >= RECHECK_SECONDS:
+            await self.reload()
         return self.current
 
     def replace(self, site: Site) -> None:

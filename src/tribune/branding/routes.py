@@ -99,29 +99,37 @@ async def save_site(request: Request, db: Db, member: SiteKeeper) -> Response:
     return RedirectResponse("/admin/site?saved=1", 303)
 
 
-@router.get("/site/{digest}.css")
-async def site_stylesheet(request: Request, digest: str) -> Response:
+@router.get("/site/{sheet}.css")
+async def site_stylesheet(request: Request, sheet: str) -> Response:
     """The accent colour as CSS custom properties, under its content's digest."""
     cache = site_cache_of(request)
-    if not SHORT_DIGEST.fullmatch(digest):
+    if not SHORT_DIGEST.fullmatch(sheet):
         raise NotFound
-    expected = f"/site/{digest}.css"
+    expected = f"/site/{sheet}.css"
     if cache.current.stylesheet_url != expected:
-        await cache.reload()  # saved on another instance a moment ago?
+        await cache.recheck()
     site = cache.current
     if site.stylesheet_url != expected:
         raise NotFound
     return Response(site.stylesheet, media_type="text/css; charset=utf-8", headers=IMMUTABLE)
 
 
-# A logo is immutable under its digest: a worker keeps the last few it served.
+# A logo is immutable under its digest: a worker keeps the one in use.
 _logos: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
-LOGOS_KEPT = 4
+LOGOS_KEPT = 2
 
 
-@router.get("/site/logo/{digest}")
-async def site_logo(db: Db, digest: str) -> Response:
+@router.get("/site/logo/{logo}")
+async def site_logo(request: Request, db: Db, logo: str) -> Response:
+    """The logo in use, under its digest (no other: a removed logo is not served)."""
+    cache = site_cache_of(request)
+    digest = logo
     if not DIGEST.fullmatch(digest):
+        raise NotFound
+    if cache.current.logo is None or cache.current.logo.digest != digest:
+        await cache.recheck()
+    in_use = cache.current.logo
+    if in_use is None or in_use.digest != digest:
         raise NotFound
     found = _logos.get(digest)
     if found is None:
