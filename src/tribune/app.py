@@ -14,11 +14,13 @@ from starlette.responses import Response
 from tribune import __version__, feeds
 from tribune.accounts import deps as staff_deps
 from tribune.accounts import routes as accounts
+from tribune.branding import routes as branding
 from tribune.comments import actions as comment_actions
 from tribune.comments import api as comments_api
 from tribune.comments import pages as comments_pages
 from tribune.comments.cache import fragment_cache, thread_cache
 from tribune.exceptions import NotFound
+from tribune.identity import SiteCache
 from tribune.keys import Keys
 from tribune.live import sse
 from tribune.live.broker import make_broker
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limiter = RateLimiter(settings.rate_limits, settings.redis_url)
     app.state.broker = broker
     app.state.untrusted_forwarders = UntrustedForwarders()
+    app.state.site = SiteCache(db)
 
     app.include_router(health.router)
     app.include_router(stories.api)
@@ -80,10 +83,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts.router)
     app.include_router(moderation.router)
     app.include_router(moderation.api)
+    app.include_router(branding.router)
     app.add_api_route("/static/{digest}/{name}", static_file, include_in_schema=False)
     errors.install(app)
     openapi.install(app)
     app.add_exception_handler(staff_deps.SignInRequired, staff_deps.sign_in_required)
+    # Pages show the site settings: each worker reads them again every few seconds.
+    app.add_middleware(branding.SiteFresh, cache=app.state.site)
     # Readers on phones pay for every byte; pages and thread JSON compress 4-6x.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN, compresslevel=6)
     lanes = [

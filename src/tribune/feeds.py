@@ -18,11 +18,12 @@ from xml.etree import ElementTree as ET  # nosec B405  # only writes feeds, neve
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from tribune import public
+from tribune import __version__, public
 from tribune.comments import threads
 from tribune.exceptions import NotFound
+from tribune.identity import GENERATOR, Site
 from tribune.stories import service as stories
-from tribune.web.deps import Db, get_db, settings_of
+from tribune.web.deps import Db, get_db, settings_of, site_cache_of
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)
 
@@ -55,13 +56,24 @@ async def _site(request: Request) -> uuid.UUID:
 
 class Feed:
     def __init__(
-        self, base_url: str, site: uuid.UUID, name: str, title: str, path: str, page_path: str
+        self,
+        base_url: str,
+        site_id: uuid.UUID,
+        name: str,
+        title: str,
+        path: str,
+        page_path: str,
+        site: Site,
     ) -> None:
         self.base_url = base_url
-        self.site = site
+        self.site_id = site_id
         self.root = ET.Element(f"{{{ATOM}}}feed")
         self._add(self.root, "title", title)
-        self._add(self.root, "id", _urn(site, name))
+        if site.tagline:
+            self._add(self.root, "subtitle", site.tagline)
+        self._add(ET.SubElement(self.root, f"{{{ATOM}}}author"), "name", site.name)
+        self._add(self.root, "generator", GENERATOR, version=__version__)
+        self._add(self.root, "id", _urn(site_id, name))
         ET.SubElement(self.root, f"{{{ATOM}}}link", rel="self", href=base_url + path)
         ET.SubElement(self.root, f"{{{ATOM}}}link", rel="alternate", href=base_url + page_path)
         self.updated = self._add(self.root, "updated", _iso(datetime(2000, 1, 1, tzinfo=UTC)))
@@ -105,7 +117,7 @@ class Feed:
 def _comment_entry(feed: Feed, comment: dict[str, Any], story_title: str) -> None:
     name = comment["name"] or public.ANONYMOUS
     feed.entry(
-        entry_id=_urn(feed.site, f"comment/{comment['id']}"),
+        entry_id=_urn(feed.site_id, f"comment/{comment['id']}"),
         title=f"{name} on “{story_title}” (comment {comment['number']})",
         link=f"/comments/{comment['id']}",
         published=comment["created_at"],
@@ -118,18 +130,25 @@ def _comment_entry(feed: Feed, comment: dict[str, Any], story_title: str) -> Non
 @router.get("/stories.atom")
 async def stories_feed(request: Request, db: Db) -> Response:
     base_url = settings_of(request).base_url
-    site = await _site(request)
+    site_id = await _site(request)
+    site = site_cache_of(request).current
     feed = Feed(
-        base_url, site, "feed/stories", "Tribune: latest stories", "/feeds/stories.atom", "/"
+        base_url,
+        site_id,
+        "feed/stories",
+        f"{site.name}: latest stories",
+        "/feeds/stories.atom",
+        "/",
+        site,
     )
     for story in await stories.recent_for_feed(db, FEED_SIZE):
         feed.entry(
-            entry_id=_urn(site, f"story/{story['id']}"),
+            entry_id=_urn(site_id, f"story/{story['id']}"),
             title=story["title"],
             link=public.story_path(story["slug"]),
             published=story["published_at"],
             updated=story["updated_at"],
-            author="Tribune",
+            author=site.name,
             summary=story["lead"] or None,
             html=story["body_html"],
         )
@@ -139,9 +158,16 @@ async def stories_feed(request: Request, db: Db) -> Response:
 @router.get("/comments.atom")
 async def comments_feed(request: Request, db: Db) -> Response:
     base_url = settings_of(request).base_url
-    site = await _site(request)
+    site_id = await _site(request)
+    site = site_cache_of(request).current
     feed = Feed(
-        base_url, site, "feed/comments", "Tribune: latest comments", "/feeds/comments.atom", "/"
+        base_url,
+        site_id,
+        "feed/comments",
+        f"{site.name}: latest comments",
+        "/feeds/comments.atom",
+        "/",
+        site,
     )
     for row in await threads.recent(db, FEED_SIZE):
         _comment_entry(feed, row, row["story_title"])
@@ -154,15 +180,16 @@ async def story_comments_feed(request: Request, db: Db, slug: str) -> Response:
     if story is None:
         raise NotFound
     base_url = settings_of(request).base_url
-    site = await _site(request)
+    site_id = await _site(request)
     path = public.story_path(story["slug"])
     feed = Feed(
         base_url,
-        site,
+        site_id,
         f"feed/story/{story['id']}/comments",
         f"Comments on “{story['title']}”",
         f"/feeds{path}/comments.atom",
         path,
+        site_cache_of(request).current,
     )
     for row in await threads.newest_of_story(db, story["id"], FEED_SIZE):
         _comment_entry(feed, row, story["title"])

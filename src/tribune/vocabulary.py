@@ -68,6 +68,7 @@ class Permission(enum.StrEnum):
     ban = "ban"
     stories = "stories"  # story comment modes
     rules = "rules"
+    site = "site"  # the site's name, tagline, footer, accent colour and logo
     staff = "staff"
     audit = "audit"
 
@@ -146,6 +147,7 @@ class AuditAction(enum.StrEnum):
     staff_role = "staff.role"
     staff_password = "staff.password"  # noqa: S105 (an action name, not a password)
     story_comment_mode = "story.comment_mode"
+    site_change = "site.change"
 
     @classmethod
     def of(cls, action: ModerationAction) -> AuditAction:

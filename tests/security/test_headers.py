@@ -17,11 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from io import BytesIO
 from typing import Any
 
 import fastapi.routing
 import httpx
 import pytest
+from PIL import Image
 
 from tests.helpers import PASSWORD, client_at, csrf_of, post_comment, signed_in, staff_member
 from tests.security.harness import LiveStream
@@ -101,6 +103,18 @@ async def actors(app: Any) -> AsyncIterator[dict[str, Any]]:
         )
         ban_id = re.search(r"/admin/bans/(\d+)/lift", (await admin.get("/admin/bans")).text)
         assert ban_id is not None
+        # A site with an accent colour and a logo: their stylesheet and logo are served.
+        logo = BytesIO()
+        Image.new("RGB", (40, 20), "#1a4fa3").save(logo, "PNG")
+        await admin.post(
+            "/admin/site",
+            data={"name": "Site", "accent": "#1a4fa3", "csrf_token": admin_token},
+            files={"logo": ("logo.png", logo.getvalue(), "image/png")},
+        )
+        home = (await reader.get("/")).text
+        sheet = re.search(r'href="/site/([0-9a-f]{16})\.css"', home)
+        logo_digest = re.search(r'src="/site/logo/([0-9a-f]{64})"', home)
+        assert sheet is not None and logo_digest is not None
         yield {
             "reader": reader,
             "admin": admin,
@@ -112,6 +126,8 @@ async def actors(app: Any) -> AsyncIterator[dict[str, Any]]:
             "key": "0123456789abcdef0123",
             "digest": STATIC["tribune.css"].digest,
             "name": "tribune.css",
+            "sheet": sheet[1],
+            "logo": logo_digest[1],
         }
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "tribune"
 SAFE_VALUES = re.compile(r"\{\{\s*([\w.]+)\s*\|\s*safe\s*\}\}")
-ALLOWED_SAFE = re.compile(r"(\w+\.)*(body_html|parent_body_html)|thread_html")
+# site.footer_html: the admin's footer text through markdown.render_comment (identity.build).
+ALLOWED_SAFE = re.compile(r"(\w+\.)*(body_html|parent_body_html)|thread_html|site\.footer_html")
 
 
 def _sources(pattern: str) -> list[tuple[str, int, str]]:

@@ -41,6 +41,9 @@ LANDED = {
     "20261202_0110_b4e8c1d2f3a5_edits_and_retries.py": (
         "a5362cf8bf3f6adb8fc3f790e36762c448cb3b4261a1f60c15d0f00d44118bd2"
     ),
+    "20261202_1400_c7d2a9e41b36_site_logo.py": (
+        "b5c17e970962e0649b004df35ee1c0697ac81c8d75909afb63c4711d86c62072"
+    ),
 }
 
 

@@ -49,6 +49,7 @@ PERMISSIONS: dict[Permission, set[Role]] = {
     Permission.ban: {Role.admin, Role.moderator},
     Permission.stories: {Role.admin, Role.moderator, Role.editor},
     Permission.rules: {Role.admin},
+    Permission.site: {Role.admin},
     Permission.staff: {Role.admin},
     Permission.audit: {Role.admin},
 }

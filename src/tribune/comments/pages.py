@@ -43,6 +43,7 @@ from tribune.web.deps import (
     limiter_of,
     reader_of,
     settings_of,
+    site_cache_of,
 )
 from tribune.web.forms import read_form
 from tribune.web.security import CSRF_FIELD, csrf_ok, csrf_token
@@ -97,7 +98,9 @@ async def discussion_page(
     shared = template == "story.html" and not (form or errors or reply_to or own or reader.voter_id)
     composer = _composer(request, form, preview)
     fragments: VersionedLRU[tuple[object, ...], str] = request.app.state.fragment_cache
-    key = (story["id"], query.sort, query.cursor, settings.thread_depth)
+    # The site settings' version too: a change of them shows on the next read, cached or not.
+    site = site_cache_of(request).current
+    key = (story["id"], query.sort, query.cursor, settings.thread_depth, site.version)
     meta = await threads.version(db, story["id"]) if shared else None
     if meta is not None and (cached := fragments.get(key, meta[0])) is not None:
         context = {

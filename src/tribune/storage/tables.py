@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -287,4 +288,15 @@ site_settings = Table(
     Column("key", String(50), primary_key=True),
     Column("value", JSON, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# The site's logo (branding: /admin/site), re-encoded on upload; served by its digest, which
+# the "site" setting names. At most the one in use is kept.
+site_logos = Table(
+    "site_logos",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("media_type", String(40), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )

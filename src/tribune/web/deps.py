@@ -11,6 +11,7 @@ from fastapi import Depends, Path, Query, Request
 from pydantic import WithJsonSchema
 
 from tribune.cursor import LIMIT_MAX
+from tribune.identity import SiteCache
 from tribune.keys import Keys
 from tribune.ratelimit import RateLimiter
 from tribune.readers import Reader
@@ -31,6 +32,12 @@ def settings_of(request: Request) -> Settings:
 
 async def get_settings(request: Request) -> Settings:
     return settings_of(request)
+
+
+def site_cache_of(request: Request) -> SiteCache:
+    """The worker's copy of the site settings (identity.py): ``.current`` is what pages show."""
+    cache: SiteCache = request.app.state.site
+    return cache
 
 
 def keys_of(request: Request) -> Keys:

@@ -13,13 +13,14 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, Template, select
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from tribune.web.deps import settings_of
+from tribune.web.deps import settings_of, site_cache_of
 from tribune.web.proxies import UntrustedForwarders, shown_peers
 from tribune.web.security import csrf_token, set_csrf_cookie
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [
-    PACKAGE / d / "templates" for d in ("web", "stories", "comments", "accounts", "moderation")
+    PACKAGE / d / "templates"
+    for d in ("web", "stories", "comments", "accounts", "moderation", "branding")
 ]
 STATIC_DIR = PACKAGE / "web" / "static"
 
@@ -132,7 +133,12 @@ def render(
 ) -> Response:
     settings = settings_of(request)
     html = ENV.get_template(template).render(
-        {"request": request, "base_url": settings.base_url, **context}
+        {
+            "request": request,
+            "base_url": settings.base_url,
+            "site": site_cache_of(request).current,
+            **context,
+        }
     )
     return HTMLResponse(html, status_code=status_code, headers=headers)
 
