@@ -110,7 +110,8 @@ async def test_the_form_shows_what_is_saved(admin: httpx.AsyncClient) -> None:
     assert "Run by **volunteers**." in page
     assert 'value="#1a4fa3"' in page
     assert "light pages use #1a4fa3" in page
-    assert '<a href="/admin/site">Site</a>' in page  # in the staff navigation
+    # In the staff navigation, as the current page.
+    assert '<a href="/admin/site" aria-current="page">Site</a>' in page
 
 
 async def test_a_cached_story_page_shows_the_new_name(
