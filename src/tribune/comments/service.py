@@ -35,6 +35,8 @@ from tribune.storage.engine import Conn, Database, unavailable
 from tribune.vocabulary import VISIBLE, CommentStatus, EventKind
 
 NOT_ACCEPTED = "The comment was not accepted"
+AWAITING = "Awaiting moderation"  # a held comment, as its author is told
+NOT_PUBLISHED = "Not published"  # a rejected one
 SUBMITTED = ("name", "email", "website", "body", "parent_id")  # given back when refused
 
 
@@ -238,7 +240,7 @@ async def post_comment(
     lost answer) stores nothing more: the answer is the comment the first one made, with
     ``replayed`` true."""
     try:
-        outcome, verdict = await _accept(
+        outcome, _ = await _accept(
             db,
             story_id,
             data,
@@ -263,11 +265,16 @@ async def post_comment(
     if row["status"] == CommentStatus.approved:
         await events.publish(story_id, EventKind.comment, public.comment(row))
     answer = public.comment(row) | {"edit_token": keys.edit_token(row["id"])}
-    if verdict.if_duplicate is not None and row["status"] == verdict.if_duplicate.status:
-        verdict = verdict.if_duplicate  # the same text was stored a moment before
-    if verdict.verdicts:
-        answer["moderation"] = [v.reason for v in verdict.verdicts]
+    if row["status"] != CommentStatus.approved:
+        # Which rule held it, and the words it matched, are for staff (the queue shows them):
+        # told to the author, they would teach how to get round the filters.
+        answer["moderation"] = status_note(row["status"])
     return answer
+
+
+def status_note(status: str) -> str:
+    """What the author of a comment that is not published is told about it."""
+    return AWAITING if status == CommentStatus.pending else NOT_PUBLISHED
 
 
 async def _accept(
