@@ -232,8 +232,11 @@ function followWhenSeen() {
 
 const MINUTE = 60 * 1000;
 const exactTime = new Intl.DateTimeFormat(undefined, {
-  dateStyle: "medium",
-  timeStyle: "short",
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
   timeZoneName: "short",
 });
 const relative = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
