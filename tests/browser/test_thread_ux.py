@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, ViewportSize, expect
 
 from tests.browser.conftest import SHOTS, add_staff, screenshot, site_database
 from tests.helpers import PASSWORD, csrf_in
@@ -20,7 +20,10 @@ pytestmark = pytest.mark.browser
 
 STORY = "/stories/turkeys-syria-op-could-see-isis-terrorists-scattering-putin"
 ADMIN = "admin@example.org"
-SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+SIZES: dict[str, ViewportSize] = {
+    "desktop": {"width": 1280, "height": 900},
+    "phone": {"width": 390, "height": 844},
+}
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -146,7 +149,7 @@ def test_times_read_relative_and_the_edit_links_go_when_the_window_ends(
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_controls_are_big_enough_and_visible(
-    browser: Browser, ux_site: str, size: str, scheme: str
+    browser: Browser, ux_site: str, size: str, scheme: Literal["light", "dark"]
 ) -> None:
     context = browser.new_context(
         viewport=SIZES[size], color_scheme=scheme, has_touch=size == "phone"
