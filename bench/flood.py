@@ -387,6 +387,32 @@ async def stored(url: str) -> dict[str, int]:
         await db.dispose()
 
 
+async def hold_reasons(url: str, tag: str) -> tuple[int, int, int]:
+    """How many of a flood's held comments the surge rule held per story, site-wide, and
+    otherwise, from the reasons stored with them (an author is told only "Awaiting
+    moderation", so the answers cannot say)."""
+    db = Database(url, pool_size=1)
+    story = site = other = 0
+    try:
+        async with db.read() as conn:
+            rows = await conn.execute(
+                select(comments.c.verdicts).where(
+                    comments.c.name.like(f"Flood {tag}%"), comments.c.status == "pending"
+                )
+            )
+            for (verdicts,) in rows:
+                reasons = " ".join(v["reason"] for v in verdicts or [])
+                if "site-wide" in reasons and "surge" in reasons:
+                    site += 1
+                elif "surge" in reasons:
+                    story += 1
+                else:
+                    other += 1
+    finally:
+        await db.dispose()
+    return story, site, other
+
+
 class Bench:
     def __init__(
         self,
@@ -707,6 +733,9 @@ def run(plan: Plan) -> int:
         bench.alive()
     elapsed = time.monotonic() - started
     in_db = asyncio.run(stored(url))
+    for flood in floods:
+        p = flood.posts
+        p.held_story, p.held_site, p.held_other = asyncio.run(hold_reasons(url, flood.tag))
 
     table = report(bench)
     print("\n" + table + "\n")

@@ -91,16 +91,8 @@ response = function(status, headers, body)
   if status == 201 then
     if string.find(body, '"status":"pending"', 1, true) then
       tally.held = tally.held + 1
-      local reason = string.match(body, '"moderation":%["([^"]*)"') or "none"
-      reason = string.gsub(reason, "%d+", "N")
-      reasons[reason] = (reasons[reason] or 0) + 1
-      if string.find(body, "held: surge: %d+ comments in a minute site%-wide") then
-        tally.held_site = tally.held_site + 1
-      elseif string.find(body, "held: surge: ", 1, true) then
-        tally.held_story = tally.held_story + 1
-      else
-        tally.held_other = tally.held_other + 1
-      end
+      -- Why it was held is read from the database after the run: its author is told only
+      -- "Awaiting moderation".
     else
       tally.accepted = tally.accepted + 1
     end

@@ -11,12 +11,14 @@ from tempfile import gettempdir
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 from fastapi import FastAPI
 
 from tribune.accounts import service as accounts
 from tribune.app import create_app
 from tribune.moderation.rules import RuleConfig
 from tribune.settings import Settings
+from tribune.storage.tables import comments
 
 BASE_URL = "http://testserver"
 PASSWORD = "correct horse battery staple"
@@ -54,6 +56,17 @@ async def posted(
     response = await post_comment(client, story_id, body, **fields)
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+async def held_for(app: FastAPI, comment_id: int) -> list[str]:
+    """Why the rules held or rejected a comment, as staff see it in the queue (its author is
+    told only that it awaits moderation, or was not published)."""
+    async with app.state.db.read() as conn:
+        result = await conn.execute(
+            sa.select(comments.c.verdicts).where(comments.c.id == comment_id)
+        )
+        verdicts = result.scalar_one()
+    return [v["reason"] for v in verdicts or []]
 
 
 @cache

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.helpers import client_at, post_comment
+from tests.helpers import client_at, held_for, post_comment
 
 pytestmark = pytest.mark.anyio
 
@@ -80,6 +80,8 @@ async def test_identical_posts_at_the_same_moment_are_one_duplicate(
     statuses = sorted(a.json()["status"] for a in answers)
     assert statuses == ["approved", "pending", "pending", "pending"]
     held = [a.json() for a in answers if a.json()["status"] == "pending"]
-    assert all(
-        h["moderation"] == ["held: the same text was posted in the last 60 minutes"] for h in held
-    )
+    assert all(h["moderation"] == "Awaiting moderation" for h in held)
+    for h in held:
+        assert await held_for(app, h["id"]) == [
+            "held: the same text was posted in the last 60 minutes"
+        ]

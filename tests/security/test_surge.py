@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import client_at, posted, staff_member
+from tests.helpers import client_at, held_for, posted, staff_member
 from tribune.app import create_app
 from tribune.moderation import config as moderation_config
 from tribune.settings import Settings
@@ -32,9 +32,10 @@ async def test_a_surge_is_held_not_refused(
             async with client_at(app, f"198.51.100.{n + 1}") as raider:
                 answer = await posted(raider, story["id"], f"Raid message {n}", name=f"Raider {n}")
                 statuses.append(answer["status"])
-                reasons.append(answer.get("moderation"))
+                reasons.append(await held_for(app, answer["id"]))
         assert statuses == ["approved"] * 10 + ["pending"] * 4
         where = "" if scope == "story" else " site-wide"
+        assert reasons[:10] == [[]] * 10
         assert reasons[10] == [f"held: surge: 11 comments in a minute{where}"]
         assert reasons[13] == [f"held: surge: 14 comments in a minute{where}"]
     finally:

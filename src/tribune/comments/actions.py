@@ -4,6 +4,7 @@ with everything typed kept and a message beside each wrong field."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -56,21 +57,36 @@ def _edit_page(
     *,
     body: str,
     errors: dict[str, str],
+    edit_minutes: int,
     status_code: int = 200,
     delete: bool = False,
 ) -> Response:
+    """The edit or delete form; once the edit window has passed, a page that says so and
+    leads back to the comment instead (a form there would only fail when sent)."""
+    ends = editing.window_ends(comment["created_at"], edit_minutes)
+    if datetime.now(UTC) >= ends and not errors:
+        return render_form(
+            request,
+            "window_passed.html",
+            {"comment": comment, "message": editing.window_passed(edit_minutes), "delete": delete},
+            status_code=403,
+        )
     return render_form(
         request,
         "delete.html" if delete else "edit.html",
-        {"comment": comment, "body": body, "errors": errors},
+        {"comment": comment, "body": body, "errors": errors, "until": ends},
         status_code=status_code,
     )
 
 
 @router.get("/comments/{comment_id}/edit")
-async def edit_form(request: Request, db: Db, keys: AppKeys, comment_id: CommentId) -> Response:
+async def edit_form(
+    request: Request, db: Db, keys: AppKeys, settings: AppSettings, comment_id: CommentId
+) -> Response:
     comment, _ = await _own(request, db, keys, comment_id)
-    return _edit_page(request, comment, body=comment["body_md"], errors={})
+    return _edit_page(
+        request, comment, body=comment["body_md"], errors={}, edit_minutes=settings.edit_minutes
+    )
 
 
 @router.post("/comments/{comment_id}/edit")
@@ -86,7 +102,12 @@ async def edit_submit(
     body = form.get("body", "")
     if not csrf_ok(request, form.get(CSRF_FIELD)):
         return _edit_page(
-            request, comment, body=body, errors={"form": FORM_EXPIRED}, status_code=403
+            request,
+            comment,
+            body=body,
+            errors={"form": FORM_EXPIRED},
+            edit_minutes=settings.edit_minutes,
+            status_code=403,
         )
     try:
         edited = await editing.edit_comment(
@@ -99,17 +120,35 @@ async def edit_submit(
             events=events_of(request),
         )
     except Invalid as exc:
-        return _edit_page(request, comment, body=body, errors=exc.errors, status_code=422)
+        return _edit_page(
+            request,
+            comment,
+            body=body,
+            errors=exc.errors,
+            edit_minutes=settings.edit_minutes,
+            status_code=422,
+        )
     except NotAllowed as exc:
-        return _edit_page(request, comment, body=body, errors={"form": exc.detail}, status_code=403)
+        return _edit_page(
+            request,
+            comment,
+            body=body,
+            errors={"form": exc.detail},
+            edit_minutes=settings.edit_minutes,
+            status_code=403,
+        )
     target = await saved_at(db, comment["story_slug"], edited)
     return RedirectResponse(target, status_code=303)
 
 
 @router.get("/comments/{comment_id}/delete")
-async def delete_form(request: Request, db: Db, keys: AppKeys, comment_id: CommentId) -> Response:
+async def delete_form(
+    request: Request, db: Db, keys: AppKeys, settings: AppSettings, comment_id: CommentId
+) -> Response:
     comment, _ = await _own(request, db, keys, comment_id)
-    return _edit_page(request, comment, body="", errors={}, delete=True)
+    return _edit_page(
+        request, comment, body="", errors={}, edit_minutes=settings.edit_minutes, delete=True
+    )
 
 
 @router.post("/comments/{comment_id}/delete")
@@ -124,7 +163,13 @@ async def delete_submit(
     form = await read_form(request, FORM_FIELDS)
     if not csrf_ok(request, form.get(CSRF_FIELD)):
         return _edit_page(
-            request, comment, body="", errors={"form": FORM_EXPIRED}, status_code=403, delete=True
+            request,
+            comment,
+            body="",
+            errors={"form": FORM_EXPIRED},
+            edit_minutes=settings.edit_minutes,
+            status_code=403,
+            delete=True,
         )
     after = await location(db, comment_id, anchor=False)
     try:
@@ -138,7 +183,13 @@ async def delete_submit(
         )
     except NotAllowed as exc:
         return _edit_page(
-            request, comment, body="", errors={"form": exc.detail}, status_code=403, delete=True
+            request,
+            comment,
+            body="",
+            errors={"form": exc.detail},
+            edit_minutes=settings.edit_minutes,
+            status_code=403,
+            delete=True,
         )
     return RedirectResponse(f"{after}#comments", status_code=303)
 

@@ -24,9 +24,19 @@ from tribune.storage import stories as story_store
 from tribune.storage.engine import Conn, Database
 from tribune.vocabulary import CommentStatus, EventKind
 
-EDIT_WINDOW_PASSED = (
-    "Comments can be changed for {minutes} minutes after posting; that time has passed"
-)
+
+def window_ends(created_at: datetime, window_minutes: int) -> datetime:
+    """When the author's time to edit or delete a comment posted at created_at ends."""
+    return created_at + timedelta(minutes=window_minutes)
+
+
+def window_passed(window_minutes: int) -> str:
+    """What the author is told once that time has passed."""
+    minutes = "minute" if window_minutes == 1 else "minutes"
+    return (
+        f"Comments can be changed for {window_minutes:,} {minutes} after posting; "
+        "that time has passed"
+    )
 
 
 async def _own_comment(
@@ -47,7 +57,7 @@ async def _own_comment(
         try:
             keys.check_edit_token(token, comment_id, max_age=window_minutes * 60)
         except TokenExpired:
-            raise NotAllowed(EDIT_WINDOW_PASSED.format(minutes=window_minutes)) from None
+            raise NotAllowed(window_passed(window_minutes)) from None
         except TokenInvalid:
             problem = "This edit token is not valid for this comment"
     if problem is not None:
@@ -55,8 +65,8 @@ async def _own_comment(
             # To anyone but its author, a held or rejected comment does not exist.
             raise NotFound(f"There is no comment {comment_id}")
         raise NotAllowed(problem)
-    if datetime.now(UTC) - row["created_at"] > timedelta(minutes=window_minutes):
-        raise NotAllowed(EDIT_WINDOW_PASSED.format(minutes=window_minutes))
+    if datetime.now(UTC) >= window_ends(row["created_at"], window_minutes):
+        raise NotAllowed(window_passed(window_minutes))
     return dict(row)
 
 

@@ -5,7 +5,7 @@ again with everything typed kept and a message beside each wrong field."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 from starlette.responses import RedirectResponse, Response
 
 from tribune import public
-from tribune.comments import avatars, replies, service, threads
+from tribune.comments import avatars, editing, replies, service, threads
 from tribune.comments.cache import CSRF_SLOT, VersionedLRU
 from tribune.comments.forms import FORM_EXPIRED, FORM_FIELDS, address, location, saved_at
 from tribune.exceptions import Invalid, NotFound, Unavailable
@@ -123,7 +123,7 @@ async def discussion_page(
             sorts=SORT_LABELS,
             after=query.cursor,
             my_votes={},
-            editable=set(),
+            editable={},
             csrf_token=CSRF_SLOT,
         )
         fragments.put(key, meta[0], rendered)
@@ -174,17 +174,19 @@ async def _my_votes(db: Db, thread: Listing, reader: Reader) -> dict[int, int]:
     return await threads.votes_of(db, list(thread.shown), reader.voter_id, reader.client_hash)
 
 
-def _editable(thread: Listing, own: dict[int, str], edit_minutes: int) -> set[int]:
-    """The reader's own comments on this page that they may still edit."""
-    window = timedelta(minutes=edit_minutes)
+def _editable(thread: Listing, own: dict[int, str], edit_minutes: int) -> dict[int, datetime]:
+    """The reader's own comments on this page that they may still edit, each with the moment
+    that time ends (the page says how long is left; the script takes the links away then)."""
     now = datetime.now(UTC)
-    return {
-        comment_id
-        for comment_id in own
-        if (shown := thread.shown.get(comment_id)) is not None
-        and shown.comment["status"] == CommentStatus.approved
-        and now - shown.comment["created_at"] < window
-    }
+    editable = {}
+    for comment_id in own:
+        shown = thread.shown.get(comment_id)
+        if shown is None or shown.comment["status"] != CommentStatus.approved:
+            continue
+        ends = editing.window_ends(shown.comment["created_at"], edit_minutes)
+        if now < ends:
+            editable[comment_id] = ends
+    return editable
 
 
 async def _replying(

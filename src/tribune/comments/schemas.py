@@ -147,10 +147,11 @@ class CommentCreated(CommentOut):
         description="Lets the author edit or delete the comment during the edit window: "
         "send it as `Authorization: Bearer TOKEN`. Shown only once."
     )
-    moderation: list[str] | None = Field(
+    moderation: str | None = Field(
         None,
-        description="Why the rules held or rejected the comment (its status says which); "
-        "absent when it was published.",
+        description="What became of a comment that is not published: `Awaiting moderation` "
+        "(held for a moderator) or `Not published` (rejected); absent when it was published. "
+        "Which rule held it is for staff alone.",
     )
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import mimetypes
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,11 @@ def format_time(value: datetime) -> str:
 
 def iso_time(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def minutes_left(until: datetime) -> int:
+    """Whole minutes from now until a moment, rounded up (a minute and a half left: 2)."""
+    return max(0, math.ceil((until - datetime.now(UTC)).total_seconds() / 60))
 
 
 def display_url(url: str, limit: int = 40) -> str:
@@ -115,6 +121,7 @@ def _environment() -> Environment:
     env.filters["when"] = format_time
     env.filters["iso"] = iso_time
     env.filters["plural"] = plural
+    env.filters["minutes_left"] = minutes_left
     env.filters["display_url"] = display_url
     env.filters["label"] = label
     return env

@@ -145,10 +145,19 @@ function followLive(section) {
     const data = JSON.parse(event.data);
     const body = comment(data.id)?.querySelector(":scope > .comment-body");
     if (body) body.innerHTML = data.body_html; // sanitized on the server, like the page
+    if (body && data.edited_at) markEdited(comment(data.id), data.edited_at);
   });
   source.addEventListener("delete", (event) => {
-    const body = comment(JSON.parse(event.data).id)?.querySelector(":scope > .comment-body");
-    if (body) body.textContent = "This comment was removed.";
+    const item = comment(JSON.parse(event.data).id);
+    const body = item?.querySelector(":scope > .comment-body");
+    if (!body) return;
+    body.textContent = "This comment was removed.";
+    item.classList.add("removed");
+    // Nothing left to vote on, answer or report.
+    item.querySelector(":scope > .comment-actions")?.remove();
+  });
+  source.addEventListener("story", (event) => {
+    applyCommentMode(section, JSON.parse(event.data).comment_mode);
   });
   source.addEventListener("reset", () => {
     source.close();
@@ -405,8 +414,170 @@ function rememberCommenter(form) {
   }
 }
 
+// Thread: times, edit windows and the story's comment mode (issue 12) ------------------------
+
+const MINUTE = 60 * 1000;
+const exactTime = new Intl.DateTimeFormat(undefined, {
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  timeZoneName: "short",
+});
+const relative = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+
+/** "5 minutes ago" for a recent moment; the date in the reader's time zone for an older one. */
+function ago(date, now) {
+  const seconds = Math.round((now - date) / 1000);
+  if (seconds < 45) return "just now";
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return relative.format(-minutes, "minute");
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return relative.format(-hours, "hour");
+  const days = Math.round(hours / 24);
+  if (days < 7) return relative.format(-days, "day");
+  return exactTime.format(date);
+}
+
+/**
+ * Comment times as readers say them, with the exact time (their own zone) on hover. The page
+ * itself says UTC, the same for everyone (it is shared); only the browser knows the zone.
+ */
+function showTimes(root) {
+  const now = Date.now();
+  for (const time of root.querySelectorAll(".comment-head time[datetime]")) {
+    const date = new Date(time.getAttribute("datetime"));
+    if (Number.isNaN(date.getTime())) continue;
+    time.textContent = ago(date, now);
+    time.title = exactTime.format(date);
+  }
+}
+
+/** The "edited" mark a live edit adds, as the page would have shown it. */
+function markEdited(item, editedAt) {
+  const head = item.querySelector(":scope > .comment-head");
+  if (!head) return;
+  let mark = head.querySelector(":scope > .edited");
+  if (!mark) {
+    mark = document.createElement("span");
+    mark.className = "edited";
+    mark.append("edited ", document.createElement("time"));
+    head.append(mark);
+  }
+  const time = mark.querySelector("time");
+  time.setAttribute("datetime", editedAt);
+  showTimes(item);
+}
+
+/**
+ * The author's time to edit: "You can edit for N more minutes" counts down, and when it ends
+ * the Edit and Delete links go (they would only lead to a refusal).
+ */
+function countDownEdits() {
+  const now = Date.now();
+  let next = MINUTE;
+  for (const holder of document.querySelectorAll("[data-until]")) {
+    const left = new Date(holder.dataset.until).getTime() - now;
+    if (!(left > 0)) {
+      if (holder.classList.contains("own")) {
+        holder.remove();
+      } else {
+        holder.textContent = "The time to change this comment has passed.";
+        holder.removeAttribute("data-until");
+      }
+      continue;
+    }
+    const minutes = Math.ceil(left / MINUTE);
+    const note = holder.classList.contains("own") ? holder.querySelector(".edit-left") : holder;
+    note.textContent = note.textContent.replace(
+      /[0-9][0-9,]* more minutes?/,
+      `${minutes.toLocaleString("en-US")} more minute${minutes === 1 ? "" : "s"}`,
+    );
+    next = Math.min(next, left - (minutes - 1) * MINUTE);
+  }
+  window.setTimeout(countDownEdits, Math.max(next, 250) + 50);
+}
+
+const MODE_NOTES = {
+  closed: "Comments are now closed.",
+  premoderated: "New comments will be reviewed before they appear.",
+};
+
+/**
+ * The story's comment mode changed while the page was open: say so above each comment form
+ * at once, and on a closed story keep what the reader typed as a read-only copy rather than
+ * let them post into a refusal.
+ */
+function applyCommentMode(section, mode) {
+  if (section.dataset.mode === mode) return;
+  section.dataset.mode = mode;
+  for (const note of section.querySelectorAll(".live-mode")) note.remove();
+  for (const form of section.querySelectorAll("form.comment-form")) {
+    const closed = mode === "closed";
+    const typed = [...form.querySelectorAll("textarea")].some((box) => box.value.trim());
+    for (const field of form.querySelectorAll("textarea, input:not([type=hidden])")) {
+      field.readOnly = closed;
+    }
+    for (const button of form.querySelectorAll("button")) button.disabled = closed;
+    form.classList.toggle("is-closed", closed);
+    const text = MODE_NOTES[mode];
+    if (!text) continue;
+    const note = document.createElement("p");
+    note.className = `live-mode ${mode}`;
+    note.setAttribute("role", closed ? "alert" : "status");
+    note.textContent = closed && typed ? `${text} Your comment was not posted; what you wrote is still here to copy.` : text;
+    form.before(note);
+  }
+  for (const old of section.querySelectorAll("p.premoderated")) old.hidden = mode !== "premoderated";
+  const closedNote = section.querySelector("p.closed");
+  if (closedNote && mode !== "closed" && !section.querySelector("form.comment-form")) {
+    const again = document.createElement("p");
+    again.className = "live-mode open";
+    again.setAttribute("role", "status");
+    const reload = document.createElement("a");
+    reload.href = window.location.pathname + "#comments";
+    reload.textContent = "reload the page to comment";
+    reload.addEventListener("click", () => window.location.reload());
+    again.append("Comments are open again: ", reload, ".");
+    closedNote.replaceWith(again);
+  }
+}
+
+/** A form sent after the story closed (one added to the page later, say) is held back too. */
+function holdClosedForms(section) {
+  section.addEventListener(
+    "submit",
+    (event) => {
+      if (section.dataset.mode !== "closed") return;
+      if (!event.target.matches("form.comment-form")) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      section.dataset.mode = "";
+      applyCommentMode(section, "closed");
+    },
+    true,
+  );
+}
+
+function followThread() {
+  showTimes(document);
+  window.setInterval(() => showTimes(document), 30 * 1000);
+  countDownEdits();
+  const section = document.getElementById("comments");
+  if (!section) return;
+  holdClosedForms(section);
+  // Comments loaded later ("Show more", new comments, more replies) get their times at once.
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      for (const node of change.addedNodes) if (node.nodeType === 1) showTimes(node);
+    }
+  }).observe(section, { childList: true, subtree: true });
+}
+
 enhanceVotes(document);
 enhanceMore(document);
 enhanceMoreReplies(document);
 followWhenSeen();
 enhanceComposer();
+followThread();
