@@ -194,7 +194,7 @@ def _promo(line: str) -> PromoLink | None:
 def parse(data: bytes, *, url: str | None = None) -> PageImport:
     """Read a page dump into a story and its comments, or raise PageDumpError saying why."""
     if url is not None and (problem := check_website(url)):
-        raise PageDumpError(problem.replace("Website", "the --url", 1))
+        raise PageDumpError(f"the --url must be the page's web address: {problem}")
     lines = decode(data).split("\n")
     while lines and (not lines[-1].strip() or lines[-1].strip() in FORM_MESSAGES):
         lines.pop()
