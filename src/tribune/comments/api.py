@@ -177,20 +177,24 @@ async def create_comment(
     `Idempotency-Key` header, sending the same post again (a retry after a lost answer)
     stores nothing more and answers 200 with the comment the first one made."""
     data = await read_json(request)
+    voter = with_voter(reader, keys)  # their own rate limit, not their address's
     comment = await service.post_comment(
         db,
         story_id,
         data,
         keys=keys,
-        reader=reader,
+        reader=voter,
         events=events_of(request),
         limiter=limiter_of(request),
         idempotency_key=request.headers.get("idempotency-key"),
     )
     headers = {"Location": f"/comments/{comment['id']}"}
     if comment.pop("replayed", False):
-        return Json(comment, 200, headers=headers | {"Idempotent-Replayed": "true"})
-    return Json(comment, 201, headers=headers)
+        response = Json(comment, 200, headers=headers | {"Idempotent-Replayed": "true"})
+    else:
+        response = Json(comment, 201, headers=headers)
+    remember_voter(request, response, keys, voter)
+    return response
 
 
 @router.patch(
@@ -254,24 +258,33 @@ async def delete_comment(
     "/comments/{comment_id}/votes",
     operation_id="vote",
     response_model=schemas.VoteOut,
-    responses=problems(400, 404, 413, 415, 422, UNAVAILABLE),
+    responses=problems(400, 404, 413, 415, 422, 429, UNAVAILABLE),
     openapi_extra=json_body(schemas.VoteIn),
 )
 async def vote(
     request: Request,
     db: Db,
     keys: AppKeys,
+    settings: AppSettings,
     reader: CurrentReader,
     comment_id: CommentId,
 ) -> Response:
-    """Vote a comment up (1) or down (-1), or withdraw the vote (0). One vote per reader."""
+    """Vote a comment up (1) or down (-1), or withdraw the vote (0). One vote per reader
+    (the `tribune_voter` cookie the first vote sets); `429` when the reader's address
+    already added `TRIBUNE_VOTERS_PER_ADDRESS` new voters to this comment in the last
+    hour."""
     data = await read_json(request)
     voter = with_voter(reader, keys)
     result = await votes.vote(
-        db, comment_id, data.get("value"), reader=voter, events=events_of(request)
+        db,
+        comment_id,
+        data.get("value"),
+        reader=voter,
+        events=events_of(request),
+        voters_per_address=settings.voters_per_address,
     )
     response = Json(result)
-    remember_voter(request, response, keys, reader, voter)
+    remember_voter(request, response, keys, voter)
     return response
 
 
@@ -287,18 +300,27 @@ async def report_comment(
     request: Request,
     db: Db,
     keys: AppKeys,
+    settings: AppSettings,
     reader: CurrentReader,
     comment_id: CommentId,
 ) -> Response:
     """Report a comment to the moderators: spam, abuse, off-topic, misinformation or other
-    (with `text`). One report per reader per comment."""
+    (with `text`). One report per reader (the `tribune_voter` cookie) per comment; `429`
+    when the reader's address already added `TRIBUNE_REPORTERS_PER_ADDRESS` reports of this
+    comment in the last hour."""
     data = await read_json(request)
     voter = with_voter(reader, keys)
     result = await reports.report(
-        db, comment_id, data, reader=voter, events=events_of(request), limiter=limiter_of(request)
+        db,
+        comment_id,
+        data,
+        reader=voter,
+        events=events_of(request),
+        limiter=limiter_of(request),
+        reporters_per_address=settings.reporters_per_address,
     )
     response = Json(result, 201)
-    remember_voter(request, response, keys, reader, voter)
+    remember_voter(request, response, keys, voter)
     return response
 
 

@@ -19,12 +19,13 @@ from tribune.comments.forms import FORM_EXPIRED, FORM_FIELDS, address, location,
 from tribune.exceptions import Invalid, NotFound, Unavailable
 from tribune.fields import whole_number
 from tribune.live.deps import events_of
+from tribune.moderation import reports
 from tribune.moderation.screening import Banned, StoryClosed
 from tribune.ratelimit import RateLimited
 from tribune.readers import Reader
 from tribune.stories import service as stories
 from tribune.vocabulary import CommentStatus, Sort
-from tribune.web.cookies import own_tokens, remember_own
+from tribune.web.cookies import own_tokens, remember_own, remember_voter
 from tribune.web.deps import (
     MAX_ID,
     AppKeys,
@@ -37,6 +38,7 @@ from tribune.web.deps import (
     limiter_of,
     reader_of,
     settings_of,
+    with_voter,
 )
 from tribune.web.forms import read_form
 from tribune.web.security import CSRF_FIELD, csrf_ok, csrf_token
@@ -107,6 +109,8 @@ async def discussion_page(
             sorts=SORT_LABELS,
             after=query.cursor,
             my_votes={},
+            my_reports=set(),
+            own=set(),
             editable=set(),
             csrf_token=CSRF_SLOT,
         )
@@ -125,6 +129,8 @@ async def discussion_page(
             "errors": errors or {},
             "replying": await _replying(db, story, form.get("parent_id"), reply_to),
             "my_votes": {} if shared else await _my_votes(db, thread, reader),
+            "my_reports": set() if shared else await _my_reports(db, thread, reader),
+            "own": set(own),
             "editable": _editable(thread, own, settings.edit_minutes),
             "thread_html": thread_html,
             "awaiting": await threads.own_hidden(db, story["id"], list(own)),
@@ -137,7 +143,12 @@ Listing = threads.ThreadPage | replies.RepliesPage  # what a page shows
 
 
 async def _my_votes(db: Db, thread: Listing, reader: Reader) -> dict[int, int]:
-    return await threads.votes_of(db, list(thread.shown), reader.voter_id, reader.client_hash)
+    return await threads.votes_of(db, list(thread.shown), reader.voter_id)
+
+
+async def _my_reports(db: Db, thread: Listing, reader: Reader) -> set[int]:
+    """The comments on this page the reader reported: "Reported" there, not the link."""
+    return await reports.reported_by(db, list(thread.shown), reader.voter_id)
 
 
 def _editable(thread: Listing, own: dict[int, str], edit_minutes: int) -> set[int]:
@@ -210,6 +221,7 @@ async def replies_page(
     query = replies.RepliesQuery.parse(after)
     thread = await replies.replies_page(db, comment_id, query, max_depth=settings.thread_depth)
     own = own_tokens(request, keys_of(request))
+    reader = reader_of(request)
     context = {
         "story": thread.story,
         "comment": thread.comment,
@@ -219,7 +231,9 @@ async def replies_page(
         "continued": query.cursor is not None,
         "reply_base": public.story_path(thread.story["slug"]),
         "back": await location(db, comment_id),
-        "my_votes": await _my_votes(db, thread, reader_of(request)),
+        "my_votes": await _my_votes(db, thread, reader),
+        "my_reports": await _my_reports(db, thread, reader),
+        "own": set(own),
         "editable": _editable(thread, own, settings.edit_minutes),
     }
     return render_form(request, "replies.html", context)
@@ -248,13 +262,14 @@ async def post_comment_form(
 
     if not csrf_ok(request, form.get(CSRF_FIELD)):
         return await again({"form": FORM_EXPIRED}, 403)
+    voter = with_voter(reader, keys)  # their own rate limit, not their address's
     try:
         comment = await service.post_comment(
             db,
             story["id"],
             form,
             keys=keys,
-            reader=reader,
+            reader=voter,
             events=events_of(request),
             limiter=limiter_of(request),
         )
@@ -281,6 +296,7 @@ async def post_comment_form(
         return response
     response = RedirectResponse(await saved_at(db, story["slug"], comment), status_code=303)
     remember_own(request, response, keys, comment["edit_token"])
+    remember_voter(request, response, keys, voter)
     return response
 
 

@@ -384,9 +384,17 @@ class RuleConfig(BaseModel):
         False, description="Hold the first comment of every new commenter, on every story."
     )
     reports_to_hide: int = Field(
-        3, ge=0, description="Reader reports after which a comment is hidden until reviewed."
+        3,
+        ge=0,
+        description="Reader reports after which a comment is hidden until reviewed "
+        "(readers who share an address count once).",
     )
-    rate_per_minute: int = Field(5, ge=0, description="Comments one reader may post per minute.")
+    rate_per_minute: int = Field(
+        5,
+        ge=0,
+        description="Comments one reader may post per minute; readers who share an "
+        "address may together post 4 times that.",
+    )
     surge_story_per_minute: int = Field(
         60,
         ge=0,

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Table, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import BigInteger, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.engine import Row, RowMapping
 
 from tribune.storage.engine import Conn
@@ -319,21 +319,25 @@ def any_of(*known: tuple[Any, str | None]) -> Any:
     return or_(*found) if found else None
 
 
-def by_reader(table: Table, voter_id: str | None, client_hash: str | None) -> Any:
-    """The rows of a vote or report table that are this reader's: by their voter cookie or
-    their address hash; None when the reader has neither."""
-    return any_of((table.c.voter_id, voter_id), (table.c.client_hash, client_hash))
-
-
-async def vote_of(
-    conn: Conn, comment_id: int, voter_id: str | None, client_hash: str | None
-) -> RowMapping | None:
-    """The reader's vote on a comment."""
-    who = by_reader(votes, voter_id, client_hash)
-    if who is None:
-        return None
-    query = select(votes).where(votes.c.comment_id == comment_id, who).limit(1)
+async def vote_of(conn: Conn, comment_id: int, voter_id: str) -> RowMapping | None:
+    """The reader's vote on a comment, by their voter cookie (never by address: readers who
+    share one each have their own vote)."""
+    query = select(votes).where(votes.c.comment_id == comment_id, votes.c.voter_id == voter_id)
     return (await conn.execute(query)).mappings().first()
+
+
+async def recent_voters(
+    conn: Conn, comment_id: int, client_hash: str, since: datetime
+) -> tuple[int, datetime | None]:
+    """How many voters one address added to a comment since a time (each voter has one
+    vote a comment), and when the oldest of them voted."""
+    query = select(func.count(), func.min(votes.c.created_at)).where(
+        votes.c.comment_id == comment_id,
+        votes.c.client_hash == client_hash,
+        votes.c.created_at > since,
+    )
+    count, oldest = (await conn.execute(query)).one()
+    return int(count), oldest
 
 
 async def insert_vote(
@@ -362,15 +366,15 @@ async def change_vote(conn: Conn, vote_id: int, value: int) -> None:
         await conn.execute(update(votes).where(votes.c.id == vote_id).values(value=value))
 
 
-async def votes_by(
-    conn: Conn, comment_ids: Iterable[int], voter_id: str | None, client_hash: str | None
-) -> dict[int, int]:
-    """The reader's votes among the given comments: {comment_id: 1 or -1}."""
+async def votes_by(conn: Conn, comment_ids: Iterable[int], voter_id: str | None) -> dict[int, int]:
+    """The reader's votes among the given comments: {comment_id: 1 or -1}; none for a
+    reader without a voter cookie."""
     ids = list(comment_ids)
-    who = by_reader(votes, voter_id, client_hash)
-    if not ids or who is None:
+    if not ids or voter_id is None:
         return {}
-    query = select(votes.c.comment_id, votes.c.value).where(votes.c.comment_id.in_(ids), who)
+    query = select(votes.c.comment_id, votes.c.value).where(
+        votes.c.comment_id.in_(ids), votes.c.voter_id == voter_id
+    )
     return {row.comment_id: row.value for row in await conn.execute(query)}
 
 
