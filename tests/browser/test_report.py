@@ -4,10 +4,10 @@ and the report form then thanks instead of asking again. Desktop and phone, ligh
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, ViewportSize, expect
 
 from tests.browser.conftest import screenshot
 
@@ -15,19 +15,24 @@ pytestmark = pytest.mark.browser
 
 STORY = "/stories/turkeys-syria-op-could-see-isis-terrorists-scattering-putin"
 THANKS = "Thank you, a moderator will look at it."
-VARIANTS = [
-    (number, width, scheme)
-    for number, (width, scheme) in enumerate(
-        [("desktop", "light"), ("desktop", "dark"), ("phone", "light"), ("phone", "dark")],
-        start=1,
-    )
+Scheme = Literal["light", "dark"]
+SHOTS: list[tuple[str, Scheme]] = [
+    ("desktop", "light"),
+    ("desktop", "dark"),
+    ("phone", "light"),
+    ("phone", "dark"),
 ]
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+# Each variant reports a comment of its own (1 to 4), from one address.
+VARIANTS = [(number, width, scheme) for number, (width, scheme) in enumerate(SHOTS, start=1)]
+VIEWPORTS: dict[str, ViewportSize] = {
+    "desktop": {"width": 1280, "height": 900},
+    "phone": {"width": 390, "height": 844},
+}
 
 
 @pytest.mark.parametrize(("number", "width", "scheme"), VARIANTS)
 def test_two_readers_on_one_address_report_and_are_thanked(
-    browser: Browser, site: str, number: int, width: str, scheme: str
+    browser: Browser, site: str, number: int, width: str, scheme: Scheme
 ) -> None:
     contexts = [
         browser.new_context(

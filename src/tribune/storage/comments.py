@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import BigInteger, Table, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.engine import Row, RowMapping
 
 from tribune.storage.engine import Conn
@@ -326,17 +326,22 @@ async def vote_of(conn: Conn, comment_id: int, voter_id: str) -> RowMapping | No
     return (await conn.execute(query)).mappings().first()
 
 
+def since_query(table: Table, comment_id: int, client_hash: str, since: datetime) -> Any:
+    """How many rows of a vote or report table one address added to a comment since a time,
+    and the oldest one's time: read from the (comment_id, client_hash, created_at) index."""
+    return select(func.count(), func.min(table.c.created_at)).where(
+        table.c.comment_id == comment_id,
+        table.c.client_hash == client_hash,
+        table.c.created_at > since,
+    )
+
+
 async def recent_voters(
     conn: Conn, comment_id: int, client_hash: str, since: datetime
 ) -> tuple[int, datetime | None]:
     """How many voters one address added to a comment since a time (each voter has one
     vote a comment), and when the oldest of them voted."""
-    query = select(func.count(), func.min(votes.c.created_at)).where(
-        votes.c.comment_id == comment_id,
-        votes.c.client_hash == client_hash,
-        votes.c.created_at > since,
-    )
-    count, oldest = (await conn.execute(query)).one()
+    count, oldest = (await conn.execute(since_query(votes, comment_id, client_hash, since))).one()
     return int(count), oldest
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import aliased
 
 from tribune.storage import stories as story_store
-from tribune.storage.comments import PUBLIC_COLUMNS, add_to_counts, any_of
+from tribune.storage.comments import PUBLIC_COLUMNS, add_to_counts, any_of, since_query
 from tribune.storage.engine import Conn
 from tribune.storage.tables import UTCDateTime, bans, comments, reports, site_settings, stories
 from tribune.vocabulary import BanKind, CommentStatus
@@ -170,11 +170,7 @@ async def recent_reporters(
 ) -> tuple[int, datetime | None]:
     """How many readers of one address reported a comment since a time, and when the oldest
     of them did."""
-    query = select(func.count(), func.min(reports.c.created_at)).where(
-        reports.c.comment_id == comment_id,
-        reports.c.client_hash == client_hash,
-        reports.c.created_at > since,
-    )
+    query = since_query(reports, comment_id, client_hash, since)
     count, oldest = (await conn.execute(query)).one()
     return int(count), oldest
 
