@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.factories import make_comment
-from tests.helpers import client_at, post_comment, posted
+from tests.helpers import client_at, csrf_of, post_comment, posted
 from tribune.app import create_app
 from tribune.moderation.rules import RuleConfig
 from tribune.ratelimit import ADDRESS_FACTOR
@@ -108,6 +108,13 @@ async def test_the_address_cap_refuses_the_next_new_voter(
             "Many people on your network have already voted on this comment in the last "
             "hour, so your vote was not counted. Please try again later"
         )
+        # The vote buttons without JavaScript say the same, on a page.
+        token = await csrf_of(readers[3], f"/stories/{story['slug']}")
+        form = await readers[3].post(
+            f"/comments/{target}/vote", data={"value": "1", "csrf_token": token}
+        )
+        assert form.status_code == 429
+        assert "Many people on your network have already voted on this comment" in form.text
         # Those who voted still change and withdraw their own votes...
         assert (await vote(readers[0], target, -1)).json() == {"score": 1, "value": -1}
         assert (await vote(readers[1], target, 0)).json() == {"score": 0, "value": 0}
@@ -192,7 +199,10 @@ async def test_readers_on_one_address_each_post_their_own_limit(
     limited: FastAPI, story: dict[str, Any]
 ) -> None:
     readers = [client_at(limited, OFFICE) for _ in range(ADDRESS_FACTOR + 1)]
+    demo = (await readers[0].get(f"/api/v1/stories/{story['id']}/comments")).json()
     try:
+        for reader in readers:  # a vote gives each their voter cookie
+            assert (await vote(reader, demo["comments"][0]["id"], 1)).status_code == 200
         for n, reader in enumerate(readers[:ADDRESS_FACTOR]):
             for k in range(RATE):
                 answer = await post_comment(reader, story["id"], f"Post {k}", name=f"Reader {n}")

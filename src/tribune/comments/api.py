@@ -177,24 +177,20 @@ async def create_comment(
     `Idempotency-Key` header, sending the same post again (a retry after a lost answer)
     stores nothing more and answers 200 with the comment the first one made."""
     data = await read_json(request)
-    voter = with_voter(reader, keys)  # their own rate limit, not their address's
     comment = await service.post_comment(
         db,
         story_id,
         data,
         keys=keys,
-        reader=voter,
+        reader=reader,
         events=events_of(request),
         limiter=limiter_of(request),
         idempotency_key=request.headers.get("idempotency-key"),
     )
     headers = {"Location": f"/comments/{comment['id']}"}
     if comment.pop("replayed", False):
-        response = Json(comment, 200, headers=headers | {"Idempotent-Replayed": "true"})
-    else:
-        response = Json(comment, 201, headers=headers)
-    remember_voter(request, response, keys, voter)
-    return response
+        return Json(comment, 200, headers=headers | {"Idempotent-Replayed": "true"})
+    return Json(comment, 201, headers=headers)
 
 
 @router.patch(

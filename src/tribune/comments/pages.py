@@ -25,7 +25,7 @@ from tribune.ratelimit import RateLimited
 from tribune.readers import Reader
 from tribune.stories import service as stories
 from tribune.vocabulary import CommentStatus, Sort
-from tribune.web.cookies import own_tokens, remember_own, remember_voter
+from tribune.web.cookies import own_tokens, remember_own
 from tribune.web.deps import (
     MAX_ID,
     AppKeys,
@@ -38,7 +38,6 @@ from tribune.web.deps import (
     limiter_of,
     reader_of,
     settings_of,
-    with_voter,
 )
 from tribune.web.forms import read_form
 from tribune.web.security import CSRF_FIELD, csrf_ok, csrf_token
@@ -262,14 +261,13 @@ async def post_comment_form(
 
     if not csrf_ok(request, form.get(CSRF_FIELD)):
         return await again({"form": FORM_EXPIRED}, 403)
-    voter = with_voter(reader, keys)  # their own rate limit, not their address's
     try:
         comment = await service.post_comment(
             db,
             story["id"],
             form,
             keys=keys,
-            reader=voter,
+            reader=reader,
             events=events_of(request),
             limiter=limiter_of(request),
         )
@@ -296,7 +294,6 @@ async def post_comment_form(
         return response
     response = RedirectResponse(await saved_at(db, story["slug"], comment), status_code=303)
     remember_own(request, response, keys, comment["edit_token"])
-    remember_voter(request, response, keys, voter)
     return response
 
 

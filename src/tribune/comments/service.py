@@ -293,8 +293,10 @@ async def _accept(
     story_recent = site_recent = 0
     if limiter is not None:
         config = await moderation_config.rule_config(db)
-        # Per reader and per name at the rate; per address only as a looser bound, since
-        # everyone behind one office NAT, carrier or proxy shares it.
+        # Per reader (their voter cookie, when they have one) and per name at the rate; per
+        # address only as a looser bound, since everyone behind one office NAT, carrier or
+        # proxy shares it. Posting sets no voter cookie: a reader who drops cookies is held
+        # by the address's bound alone whether or not one was given.
         rate = config.rate_per_minute
         await limiter.hit_each(
             [
@@ -336,9 +338,7 @@ async def _accept(
             idempotency_key=None
             if idempotency_key is None
             else keys.idempotency_key(
-                # Who the reader was as they asked: a voter id just given is new each time.
-                f"{reader.client_hash}\x00{None if reader.fresh else reader.voter_id}",
-                idempotency_key,
+                f"{reader.client_hash}\x00{reader.voter_id}", idempotency_key
             ),
         ),
     )

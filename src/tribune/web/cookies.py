@@ -39,7 +39,7 @@ def voter_of(request: Request, keys: Keys) -> str | None:
 
 
 def remember_voter(request: Request, response: Response, keys: Keys, voter: Reader) -> None:
-    """Remember a browser's first vote, report or comment: when ``voter`` was given a new
+    """Remember a browser's first vote or report: when ``voter`` was given a new
     voter id (web.deps.with_voter), later ones find it by this cookie."""
     if not voter.fresh or voter.voter_id is None:
         return

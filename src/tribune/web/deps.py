@@ -66,8 +66,8 @@ async def get_reader(request: Request) -> Reader:
 
 
 def with_voter(reader: Reader, keys: Keys) -> Reader:
-    """The reader, given a new voter id when they have none yet (a first vote, report or
-    comment); the response remembers it (web.cookies.remember_voter)."""
+    """The reader, given a new voter id when they have none yet (a first vote or report);
+    the response remembers it (web.cookies.remember_voter)."""
     return reader if reader.voter_id else Reader(reader.client_hash, keys.new_voter_id(), True)
 
 
