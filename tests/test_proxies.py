@@ -16,7 +16,11 @@ from tests.server import TRIBUNE, running_server, tribune_env
 from tribune.app import create_app
 from tribune.cli import demo_bytes
 from tribune.importers import import_page
+from tribune.moderation.rules import RuleConfig
+from tribune.ratelimit import ADDRESS_FACTOR
 from tribune.settings import Settings
+
+BOUND = RuleConfig().rate_per_minute * ADDRESS_FACTOR
 
 
 def burst(base: str, forwarded_for: list[str]) -> list[int]:
@@ -25,7 +29,7 @@ def burst(base: str, forwarded_for: list[str]) -> list[int]:
     for n, address in enumerate(forwarded_for):
         answer = httpx.post(
             f"{base}/api/v1/stories/{story_id}/comments",
-            json={"name": f"Reader {'abcdefghij'[n]}", "body": f"Opinion {'abcdefghij'[n]}"},
+            json={"name": f"Reader {n}", "body": f"Opinion {n}"},
             headers={"X-Forwarded-For": address},
         )
         codes.append(answer.status_code)
@@ -41,11 +45,11 @@ def test_forwarded_addresses_count_only_behind_a_trusted_proxy(
         env["TRIBUNE_TRUSTED_PROXIES"] = "127.0.0.1"
     url = f"sqlite:///{tmp_path / 'proxy.db'}"
     with running_server(url, tmp_path, env=env) as base:
-        # Five comments a minute per client: the sixth, from "another client", passes only
-        # if the header is believed.
-        codes = burst(base, ["203.0.113.1"] * 5 + ["203.0.113.2"])
-    assert codes[:5] == [201] * 5
-    assert codes[5] == (201 if trusted else 429)
+        # One address's bound (its readers together, with no cookie and a name each): the
+        # next comment, from "another client", passes only if the header is believed.
+        codes = burst(base, ["203.0.113.1"] * BOUND + ["203.0.113.2"])
+    assert codes[:BOUND] == [201] * BOUND
+    assert codes[BOUND] == (201 if trusted else 429)
 
 
 # In the app itself (under any ASGI server) the same rules hold, and the header from a peer
@@ -65,7 +69,7 @@ async def comments_through(
             for n, address in enumerate(forwarded_for):
                 answer = await client.post(
                     f"/api/v1/stories/{story.story_id}/comments",
-                    json={"name": f"Reader {'abcdefghij'[n]}", "body": f"Opinion {n}"},
+                    json={"name": f"Reader {n}", "body": f"Opinion number {n}"},
                     headers={"X-Forwarded-For": address},
                 )
                 codes.append(answer.status_code)
@@ -82,11 +86,11 @@ def proxy_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 async def test_forwarded_for_from_an_untrusted_peer_is_ignored_and_logged_once(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    addresses = [f"203.0.113.{n}" for n in range(1, 7)]
+    addresses = [f"203.0.113.{n}" for n in range(1, BOUND + 2)]
     with caplog.at_level(logging.WARNING, logger="tribune.proxies"):
         codes, _ = await comments_through(settings, "10.0.0.5", addresses)
-    # Six readers behind the unnamed proxy are one client: the sixth comment is refused.
-    assert codes == [201] * 5 + [429]
+    # Readers behind the unnamed proxy are one address: past its bound, comments are refused.
+    assert codes == [201] * BOUND + [429]
     warnings = proxy_warnings(caplog)
     assert len(warnings) == 1, warnings  # once per peer, not once per request
     assert "X-Forwarded-For arrived from 10.0.0.5" in warnings[0]
@@ -103,9 +107,9 @@ async def test_a_trusted_proxy_or_network_is_believed_in_the_app_and_not_warned_
             settings.model_copy(update={"trusted_proxies": trusted}),
             "10.0.0.5",
             # What a client wrote itself, then what the proxy appended: read from the right.
-            [f"198.51.100.9, 203.0.113.{n}" for n in range(1, 7)],
+            [f"198.51.100.9, 203.0.113.{n}" for n in range(1, BOUND + 2)],
         )
-    assert codes == [201] * 6
+    assert codes == [201] * (BOUND + 1)
     assert proxy_warnings(caplog) == []
 
 

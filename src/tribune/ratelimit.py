@@ -1,4 +1,6 @@
-"""Rate limits for posting and reporting, per client and per name, and the counts of new
+"""Rate limits for posting and reporting, per reader (their voter cookie), per name and,
+as a looser bound, per client address (ADDRESS_FACTOR times a reader's limit: readers behind
+one office NAT, carrier or proxy share an address, not a limit); and the counts of new
 comments per story and site-wide that the surge rule holds above, with ``limits``.
 
 Counters live in this process, or in Redis when TRIBUNE_REDIS_URL is set so that limits hold
@@ -13,6 +15,7 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from limits import RateLimitItemPerMinute
@@ -25,13 +28,26 @@ from tribune.exceptions import Failure
 log = logging.getLogger("tribune")
 T = TypeVar("T")
 
+# How many times a reader's limit one client address may use, all its readers together.
+ADDRESS_FACTOR = 4
+# The window of the per-address caps on the new voters and reporters of one comment
+# (TRIBUNE_VOTERS_PER_ADDRESS, TRIBUNE_REPORTERS_PER_ADDRESS), counted in the database.
+CAP_WINDOW = timedelta(hours=1)
+
+
+def cap_retry_after(oldest: datetime | None, now: datetime) -> int:
+    """Seconds until the oldest entry of a full per-address cap leaves its window."""
+    if oldest is None:
+        return int(CAP_WINDOW.total_seconds())
+    return max(1, int((oldest + CAP_WINDOW - now).total_seconds()) + 1)
+
 
 class RateLimited(Failure):
     """Over the limit; ``retry_after`` says in how many seconds to try again."""
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, detail: str | None = None) -> None:
         super().__init__(
-            f"You are posting too fast. Please wait {retry_after} seconds and try again"
+            detail or f"You are posting too fast. Please wait {retry_after} seconds and try again"
         )
         self.retry_after = retry_after
 
@@ -52,10 +68,15 @@ class RateLimiter:
         ``per_minute`` in the last minute (counting nothing, unless a request of the same
         burst took a key's last place meanwhile: the keys before it stay counted). 0 means
         no limit."""
-        if not self.enabled or per_minute <= 0:
+        await self.hit_each([(per_minute, key) for key in keys])
+
+    async def hit_each(self, limits: list[tuple[int, str | None]]) -> None:
+        """``hit`` with a limit of its own for each key ((per minute, key) pairs; a key of
+        None, or a limit of 0, is skipped)."""
+        named = [(per_minute, key) for per_minute, key in limits if key and per_minute > 0]
+        if not self.enabled or not named:
             return
-        named = [key for key in keys if key]
-        await self._on_either(lambda limiter: self._check(limiter, per_minute, named))
+        await self._on_either(lambda limiter: self._check(limiter, named))
 
     async def recent(self, ceiling: int, key: str) -> int:
         """Count one action for key and return how many it has had in the last minute
@@ -85,19 +106,19 @@ class RateLimiter:
         return await run(self._local)
 
     @staticmethod
-    async def _check(limiter: MovingWindowRateLimiter, per_minute: int, keys: list[str]) -> None:
-        item = RateLimitItemPerMinute(per_minute)
+    async def _check(limiter: MovingWindowRateLimiter, limits: list[tuple[int, str]]) -> None:
+        items = [(RateLimitItemPerMinute(per_minute), key) for per_minute, key in limits]
 
-        async def refused(key: str) -> RateLimited:
+        async def refused(item: RateLimitItemPerMinute, key: str) -> RateLimited:
             reset, _remaining = await limiter.get_window_stats(item, key)
             return RateLimited(max(1, math.ceil(reset - time.time())))
 
-        for key in keys:
+        for item, key in items:
             if not await limiter.test(item, key):
-                raise await refused(key)
-        for key in keys:
+                raise await refused(item, key)
+        for item, key in items:
             # Requests of one burst can all pass the test before any is counted (Redis
             # answers over the network; the memory storage waits on a key's lock while it
             # expires entries): the hit itself tells who came too late.
             if not await limiter.hit(item, key):
-                raise await refused(key)
+                raise await refused(item, key)

@@ -126,6 +126,19 @@ class Settings(BaseSettings):
         True,
         description="`off`: no rate limits on posting (benchmarks, load tests).",
     )
+    voters_per_address: int = Field(
+        20,
+        ge=1,
+        le=100_000,
+        description="New voters one client address may add to one comment in an hour "
+        "(readers behind one NAT or proxy each vote; this bounds ballot stuffing).",
+    )
+    reporters_per_address: int = Field(
+        10,
+        ge=1,
+        le=100_000,
+        description="Readers of one client address who may report one comment in an hour.",
+    )
     pool_size: int = Field(
         10, ge=1, le=200, description="PostgreSQL connections per worker process."
     )

@@ -97,14 +97,17 @@ async def test_report_texts_through_the_api_and_the_report_form(
         form = {"reason": "other", "text": text, "csrf_token": token}
         first = await client.post(path, data=form)
         if first.status_code == 303:
-            again = await client.post(path, data=form)  # already reported: the form again
+            # Already reported: the thanks, without a form to fill in for nothing.
+            again = await client.post(path, data=form)
             assert again.status_code == 409
+            assert "You have already reported this comment." in again.text
+            assert "f-text" not in field_values(again.text)
         else:
             again = first
             if first.status_code != 422 or not corpus.refused("text", text):
                 problems.append(f"report form {first.status_code}: {text!r:.60}")
-        if field_values(again.text).get("f-text") != harness.as_parsed(text, textarea=True):
-            problems.append(f"report form lost the text {text!r:.60}")
+            if field_values(again.text).get("f-text") != harness.as_parsed(text, textarea=True):
+                problems.append(f"report form lost the text {text!r:.60}")
         findings += page_findings(again.text, base_url=BASE_URL)
     findings += await harness.staff_surfaces(admin, walk="reported")
     assert reported > len(API_SAMPLE) // 2

@@ -41,8 +41,11 @@ LANDED = {
     "20261202_0110_b4e8c1d2f3a5_edits_and_retries.py": (
         "a5362cf8bf3f6adb8fc3f790e36762c448cb3b4261a1f60c15d0f00d44118bd2"
     ),
+    "20261202_0520_c7a2e9d4b8f1_readers_by_cookie.py": (
+        "c0b7148b1a620f070df202e3ef546239c37c7cea095af5cc8ed638994c2b4778"
+    ),
     "20261202_1400_c7d2a9e41b36_site_logo.py": (
-        "b5c17e970962e0649b004df35ee1c0697ac81c8d75909afb63c4711d86c62072"
+        "73b7dd3eaa0356f33377004e055323c1f0074d89f4e01979613665c6b5dfe6d0"
     ),
 }
 
@@ -152,3 +155,55 @@ async def test_thread_counters_move_to_their_own_table_and_back(empty_db: Databa
         assert tuple(found) == (4, 6, 9)
         assert (await conn.execute(text("SELECT count(*) FROM comments"))).scalar() == 1
     assert "threads" not in await empty_db.run_sync(_tables)
+
+
+async def test_votes_and_reports_go_by_reader_and_back_by_address(empty_db: Database) -> None:
+    """c7a2e9d4b8f1: readers of one address each vote and report; the downgrade keeps the
+    first of each address and takes the others off the score and the report count."""
+    await migrate.upgrade(empty_db)
+    async with empty_db.transaction() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO stories (id, slug, title, published_at, updated_at)"
+                " VALUES (7, 's', 'T', :now, :now)"
+            ),
+            {"now": NOW},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO comments (id, story_id, number, name, body_md, body_html, status,"
+                " created_at, depth, score, report_count)"
+                " VALUES (3, 7, 1, 'N', 'b', '<p>b</p>', 'approved', :now, 0, 5, 3)"
+            ),
+            {"now": NOW},
+        )
+        for n, (client, value) in enumerate([("office", 1), ("office", 1), ("home", -1)]):
+            await conn.execute(
+                text(
+                    "INSERT INTO votes (comment_id, voter_id, client_hash, value, created_at)"
+                    " VALUES (3, :voter, :client, :value, :now)"
+                ),
+                {"voter": f"v{n}", "client": client, "value": value, "now": NOW},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO reports (comment_id, reason, voter_id, client_hash, created_at)"
+                    " VALUES (3, 'spam', :voter, :client, :now)"
+                ),
+                {"voter": f"v{n}", "client": client, "now": NOW},
+            )
+    await migrate.downgrade(empty_db, "b4e8c1d2f3a5")
+    async with empty_db.read() as conn:
+        score, reports = (
+            await conn.execute(text("SELECT score, report_count FROM comments"))
+        ).one()
+        voters = (await conn.execute(text("SELECT voter_id FROM votes ORDER BY id"))).scalars()
+        reporters = (await conn.execute(text("SELECT voter_id FROM reports ORDER BY id"))).scalars()
+        assert (score, reports, list(voters), list(reporters)) == (
+            4,
+            2,
+            ["v0", "v2"],
+            ["v0", "v2"],
+        )
+    await migrate.upgrade(empty_db)
+    assert await empty_db.run_sync(_differences) == []

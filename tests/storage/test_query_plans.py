@@ -98,3 +98,18 @@ async def test_screening_a_post_reads_only_indexes(db: Database) -> None:
     ):
         assert wanted in indexes, described
     assert "SCAN comments" not in described
+
+
+@pytest.mark.parametrize("table", ["votes", "reports"])
+async def test_the_per_address_caps_read_one_index(db: Database, table: str) -> None:
+    """The new voters (reporters) one address added to a comment in the last hour, counted
+    before each new vote (report): from the (comment_id, client_hash, created_at) index."""
+    from datetime import UTC, datetime
+
+    from tribune.storage.tables import reports, votes
+
+    query = store.since_query(
+        votes if table == "votes" else reports, 1, "c" * 32, datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    described, indexes = await plan(db, query)
+    assert indexes == [f"ix_{table}_comment_id_client_hash_created_at"], described

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
+from tribune import public
 from tribune.comments import editing, threads, votes
 from tribune.comments.forms import FORM_EXPIRED, FORM_FIELDS, location, saved_at
 from tribune.exceptions import Invalid, NotAllowed, NotFound
@@ -205,13 +206,29 @@ def _report_page(
     form: dict[str, str],
     errors: dict[str, str],
     status_code: int = 200,
+    *,
+    done: str | None = None,
+    back: str | None = None,
 ) -> Response:
+    """The report form; or, with ``done``, what the reader is told instead of it (thanks
+    for a report, or that it is their own comment) and ``back`` to the comment."""
     return render_form(
         request,
         "report.html",
-        {"comment": comment, "form": form, "errors": errors, "reasons": REPORT_CHOICES},
+        {
+            "comment": comment,
+            "form": form,
+            "errors": errors,
+            "reasons": REPORT_CHOICES,
+            "done": done,
+            "heading": "Your own comment" if done == OWN_COMMENT else "Thank you",
+            "back": back or f"/comments/{comment['id']}",
+        },
         status_code=status_code,
     )
+
+
+OWN_COMMENT = "This is your own comment: you can edit or delete it instead of reporting it."
 
 
 async def _reportable(db: Db, comment_id: int) -> dict[str, Any]:
@@ -222,8 +239,24 @@ async def _reportable(db: Db, comment_id: int) -> dict[str, Any]:
 
 
 @router.get("/comments/{comment_id}/report")
-async def report_form(request: Request, db: Db, comment_id: CommentId) -> Response:
-    return _report_page(request, await _reportable(db, comment_id), {}, {})
+async def report_form(
+    request: Request, db: Db, keys: AppKeys, reader: CurrentReader, comment_id: CommentId
+) -> Response:
+    """The report form; the thanks, without a form, for a reader who reported the comment
+    (even once their report and others' hid it); a word instead on their own comment."""
+    if (done := await reports.reported(db, comment_id, reader.voter_id)) is not None:
+        shown = await threads.comment(db, comment_id)
+        if shown is not None and shown["status"] == CommentStatus.approved:
+            back = await location(db, comment_id)
+            return _report_page(request, shown, {}, {}, done=reports.THANKS, back=back)
+        back = f"{public.story_path(done['story_slug'])}#comments"  # reports hid it
+        return _report_page(request, done, {}, {}, done=reports.THANKS, back=back)
+    comment = await _reportable(db, comment_id)
+    if comment_id in own_tokens(request, keys):
+        return _report_page(
+            request, comment, {}, {}, done=OWN_COMMENT, back=await location(db, comment_id)
+        )
+    return _report_page(request, comment, {}, {})
 
 
 @router.post("/comments/{comment_id}/report")
@@ -231,35 +264,40 @@ async def report_submit(
     request: Request,
     db: Db,
     keys: AppKeys,
+    settings: AppSettings,
     reader: CurrentReader,
     comment_id: CommentId,
 ) -> Response:
+    """Send a report: back at the comment, where the reader now reads "Thank you, a
+    moderator will look at it" (their own rendering of the thread, never the shared one);
+    the thanks page instead when the report hid the comment."""
     comment = await _reportable(db, comment_id)
     form = await read_form(request, ("reason", "text", CSRF_FIELD))
     if not csrf_ok(request, form.get(CSRF_FIELD)):
         return _report_page(request, comment, form, {"form": FORM_EXPIRED}, status_code=403)
     voter = with_voter(reader, keys)
-    after = await location(db, comment_id, anchor=False)  # before reports may hide it
+    back = await location(db, comment_id)  # before reports may hide it
     try:
-        await reports.report(
+        result = await reports.report(
             db,
             comment_id,
             form,
             reader=voter,
             events=events_of(request),
             limiter=limiter_of(request),
+            reporters_per_address=settings.reporters_per_address,
         )
     except Invalid as exc:
         return _report_page(request, comment, form, exc.errors, status_code=422)
-    except AlreadyReported:
-        errors = {"form": "You have already reported this comment. Thank you."}
-        return _report_page(request, comment, form, errors, status_code=409)
+    except AlreadyReported as exc:
+        return _report_page(request, comment, {}, {}, 409, done=exc.detail, back=back)
     except RateLimited as exc:
-        response = _report_page(request, comment, form, {"form": exc.detail}, 429)
+        response = _report_page(request, comment, form, {"form": f"{exc.detail}."}, 429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    response = RedirectResponse(f"{after}#comments", status_code=303)
-    remember_voter(request, response, keys, reader, voter)
+    target = f"/comments/{comment_id}/report" if result["hidden"] else back
+    response = RedirectResponse(target, status_code=303)
+    remember_voter(request, response, keys, voter)
     return response
 
 
@@ -271,6 +309,7 @@ async def vote_form(
     request: Request,
     db: Db,
     keys: AppKeys,
+    settings: AppSettings,
     reader: CurrentReader,
     comment_id: CommentId,
 ) -> Response:
@@ -280,7 +319,14 @@ async def vote_form(
     value: Any = form.get("value", "")
     value = int(value) if value in ("1", "-1", "0") else value
     voter = with_voter(reader, keys)
-    await votes.vote(db, comment_id, value, reader=voter, events=events_of(request))
+    await votes.vote(
+        db,
+        comment_id,
+        value,
+        reader=voter,
+        events=events_of(request),
+        voters_per_address=settings.voters_per_address,
+    )
     response = RedirectResponse(await location(db, comment_id), status_code=303)
-    remember_voter(request, response, keys, reader, voter)
+    remember_voter(request, response, keys, voter)
     return response

@@ -277,24 +277,33 @@ async def preview_comment(request: Request, reader: CurrentReader) -> Response:
     "/comments/{comment_id}/votes",
     operation_id="vote",
     response_model=schemas.VoteOut,
-    responses=problems(400, 404, 413, 415, 422, UNAVAILABLE),
+    responses=problems(400, 404, 413, 415, 422, 429, UNAVAILABLE),
     openapi_extra=json_body(schemas.VoteIn),
 )
 async def vote(
     request: Request,
     db: Db,
     keys: AppKeys,
+    settings: AppSettings,
     reader: CurrentReader,
     comment_id: CommentId,
 ) -> Response:
-    """Vote a comment up (1) or down (-1), or withdraw the vote (0). One vote per reader."""
+    """Vote a comment up (1) or down (-1), or withdraw the vote (0). One vote per reader
+    (the `tribune_voter` cookie the first vote sets); `429` when the reader's address
+    already added `TRIBUNE_VOTERS_PER_ADDRESS` new voters to this comment in the last
+    hour."""
     data = await read_json(request)
     voter = with_voter(reader, keys)
     result = await votes.vote(
-        db, comment_id, data.get("value"), reader=voter, events=events_of(request)
+        db,
+        comment_id,
+        data.get("value"),
+        reader=voter,
+        events=events_of(request),
+        voters_per_address=settings.voters_per_address,
     )
     response = Json(result)
-    remember_voter(request, response, keys, reader, voter)
+    remember_voter(request, response, keys, voter)
     return response
 
 
@@ -310,18 +319,27 @@ async def report_comment(
     request: Request,
     db: Db,
     keys: AppKeys,
+    settings: AppSettings,
     reader: CurrentReader,
     comment_id: CommentId,
 ) -> Response:
     """Report a comment to the moderators: spam, abuse, off-topic, misinformation or other
-    (with `text`). One report per reader per comment."""
+    (with `text`). One report per reader (the `tribune_voter` cookie) per comment; `429`
+    when the reader's address already added `TRIBUNE_REPORTERS_PER_ADDRESS` reports of this
+    comment in the last hour."""
     data = await read_json(request)
     voter = with_voter(reader, keys)
     result = await reports.report(
-        db, comment_id, data, reader=voter, events=events_of(request), limiter=limiter_of(request)
+        db,
+        comment_id,
+        data,
+        reader=voter,
+        events=events_of(request),
+        limiter=limiter_of(request),
+        reporters_per_address=settings.reporters_per_address,
     )
     response = Json(result, 201)
-    remember_voter(request, response, keys, reader, voter)
+    remember_voter(request, response, keys, voter)
     return response
 
 

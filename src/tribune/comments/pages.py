@@ -19,6 +19,7 @@ from tribune.comments.forms import FORM_EXPIRED, FORM_FIELDS, address, location,
 from tribune.exceptions import Invalid, NotFound, Unavailable
 from tribune.fields import whole_number
 from tribune.live.deps import events_of
+from tribune.moderation import reports
 from tribune.moderation.screening import Banned, StoryClosed
 from tribune.ratelimit import RateLimited
 from tribune.readers import Reader
@@ -123,6 +124,8 @@ async def discussion_page(
             sorts=SORT_LABELS,
             after=query.cursor,
             my_votes={},
+            my_reports=set(),
+            own=set(),
             editable={},
             csrf_token=CSRF_SLOT,
         )
@@ -141,6 +144,8 @@ async def discussion_page(
             "errors": errors or {},
             "replying": await _replying(db, story, form.get("parent_id"), reply_to),
             "my_votes": {} if shared else await _my_votes(db, thread, reader),
+            "my_reports": set() if shared else await _my_reports(db, thread, reader),
+            "own": set(own),
             "editable": _editable(thread, own, settings.edit_minutes),
             "thread_html": thread_html,
             "awaiting": await threads.own_hidden(db, story["id"], list(own)),
@@ -171,7 +176,12 @@ Listing = threads.ThreadPage | replies.RepliesPage  # what a page shows
 
 
 async def _my_votes(db: Db, thread: Listing, reader: Reader) -> dict[int, int]:
-    return await threads.votes_of(db, list(thread.shown), reader.voter_id, reader.client_hash)
+    return await threads.votes_of(db, list(thread.shown), reader.voter_id)
+
+
+async def _my_reports(db: Db, thread: Listing, reader: Reader) -> set[int]:
+    """The comments on this page the reader reported: "Reported" there, not the link."""
+    return await reports.reported_by(db, list(thread.shown), reader.voter_id)
 
 
 def _editable(thread: Listing, own: dict[int, str], edit_minutes: int) -> dict[int, datetime]:
@@ -261,6 +271,7 @@ async def replies_page(
     query = replies.RepliesQuery.parse(after)
     thread = await replies.replies_page(db, comment_id, query, max_depth=settings.thread_depth)
     own = own_tokens(request, keys_of(request))
+    reader = reader_of(request)
     context = {
         "story": thread.story,
         "comment": thread.comment,
@@ -270,7 +281,9 @@ async def replies_page(
         "continued": query.cursor is not None,
         "reply_base": public.story_path(thread.story["slug"]),
         "back": await location(db, comment_id, placeholder=True),
-        "my_votes": await _my_votes(db, thread, reader_of(request)),
+        "my_votes": await _my_votes(db, thread, reader),
+        "my_reports": await _my_reports(db, thread, reader),
+        "own": set(own),
         "editable": _editable(thread, own, settings.edit_minutes),
     }
     return render_form(request, "replies.html", context)

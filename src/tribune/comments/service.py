@@ -29,7 +29,7 @@ from tribune.markdown import render_comment
 from tribune.moderation import config as moderation_config
 from tribune.moderation import names, screening
 from tribune.moderation.wording import fingerprint
-from tribune.ratelimit import RateLimited, RateLimiter
+from tribune.ratelimit import ADDRESS_FACTOR, RateLimited, RateLimiter
 from tribune.readers import Reader
 from tribune.storage import comments as store
 from tribune.storage import stories as story_store
@@ -307,8 +307,17 @@ async def _accept(
     story_recent = site_recent = 0
     if limiter is not None:
         config = await moderation_config.rule_config(db)
-        await limiter.hit(
-            config.rate_per_minute, reader.client_hash, f"name:{fields.name.casefold()}"
+        # Per reader (their voter cookie, when they have one) and per name at the rate; per
+        # address only as a looser bound, since everyone behind one office NAT, carrier or
+        # proxy shares it. Posting sets no voter cookie: a reader who drops cookies is held
+        # by the address's bound alone whether or not one was given.
+        rate = config.rate_per_minute
+        await limiter.hit_each(
+            [
+                (rate, reader.voter_id and f"voter:{reader.voter_id}"),
+                (rate, f"name:{fields.name.casefold()}"),
+                (rate * ADDRESS_FACTOR, reader.client_hash),
+            ]
         )
         story_recent = await limiter.recent(config.surge_story_per_minute, f"surge:{story_id}")
         site_recent = await limiter.recent(config.surge_site_per_minute, "surge")

@@ -468,12 +468,10 @@ async def own_hidden(db: Database, story_id: int, comment_ids: list[int]) -> lis
     ]
 
 
-async def votes_of(
-    db: Database, comment_ids: list[int], voter_id: str | None, client_hash: str | None
-) -> dict[int, int]:
-    """The reader's votes among these comments."""
+async def votes_of(db: Database, comment_ids: list[int], voter_id: str | None) -> dict[int, int]:
+    """The reader's votes among these comments (by their voter cookie alone)."""
     async with db.read() as conn:
-        return await store.votes_by(conn, comment_ids, voter_id, client_hash)
+        return await store.votes_by(conn, comment_ids, voter_id)
 
 
 async def recent(db: Database, limit: int) -> list[dict[str, Any]]:

@@ -400,13 +400,15 @@ class RuleConfig(BaseModel):
         3,
         title="Reports that hide a comment",
         ge=0,
-        description="Reader reports after which a comment is hidden until reviewed.",
+        description="Reader reports after which a comment is hidden until reviewed "
+        "(readers who share an address count once).",
     )
     rate_per_minute: int = Field(
         5,
         title="Comments a minute, per commenter",
         ge=0,
-        description="Comments one reader may post per minute.",
+        description="Comments one reader may post per minute; readers who share an "
+        "address may together post 4 times that.",
     )
     surge_story_per_minute: int = Field(
         60,

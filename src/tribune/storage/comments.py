@@ -324,21 +324,30 @@ def any_of(*known: tuple[Any, str | None]) -> Any:
     return or_(*found) if found else None
 
 
-def by_reader(table: Table, voter_id: str | None, client_hash: str | None) -> Any:
-    """The rows of a vote or report table that are this reader's: by their voter cookie or
-    their address hash; None when the reader has neither."""
-    return any_of((table.c.voter_id, voter_id), (table.c.client_hash, client_hash))
-
-
-async def vote_of(
-    conn: Conn, comment_id: int, voter_id: str | None, client_hash: str | None
-) -> RowMapping | None:
-    """The reader's vote on a comment."""
-    who = by_reader(votes, voter_id, client_hash)
-    if who is None:
-        return None
-    query = select(votes).where(votes.c.comment_id == comment_id, who).limit(1)
+async def vote_of(conn: Conn, comment_id: int, voter_id: str) -> RowMapping | None:
+    """The reader's vote on a comment, by their voter cookie (never by address: readers who
+    share one each have their own vote)."""
+    query = select(votes).where(votes.c.comment_id == comment_id, votes.c.voter_id == voter_id)
     return (await conn.execute(query)).mappings().first()
+
+
+def since_query(table: Table, comment_id: int, client_hash: str, since: datetime) -> Any:
+    """How many rows of a vote or report table one address added to a comment since a time,
+    and the oldest one's time: read from the (comment_id, client_hash, created_at) index."""
+    return select(func.count(), func.min(table.c.created_at)).where(
+        table.c.comment_id == comment_id,
+        table.c.client_hash == client_hash,
+        table.c.created_at > since,
+    )
+
+
+async def recent_voters(
+    conn: Conn, comment_id: int, client_hash: str, since: datetime
+) -> tuple[int, datetime | None]:
+    """How many voters one address added to a comment since a time (each voter has one
+    vote a comment), and when the oldest of them voted."""
+    count, oldest = (await conn.execute(since_query(votes, comment_id, client_hash, since))).one()
+    return int(count), oldest
 
 
 async def insert_vote(
@@ -367,15 +376,15 @@ async def change_vote(conn: Conn, vote_id: int, value: int) -> None:
         await conn.execute(update(votes).where(votes.c.id == vote_id).values(value=value))
 
 
-async def votes_by(
-    conn: Conn, comment_ids: Iterable[int], voter_id: str | None, client_hash: str | None
-) -> dict[int, int]:
-    """The reader's votes among the given comments: {comment_id: 1 or -1}."""
+async def votes_by(conn: Conn, comment_ids: Iterable[int], voter_id: str | None) -> dict[int, int]:
+    """The reader's votes among the given comments: {comment_id: 1 or -1}; none for a
+    reader without a voter cookie."""
     ids = list(comment_ids)
-    who = by_reader(votes, voter_id, client_hash)
-    if not ids or who is None:
+    if not ids or voter_id is None:
         return {}
-    query = select(votes.c.comment_id, votes.c.value).where(votes.c.comment_id.in_(ids), who)
+    query = select(votes.c.comment_id, votes.c.value).where(
+        votes.c.comment_id.in_(ids), votes.c.voter_id == voter_id
+    )
     return {row.comment_id: row.value for row in await conn.execute(query)}
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import aliased
 
 from tribune.storage import stories as story_store
-from tribune.storage.comments import PUBLIC_COLUMNS, add_to_counts, any_of, by_reader
+from tribune.storage.comments import PUBLIC_COLUMNS, add_to_counts, any_of, since_query
 from tribune.storage.engine import Conn
 from tribune.storage.tables import UTCDateTime, bans, comments, reports, site_settings, stories
 from tribune.vocabulary import BanKind, CommentStatus
@@ -144,14 +144,59 @@ async def bans_in_force(conn: Conn, now: datetime) -> Sequence[RowMapping]:
 # Reports ---------------------------------------------------------------------------------------
 
 
-async def report_of(
-    conn: Conn, comment_id: int, voter_id: str | None, client_hash: str | None
-) -> bool:
-    who = by_reader(reports, voter_id, client_hash)
-    if who is None:
+async def report_of(conn: Conn, comment_id: int, voter_id: str | None) -> bool:
+    """Whether this reader (by their voter cookie, never by address) reported a comment."""
+    if voter_id is None:
         return False
-    query = select(exists().where(reports.c.comment_id == comment_id, who))
+    query = select(
+        exists().where(reports.c.comment_id == comment_id, reports.c.voter_id == voter_id)
+    )
     return bool((await conn.execute(query)).scalar())
+
+
+async def reported_by(conn: Conn, comment_ids: Sequence[int], voter_id: str | None) -> set[int]:
+    """Which of these comments this reader (by their voter cookie) reported."""
+    if not comment_ids or voter_id is None:
+        return set()
+    query = select(reports.c.comment_id).where(
+        reports.c.comment_id.in_(comment_ids), reports.c.voter_id == voter_id
+    )
+    return set((await conn.execute(query)).scalars())
+
+
+async def reported_story(conn: Conn, comment_id: int, voter_id: str) -> RowMapping | None:
+    """The story (slug and title) and number of a comment this reader reported, whatever
+    became of the comment since, or None."""
+    query = (
+        select(comments.c.id, comments.c.number, stories.c.slug, stories.c.title)
+        .join(stories, stories.c.id == comments.c.story_id)
+        .where(
+            comments.c.id == comment_id,
+            exists().where(reports.c.comment_id == comment_id, reports.c.voter_id == voter_id),
+        )
+    )
+    return (await conn.execute(query)).mappings().first()
+
+
+async def recent_reporters(
+    conn: Conn, comment_id: int, client_hash: str, since: datetime
+) -> tuple[int, datetime | None]:
+    """How many readers of one address reported a comment since a time, and when the oldest
+    of them did."""
+    query = since_query(reports, comment_id, client_hash, since)
+    count, oldest = (await conn.execute(query)).one()
+    return int(count), oldest
+
+
+async def reporting_addresses(conn: Conn, comment_id: int) -> int:
+    """How many addresses reported a comment (a report without one counts alone): what the
+    reports rule counts, so that readers of one address cannot hide a comment by
+    themselves."""
+    query = select(
+        func.count(func.distinct(reports.c.client_hash))
+        + func.count().filter(reports.c.client_hash.is_(None))
+    ).where(reports.c.comment_id == comment_id)
+    return int((await conn.execute(query)).scalar_one())
 
 
 async def insert_report(conn: Conn, values: dict[str, Any]) -> int:

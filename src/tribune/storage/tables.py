@@ -190,9 +190,10 @@ comments = Table(
     Index(None, "story_id", "featured"),
 )
 
-# One vote per reader per comment: a reader is a signed voter cookie and, so that clearing
-# cookies does not multiply votes, a keyed hash of the client address. Either one finds the
-# reader's existing vote (storage/comments.py: by_reader).
+# One vote per reader per comment: a reader is their signed voter cookie. The keyed hash of
+# the client address is shared by everyone behind one NAT or proxy, so it is no identity,
+# only a bounded signal: how many new voters one address adds to a comment in an hour
+# (TRIBUNE_VOTERS_PER_ADDRESS), counted by the (comment_id, client_hash, created_at) index.
 votes = Table(
     "votes",
     metadata,
@@ -203,10 +204,12 @@ votes = Table(
     Column("value", Integer, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("comment_id", "voter_id"),
-    UniqueConstraint("comment_id", "client_hash"),
+    Index(None, "comment_id", "client_hash", "created_at"),
 )
 
-# Reader reports: one per reader per comment, found by voter cookie or address hash as votes are.
+# Reader reports: one per reader (voter cookie) per comment, as votes are; the address hash
+# bounds the reporters of one address on a comment (TRIBUNE_REPORTERS_PER_ADDRESS) and counts
+# once toward hiding it (moderation/reports.py).
 reports = Table(
     "reports",
     metadata,
@@ -218,7 +221,7 @@ reports = Table(
     Column("client_hash", String(64)),
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("comment_id", "voter_id"),
-    UniqueConstraint("comment_id", "client_hash"),
+    Index(None, "comment_id", "client_hash", "created_at"),
 )
 
 staff = Table(

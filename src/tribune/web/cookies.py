@@ -43,12 +43,10 @@ def voter_of(request: Request, keys: Keys) -> str | None:
     return voter_id if isinstance(voter_id, str) else None
 
 
-def remember_voter(
-    request: Request, response: Response, keys: Keys, reader: Reader, voter: Reader
-) -> None:
-    """Remember a browser's first vote or report: when ``voter`` is the ``reader`` given a
-    new voter id (web.deps.with_voter), later ones find it by this cookie."""
-    if voter is reader or voter.voter_id is None:
+def remember_voter(request: Request, response: Response, keys: Keys, voter: Reader) -> None:
+    """Remember a browser's first vote or report: when ``voter`` was given a new
+    voter id (web.deps.with_voter), later ones find it by this cookie."""
+    if not voter.fresh or voter.voter_id is None:
         return
     max_age = VOTER_YEARS * 365 * 24 * 3600
     set_cookie(request, response, VOTER_COOKIE, keys.sign("voter", voter.voter_id), max_age)

@@ -74,8 +74,8 @@ async def get_reader(request: Request) -> Reader:
 
 def with_voter(reader: Reader, keys: Keys) -> Reader:
     """The reader, given a new voter id when they have none yet (a first vote or report);
-    a response to a reader who is not the one given remembers the new id."""
-    return reader if reader.voter_id else Reader(reader.client_hash, keys.new_voter_id())
+    the response remembers it (web.cookies.remember_voter)."""
+    return reader if reader.voter_id else Reader(reader.client_hash, keys.new_voter_id(), True)
 
 
 Db = Annotated[Database, Depends(get_db)]

@@ -1,7 +1,7 @@
 """site logo
 
 Revision ID: c7d2a9e41b36
-Revises: b4e8c1d2f3a5
+Revises: c7a2e9d4b8f1
 Create Date: 2026-12-02 14:00:00
 
 The site's logo, uploaded at /admin/site and served by its digest. The other site settings
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c7d2a9e41b36"
-down_revision = "b4e8c1d2f3a5"
+down_revision = "c7a2e9d4b8f1"
 branch_labels = None
 depends_on = None
 
