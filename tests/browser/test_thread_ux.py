@@ -196,11 +196,13 @@ def test_controls_are_big_enough_and_visible(
     if size == "phone":
         small = [b for b in boxes if b and (b["width"] < 44 or b["height"] < 44)]
         assert small == [], f"tap targets under 44 × 44 px: {small}"
-        # Votes, Reply and Report on one line; the author's Edit and Delete together on the
-        # next, with the time left: no lone link wrapped onto a line of its own.
+        # Votes and Reply on one line (no Report on one's own comment); the author's Edit
+        # and Delete together on the next, with the time left: no lone link wrapped onto a
+        # line of its own.
         rows = [round(b["y"] + b["height"] / 2) for b in boxes if b]
-        assert len(set(rows[:4])) == 1, rows  # ▲ ▼ Reply Report
-        assert len(set(rows[4:6])) == 1, rows  # Edit Delete
+        assert len(rows) == 5, rows
+        assert len(set(rows[:3])) == 1, rows  # ▲ ▼ Reply
+        assert len(set(rows[3:5])) == 1 and rows[3] > rows[0], rows  # Edit Delete
     deep.scroll_into_view_if_needed()
     screenshot(page, f"issue12-thread-{size}-{scheme}")
     thread = page.locator(f"#c{top.json()['id']}")
