@@ -364,11 +364,12 @@ def field_values(html: str) -> dict[str, str]:
 # Feeds ------------------------------------------------------------------------------------
 
 FEED_ELEMENTS = {
-    "feed": {"title", "id", "link", "updated", "entry"},
+    # The site's name as the feed's author, its tagline as the subtitle (site settings).
+    "feed": {"title", "subtitle", "author", "generator", "id", "link", "updated", "entry"},
     "entry": {"id", "title", "link", "published", "updated", "author", "summary", "content"},
     "author": {"name"},
 }
-FEED_ATTRIBUTES = {"link": {"rel", "href"}, "content": {"type"}}
+FEED_ATTRIBUTES = {"link": {"rel", "href"}, "content": {"type"}, "generator": {"version"}}
 
 
 def feed_findings(

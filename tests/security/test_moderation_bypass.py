@@ -66,7 +66,7 @@ async def test_a_held_comment_edited_while_it_waits_shows_the_moderator_what_cha
         )
         assert edited.status_code == 200 and edited.json()["status"] == "pending"
     queue = await admin.get("/admin/moderation")
-    assert "Edited: what changed" in queue.text
+    assert "Edited by its author: what changed" in queue.text
     assert "And a third text" in queue.text
     assert "https://a.example" in queue.text  # compared with the text as it was first held
     assert "held: 3 links" not in queue.text  # the reasons are the latest text's
@@ -155,7 +155,7 @@ async def test_the_queue_notice_comes_from_the_server(admin: httpx.AsyncClient) 
     page = await admin.get("/admin/moderation", params={"done": spoof})
     assert "evil.example" not in page.text
     page = await admin.get("/admin/moderation", params={"done": "approve", "count": "2"})
-    assert "Done: approve: 2 comments" in page.text
+    assert "Approved 2 comments." in page.text
 
 
 async def test_author_links_in_the_queue_are_marked_user_content(

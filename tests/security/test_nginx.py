@@ -32,6 +32,7 @@ from tests.browser.conftest import add_staff
 from tests.conftest import IN_CI
 from tests.helpers import PASSWORD, csrf_in
 from tests.server import free_port, running_server
+from tests.test_proxies import BOUND
 
 README = Path(__file__).parents[2] / "README.md"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -191,8 +192,9 @@ def test_cookies_are_secure_behind_the_proxy(site: Site) -> None:
 
 
 def test_readers_behind_the_proxy_are_told_apart(site: Site) -> None:
-    """Five comments a minute per reader: the proxy passes each reader's own address, and a
-    reader cannot choose another by sending X-Forwarded-For itself."""
+    """One address's bound on comments a minute (its readers together): the proxy passes each
+    reader's own address, and a reader cannot choose another by sending X-Forwarded-For
+    itself."""
     with site.client("127.0.0.6") as busy, site.client("127.0.0.7") as other:
         path = f"/api/v1/stories/{first_story(busy)['id']}/comments"
         codes = [
@@ -201,9 +203,9 @@ def test_readers_behind_the_proxy_are_told_apart(site: Site) -> None:
                 json={"name": f"Busy {n}", "body": f"Comment number {n}"},
                 headers={"X-Forwarded-For": f"203.0.113.{n}"},
             ).status_code
-            for n in range(6)
+            for n in range(BOUND + 1)
         ]
-        assert codes == [201] * 5 + [429]
+        assert codes == [201] * BOUND + [429]
         assert other.post(path, json={"name": "Other", "body": "My turn"}).status_code == 201
 
 

@@ -335,7 +335,7 @@ async def test_createadmin_names(app: Any, admin: httpx.AsyncClient, database_ur
         text=True,
         timeout=60,
     )
-    assert refused.returncode != 0 and "direction-changing" in refused.stderr
+    assert refused.returncode != 0 and "turn the text around" in refused.stderr
     findings = page_findings(staff.text, base_url=BASE_URL)
     findings += await harness.staff_surfaces(admin, walk="none")
     assert not findings, report(findings)

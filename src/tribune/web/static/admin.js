@@ -65,7 +65,8 @@
   }
 
   function label(item) {
-    return "Comment #" + item.dataset.number + " by " + (item.dataset.author || "Anonymous");
+    const author = item.querySelector("dl.author dd bdi"); // the name as the card shows it
+    return "Comment #" + item.dataset.number + " by " + (author ? author.textContent : "Anonymous");
   }
 
   function send(body) {

@@ -358,7 +358,8 @@ function enhancePreview(form, body) {
       });
       const answer = await response.json();
       if (response.ok) {
-        out.innerHTML = answer.html || '<p class="empty">Nothing to preview yet: write your comment above.</p>'; // sanitized on the server
+        out.innerHTML = answer.html; // sanitized on the server
+        panel.querySelector("p.empty").hidden = Boolean(answer.html);
       } else {
         out.textContent = answer.errors?.body || answer.detail;
         rendered = null;
