@@ -17,8 +17,9 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[2] / "src" / "tribune"
 SAFE_VALUES = re.compile(r"\{\{\s*([\w.]+)\s*\|\s*safe\s*\}\}")
 # site.footer_html: the admin's footer text through markdown.render_comment (identity.build).
+# preview: a draft through markdown.render_comment (comments/service.render_preview).
 ALLOWED_SAFE = re.compile(
-    r"(\w+\.)*(body_html|parent_body_html)|thread_html|site\.footer_html|preview"  # preview: render_comment
+    r"(\w+\.)*(body_html|parent_body_html)|thread_html|site\.footer_html|preview"
 )
 
 
