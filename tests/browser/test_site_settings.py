@@ -97,7 +97,7 @@ def shoot_header(browser: Browser, base: str, topic: str, logo: bool) -> None:
                 expect(header.get_by_role("link", name=NAME)).to_be_visible()
             expect(header).to_contain_text(TAGLINE)
             expect(tab).to_have_title(re.compile(f" · {NAME}$"))
-            button = tab.locator("button[type=submit]").last
+            button = tab.locator("form.comment-form button[type=submit]:not([name])")  # Post
             colour = button.evaluate("b => getComputedStyle(b).backgroundColor")
             want = light if scheme == "light" else dark
             assert colour == "rgb({}, {}, {})".format(
