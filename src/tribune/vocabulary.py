@@ -10,8 +10,19 @@ import enum
 
 
 class StoryStatus(enum.StrEnum):
-    published = "published"
+    """A story's life: only a published story appears anywhere public."""
+
     draft = "draft"
+    scheduled = "scheduled"  # publishes by itself at its publish_at
+    published = "published"
+    unpublished = "unpublished"  # was public, taken down; can be published again
+
+
+class TokenScope(enum.StrEnum):
+    """What a staff API token may do."""
+
+    stories = "stories"  # create, edit, delete and read stories (a newsroom's CMS)
+    moderation = "moderation"
 
 
 class CommentMode(enum.StrEnum):
@@ -67,6 +78,8 @@ class Permission(enum.StrEnum):
     moderate = "moderate"  # the queue, reports, featuring
     ban = "ban"
     stories = "stories"  # story comment modes
+    publish = "publish"  # the story editor: write, schedule, publish, unpublish, delete
+    tokens = "tokens"  # staff API tokens
     rules = "rules"
     site = "site"  # the site's name, tagline, footer, accent colour and logo
     staff = "staff"
@@ -148,6 +161,15 @@ class AuditAction(enum.StrEnum):
     staff_password = "staff.password"  # noqa: S105 (an action name, not a password)
     story_comment_mode = "story.comment_mode"
     site_change = "site.change"
+    story_create = "story.create"
+    story_save = "story.save"
+    story_publish = "story.publish"
+    story_schedule = "story.schedule"
+    story_unpublish = "story.unpublish"
+    story_delete = "story.delete"
+    story_restore = "story.restore"
+    token_create = "token.create"
+    token_revoke = "token.revoke"
 
     @classmethod
     def of(cls, action: ModerationAction) -> AuditAction:

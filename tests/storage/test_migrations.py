@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from tests.conftest import POSTGRESQL_URL
 from tribune.storage import migrate
 from tribune.storage.engine import Database
-from tribune.storage.tables import metadata
+from tribune.storage.tables import include_object, metadata
 
 pytestmark = pytest.mark.anyio
 
@@ -47,6 +47,9 @@ LANDED = {
     "20261202_1400_c7d2a9e41b36_site_logo.py": (
         "73b7dd3eaa0356f33377004e055323c1f0074d89f4e01979613665c6b5dfe6d0"
     ),
+    "20261202_1600_e5b7c3a1d9f2_publishing.py": (
+        "5b0aab6c46655b513f26ce6417da686fe9034d3f65bb74d3d6606a6e0c4c45c1"
+    ),
 }
 
 
@@ -66,7 +69,9 @@ def test_migration_files_sort_in_chain_order() -> None:
 
 
 def _differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_object": include_object}
+    )
     return list(compare_metadata(context, metadata))
 
 

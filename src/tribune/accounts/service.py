@@ -48,6 +48,8 @@ PERMISSIONS: dict[Permission, set[Role]] = {
     Permission.moderate: {Role.admin, Role.moderator},
     Permission.ban: {Role.admin, Role.moderator},
     Permission.stories: {Role.admin, Role.moderator, Role.editor},
+    Permission.publish: {Role.admin, Role.editor},
+    Permission.tokens: {Role.admin},
     Permission.rules: {Role.admin},
     Permission.site: {Role.admin},
     Permission.staff: {Role.admin},

@@ -88,8 +88,38 @@ stories = Table(
     Column("comment_mode", String(16), nullable=False, server_default=CommentMode.open.value),
     # Hold the first comment of each new commenter on this story (the site can do so too).
     Column("first_comment_hold", Boolean, nullable=False, server_default="0"),
+    # A scheduled story publishes at this time (stories/scheduler.py), on one instance only.
+    Column("publish_at", UTCDateTime()),
+    # Set when a published story's text is saved again: the page says "Updated <time>".
+    Column("edited_at", UTCDateTime()),
+    # An editor's correction note, shown above the body.
+    Column("correction", Text, nullable=False, server_default=""),
+    Column("lead_image_id", Id),  # images.id; no key: a missing image shows no image
+    Column("lead_image_alt", String(300), nullable=False, server_default=""),
+    # Bumped by every editor save: a save made from an older revision is a conflict.
+    Column("revision", Integer, nullable=False, server_default="0"),
+    Column("created_by", ForeignKey("staff.id", ondelete="SET NULL")),
     Index(None, "status", "published_at", "id"),
+    Index(None, "status", "publish_at"),
 )
+# Full text search lives beside these tables, created by migration e5b7c3a1d9f2 in each
+# database's own way: SQLite FTS5 tables (stories_fts, comments_fts, kept by triggers), and
+# PostgreSQL generated tsvector columns named "search" with GIN indexes. Careful: a batch
+# migration that rebuilds stories or comments on SQLite drops their triggers; recreate them.
+SEARCH_TABLES = ("stories_fts", "comments_fts")
+
+
+def include_object(
+    obj: object, name: str | None, kind: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic's filter for comparing this metadata with a database: everything but the
+    search index, which is not described here."""
+    name = name or ""
+    if kind == "table":
+        return not (
+            name in SEARCH_TABLES or name.startswith(tuple(f"{t}_" for t in SEARCH_TABLES))
+        )
+    return not (name == "search" or name.endswith("_search"))
 
 # A story's discussion counters, one narrow row per story, apart from the wide story row:
 # every comment updates them, and rewriting a 3 KB story row per comment cost PostgreSQL 5x
@@ -233,6 +263,82 @@ staff = Table(
     Column("role", String(16), nullable=False),
     Column("password_hash", String(200), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    # Public author page /authors/{slug}; set when the member first gets a byline.
+    Column("slug", String(100)),
+    Column("bio", Text, nullable=False, server_default=""),
+    Index(None, "slug", unique=True),
+)
+
+# Bylines: the staff members a story is by, in order.
+story_authors = Table(
+    "story_authors",
+    metadata,
+    Column("story_id", ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True),
+    Column("staff_id", ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False, server_default="0"),
+    Index(None, "staff_id", "story_id"),
+)
+
+# Every editor save of a story, numbered from 1; content is the editable fields as saved.
+story_revisions = Table(
+    "story_revisions",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("story_id", ForeignKey("stories.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("saved_at", UTCDateTime(), nullable=False),
+    Column("staff_id", ForeignKey("staff.id", ondelete="SET NULL")),
+    Column("actor", String(254), nullable=False, server_default=""),
+    Column("note", String(200), nullable=False, server_default=""),
+    Column("content", JSON, nullable=False),
+    UniqueConstraint("story_id", "number"),
+)
+
+# A published story's earlier slugs: /stories/{old} answers 301 to the current one.
+story_redirects = Table(
+    "story_redirects",
+    metadata,
+    Column("slug", String(200), primary_key=True),
+    Column("story_id", ForeignKey("stories.id", ondelete="CASCADE"), nullable=False),
+)
+
+# Uploaded images, re-encoded (metadata stripped); digest is of the original upload's pixels.
+images = Table(
+    "images",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", ForeignKey("staff.id", ondelete="SET NULL")),
+)
+
+# Each image in several widths, served at /media/{digest}.{ext} (content-addressed, immutable).
+image_renditions = Table(
+    "image_renditions",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("image_id", ForeignKey("images.id", ondelete="CASCADE"), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("media_type", String(40), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    UniqueConstraint("image_id", "width"),
+)
+
+# Staff API tokens (a newsroom CMS pushing stories): only the SHA-256 of each is kept.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("scope", String(20), nullable=False),  # a TokenScope
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", ForeignKey("staff.id", ondelete="SET NULL")),
+    Column("last_used_at", UTCDateTime()),
+    Column("revoked_at", UTCDateTime()),
 )
 
 # Staff sessions: the cookie holds a random token, the table only its SHA-256.

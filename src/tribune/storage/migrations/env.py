@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from tribune.settings import Settings
 from tribune.storage.engine import Database
-from tribune.storage.tables import metadata
+from tribune.storage.tables import include_object, metadata
 
 config = context.config
 
@@ -45,6 +45,7 @@ def _migrate(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        include_object=include_object,
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
