@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -29,6 +30,7 @@ from tribune.ratelimit import RateLimiter
 from tribune.settings import Settings
 from tribune.storage.engine import Database
 from tribune.stories import routes as stories
+from tribune.stories import scheduler
 from tribune.web import errors, health, openapi
 from tribune.web.edge import Edge
 from tribune.web.fastlane import GZIP_MIN, FastLane
@@ -48,7 +50,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Scheduled stories publish at their time on their own; every worker watches.
+        schedule = asyncio.create_task(scheduler.run(db, broker))
         yield
+        schedule.cancel()
         await broker.close()  # ends live streams: browsers reconnect elsewhere
         await db.dispose()
 

@@ -304,14 +304,16 @@ async def audit(
     *,
     reason: str = "",
     detail: dict[str, Any] | None = None,
+    name: str | None = None,
 ) -> None:
-    """Record a staff action inside the transaction that performs it."""
+    """Record a staff action inside the transaction that performs it; ``name`` says who
+    acted when no staff member did (an API token, the schedule)."""
     await store.insert_audit(
         conn,
         {
             "at": _now(),
             "staff_id": actor.id if actor else None,
-            "actor": actor.name if actor else _anonymous_actor(action),
+            "actor": actor.name if actor else name or _anonymous_actor(action),
             "action": action,
             "target": target,
             "reason": reason,
@@ -350,6 +352,15 @@ ACTION_WORDS: dict[str, str] = {
     AuditAction.comment_unfeature: "Stopped featuring a comment",
     AuditAction.comment_undo: "Undid an action on a comment",
     AuditAction.story_comment_mode: "Changed a story's comments",
+    AuditAction.story_create: "Wrote a new story",
+    AuditAction.story_save: "Saved a story",
+    AuditAction.story_publish: "Published a story",
+    AuditAction.story_schedule: "Scheduled a story",
+    AuditAction.story_unpublish: "Unpublished a story",
+    AuditAction.story_delete: "Deleted a story",
+    AuditAction.story_restore: "Restored a story's revision",
+    AuditAction.token_create: "Created an API token",
+    AuditAction.token_revoke: "Revoked an API token",
 }
 SAMPLE = 80
 
