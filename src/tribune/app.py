@@ -29,6 +29,7 @@ from tribune.moderation import routes as moderation
 from tribune.ratelimit import RateLimiter
 from tribune.settings import Settings
 from tribune.storage.engine import Database
+from tribune.stories import admin as story_admin
 from tribune.stories import routes as stories
 from tribune.stories import scheduler
 from tribune.web import errors, health, openapi
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(comment_actions.router)
     app.include_router(feeds.router)
     app.include_router(accounts.router)
+    app.include_router(story_admin.router)
     app.include_router(moderation.router)
     app.include_router(moderation.api)
     app.include_router(branding.router)

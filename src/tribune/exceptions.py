@@ -2,7 +2,8 @@
 
 Services raise these with a message in people's words; the web layer turns each kind into
 its answer in one place (``web/errors.py``): Invalid 422, NotFound 404, NotAllowed 403,
-Conflict 409, Unavailable 503, and ``ratelimit.RateLimited`` 429.
+Conflict 409, Unavailable 503, Moved 301 (a NotFound with a new address), and
+``ratelimit.RateLimited`` 429.
 """
 
 from __future__ import annotations
@@ -35,6 +36,16 @@ class NotFound(Failure):
 
     def __init__(self, detail: str = "There is nothing at this address") -> None:
         super().__init__(detail)
+
+
+class Moved(NotFound):
+    """What was asked for lives at another address now (a story whose slug changed): pages
+    answer 301 to it, everyone else sees the NotFound it also is."""
+
+    def __init__(self, old: str, new: str) -> None:
+        super().__init__("This story has moved")
+        self.old = old
+        self.new = new
 
 
 class NotAllowed(Failure):

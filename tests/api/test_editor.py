@@ -180,14 +180,14 @@ async def test_a_changed_slug_keeps_the_old_address(db: Database, by: By) -> Non
     story_id = await editor.create(db, STORY, status=StoryStatus.published, by=by)
     old = (await editor.story(db, story_id) or {})["slug"]
     await editor.save(db, story_id, {"slug": "putin-on-syria"}, base_revision=1, by=by)
-    assert await editor.redirect_for(db, old) == "putin-on-syria"
+    assert await public_stories.moved_to(db, old) == "putin-on-syria"
     await editor.save(db, story_id, {"slug": "putin-warns"}, base_revision=2, by=by)
-    assert await editor.redirect_for(db, old) == "putin-warns"
-    assert await editor.redirect_for(db, "putin-on-syria") == "putin-warns"
+    assert await public_stories.moved_to(db, old) == "putin-warns"
+    assert await public_stories.moved_to(db, "putin-on-syria") == "putin-warns"
     # Back to a slug it had: that address is the story again, not a redirect to itself.
     await editor.save(db, story_id, {"slug": old}, base_revision=3, by=by)
-    assert await editor.redirect_for(db, old) is None
-    assert await editor.redirect_for(db, "putin-warns") == old
+    assert await public_stories.moved_to(db, old) is None
+    assert await public_stories.moved_to(db, "putin-warns") == old
 
 
 async def test_a_draft_that_never_published_leaves_no_redirects(db: Database, by: By) -> None:

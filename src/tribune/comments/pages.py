@@ -18,7 +18,7 @@ from tribune import public
 from tribune.comments import avatars, editing, replies, service, threads
 from tribune.comments.cache import CSRF_SLOT, VersionedLRU
 from tribune.comments.forms import FORM_EXPIRED, FORM_FIELDS, address, location, saved_at
-from tribune.exceptions import Invalid, NotFound, Unavailable
+from tribune.exceptions import Invalid, Moved, NotFound, Unavailable
 from tribune.fields import whole_number
 from tribune.live.deps import events_of
 from tribune.moderation import reports
@@ -64,6 +64,9 @@ SortParam = Annotated[str, Query(description="oldest, newest, top or replies")]
 async def _story(db: Db, slug: str) -> dict[str, Any]:
     story = await stories.story_by_slug(db, slug)
     if story is None:
+        moved = await stories.moved_to(db, slug)
+        if moved is not None:
+            raise Moved(slug, moved)
         raise NotFound
     return story
 

@@ -18,7 +18,7 @@ from tribune.live.deps import events_of
 from tribune.moderation import bans, config, modes, queue, rules
 from tribune.moderation.schemas import ModerationIn, ModerationOut
 from tribune.stories import service as stories
-from tribune.vocabulary import CommentMode, ModerationAction, Permission, QueueTab
+from tribune.vocabulary import ModerationAction, Permission, QueueTab
 from tribune.web.deps import MAX_ID, Db
 from tribune.web.errors import ProblemError
 from tribune.web.forms import read_form, read_form_pairs, read_json
@@ -364,15 +364,6 @@ async def save_rules(request: Request, db: Db, member: RuleKeeper) -> Response:
 
 
 # Stories' comment modes -----------------------------------------------------------------------
-
-
-@router.get("/admin/stories")
-async def stories_page(request: Request, db: Db, member: Editor) -> Response:
-    return staff_page(
-        request,
-        "stories_admin.html",
-        {"stories": await stories.for_staff(db, 200), "modes": tuple(CommentMode)},
-    )
 
 
 @router.post("/admin/stories/{story_id}/mode")

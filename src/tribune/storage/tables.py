@@ -116,10 +116,9 @@ def include_object(
     search index, which is not described here."""
     name = name or ""
     if kind == "table":
-        return not (
-            name in SEARCH_TABLES or name.startswith(tuple(f"{t}_" for t in SEARCH_TABLES))
-        )
+        return not (name in SEARCH_TABLES or name.startswith(tuple(f"{t}_" for t in SEARCH_TABLES)))
     return not (name == "search" or name.endswith("_search"))
+
 
 # A story's discussion counters, one narrow row per story, apart from the wide story row:
 # every comment updates them, and rewriting a 3 KB story row per comment cost PostgreSQL 5x

@@ -603,7 +603,69 @@ async def revision(db: Database, story_id: int, number: int) -> dict[str, Any] |
     return {**dict(found), "content": Content.from_dict(found["content"])}
 
 
-async def redirect_for(db: Database, slug: str) -> str | None:
-    """The current slug of a published story that used to live at ``slug``."""
+async def listing(
+    db: Database,
+    *,
+    status: StoryStatus | None,
+    tag: str | None,
+    title: str | None,
+    offset: int,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Stories for the staff list, newest change first, with their bylines."""
     async with db.read() as conn:
-        return await store.redirect_target(conn, slug)
+        rows = await store.story_list(
+            conn,
+            status=status,
+            tag=tag_slug(tag) if tag else None,
+            title=title,
+            offset=offset,
+            limit=limit,
+        )
+        bylines = await store.bylines_of(conn, [row["id"] for row in rows])
+    return [{**row, "authors": bylines[row["id"]]} for row in rows]
+
+
+async def people(db: Database) -> list[dict[str, Any]]:
+    """Who can have a byline: every staff member."""
+    async with db.read() as conn:
+        return [dict(row) for row in await store.staff_people(conn)]
+
+
+async def comment_total(db: Database, story_id: int) -> int:
+    async with db.read() as conn:
+        return await store.comment_total(conn, story_id)
+
+
+async def preview(db: Database, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The story as its page would show it, from what is typed (nothing checked or saved
+    beyond what rendering needs: a preview shows even a story that cannot be saved yet)."""
+    content, _ = check(values)
+    body_html, _ = render_story(content.body)
+    names = {p["id"]: p for p in await people(db)}
+    now = _now()
+    return {
+        "id": 0,
+        "slug": content.slug or "preview",
+        "title": content.title or "(no title yet)",
+        "lead": content.lead,
+        "body_html": body_html,
+        "tags": [{"slug": slug, "name": name} for slug, name in _all_tags(content)],
+        "source_url": content.source_url or None,
+        "video_url": content.video_url or None,
+        "correction": content.correction,
+        "comment_mode": content.comment_mode,
+        "promo_links": [],
+        "about": "",
+        "published_at": now,
+        "updated_at": now,
+        "edited_at": None,
+        "comment_count": 0,
+        "authors": [
+            {"name": names[i]["name"], "slug": names[i]["slug"]}
+            for i in content.authors
+            if i in names
+        ],
+        "lead_image_id": content.lead_image_id,
+        "lead_image_alt": content.lead_image_alt,
+    }

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from tribune import cursor as cursors
 from tribune.exceptions import Invalid
 from tribune.markdown import render_story, tag_slug
+from tribune.storage import editor as editor_store
 from tribune.storage import moderation as settings_store
 from tribune.storage import raw
 from tribune.storage import stories as store
@@ -137,6 +138,14 @@ async def story_by_slug(db: Database, slug: str) -> dict[str, Any] | None:
     if not _possible_slug(slug):
         return None
     return await _one(db, lambda conn: store.story_by_slug(conn, slug))
+
+
+async def moved_to(db: Database, slug: str) -> str | None:
+    """The current slug of the published story that used to live at ``slug``."""
+    if not _possible_slug(slug):
+        return None
+    async with db.read() as conn:
+        return await editor_store.redirect_target(conn, slug)
 
 
 async def story_by_id(db: Database, story_id: int) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,7 +18,15 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tribune.exceptions import Conflict, Failure, Invalid, NotAllowed, NotFound, Unavailable
+from tribune.exceptions import (
+    Conflict,
+    Failure,
+    Invalid,
+    Moved,
+    NotAllowed,
+    NotFound,
+    Unavailable,
+)
 from tribune.jsonformat import dumps
 from tribune.ratelimit import RateLimited
 from tribune.storage.engine import unavailable
@@ -154,6 +163,8 @@ async def _problem_error(request: Request, exc: Exception) -> Response:
 
 async def _failure(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Failure)
+    if isinstance(exc, Moved) and (moved := _moved(request, exc)) is not None:
+        return moved
     if isinstance(exc, Unavailable):  # a service said so, keeping what the reader typed
         cause = _one_line(exc.__cause__ or exc)
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, cause)
@@ -164,6 +175,18 @@ async def _failure(request: Request, exc: Exception) -> Response:
         detail = "; ".join(exc.errors.values()) if exc.errors else exc.detail
         return await _page(request, status, detail, headers=headers)
     return problem(status, exc.detail, errors=exc.errors, headers=headers, extra=exc.extra or None)
+
+
+def _moved(request: Request, exc: Moved) -> Response | None:
+    """The same request at the story's new address: 301 for reads (search engines move
+    their index), 308 for a form sent to the old one (the browser sends it again there)."""
+    old, new = f"/stories/{quote(exc.old, safe='')}", f"/stories/{quote(exc.new, safe='')}"
+    path = request.url.path
+    if not (path == old or path.startswith(old + "/")):
+        return None
+    target = new + path[len(old) :] + (f"?{request.url.query}" if request.url.query else "")
+    status = 301 if request.method in ("GET", "HEAD") else 308
+    return Response(status_code=status, headers={"Location": target})
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -6,19 +6,21 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
+from starlette.types import Message
 
 from tribune.web.errors import ProblemError
-from tribune.web.security import BodyTooLarge, read_body
+from tribune.web.security import MAX_BODY_BYTES, BodyTooLarge, read_body
 
 
-async def read_text(request: Request, media_type: str) -> str:
+async def read_text(request: Request, media_type: str, limit: int = MAX_BODY_BYTES) -> str:
     """The request body as text, after checking its type, size and encoding."""
     declared = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if declared != media_type:
         raise ProblemError(415, f"Send the request body as {media_type}")
     try:
-        raw = await read_body(request)
+        raw = await read_body(request, limit)
     except BodyTooLarge:
         raise ProblemError(413, "The request body is too large") from None
     try:
@@ -37,10 +39,12 @@ async def read_json(request: Request) -> dict[str, Any]:
     return data
 
 
-async def read_form_pairs(request: Request, max_fields: int = 20) -> list[tuple[str, str]]:
+async def read_form_pairs(
+    request: Request, max_fields: int = 20, limit: int = MAX_BODY_BYTES
+) -> list[tuple[str, str]]:
     """A urlencoded form as (name, value) pairs in order; invalid encoding is a 400, never
     replaced silently."""
-    text = await read_text(request, "application/x-www-form-urlencoded")
+    text = await read_text(request, "application/x-www-form-urlencoded", limit)
     try:
         return parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=max_fields)
     except (UnicodeDecodeError, ValueError):
@@ -50,3 +54,39 @@ async def read_form_pairs(request: Request, max_fields: int = 20) -> list[tuple[
 async def read_form(request: Request, fields: tuple[str, ...]) -> dict[str, str]:
     """The named single-valued fields of a form; others are ignored."""
     return {key: value for key, value in await read_form_pairs(request) if key in fields}
+
+
+async def read_form_data(
+    request: Request, limit: int, files: tuple[str, ...] = (), max_fields: int = 60
+) -> tuple[list[tuple[str, str]], dict[str, bytes]]:
+    """A form sent urlencoded or as multipart (with files): its text fields as (name, value)
+    pairs in order, and the bytes of each named file the person chose. The whole body is
+    read within ``limit`` first, so a large upload is refused before it is parsed."""
+    declared = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if declared == "application/x-www-form-urlencoded":
+        return await read_form_pairs(request, max_fields, limit), {}
+    if declared != "multipart/form-data":
+        raise ProblemError(415, "Send the form as the page does")
+    try:
+        body = await read_body(request, limit)
+    except BodyTooLarge:
+        raise ProblemError(413, f"The form is too large: at most {limit // 1_000_000} MB") from None
+
+    async def replay() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    pairs: list[tuple[str, str]] = []
+    uploads: dict[str, bytes] = {}
+    try:
+        async with Request(request.scope, replay).form(
+            max_files=len(files) or 1, max_fields=max_fields
+        ) as form:
+            for key, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    if key in files and value.filename:
+                        uploads[key] = await value.read()
+                else:
+                    pairs.append((key, value))
+    except (ValueError, KeyError, AssertionError):
+        raise ProblemError(400, "The form data is not valid") from None
+    return pairs, uploads

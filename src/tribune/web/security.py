@@ -28,6 +28,12 @@ HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 
+OWN_HEADERS = frozenset(name for name, _ in HEADERS)
+FRAMED_BY_SELF = {
+    "Content-Security-Policy": CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'"),
+    "X-Frame-Options": "SAMEORIGIN",
+}
+
 MAX_BODY_BYTES = 256 * 1024
 CSRF_FIELD = "csrf_token"
 # What secrets.token_urlsafe(32) makes. A cookie can be planted by a sibling subdomain or
@@ -48,8 +54,15 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + HEADERS
+                headers = list(message.get("headers", []))
+                # A response that sets one of these itself keeps its own (the story editor's
+                # preview may be framed by the editor page): all others get the defaults.
+                if any(name.lower() in OWN_HEADERS for name, _ in headers):
+                    present = {name.lower() for name, _ in headers}
+                    headers += [h for h in HEADERS if h[0] not in present]
+                else:
+                    headers += HEADERS
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

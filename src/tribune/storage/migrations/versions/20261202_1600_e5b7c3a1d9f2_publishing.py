@@ -97,7 +97,10 @@ def upgrade() -> None:
         batch.add_column(sa.Column("revision", sa.Integer(), server_default="0", nullable=False))
         batch.add_column(sa.Column("created_by", Id, nullable=True))
         batch.create_foreign_key(
-            op.f("fk_stories_created_by_staff"), "staff", ["created_by"], ["id"],
+            op.f("fk_stories_created_by_staff"),
+            "staff",
+            ["created_by"],
+            ["id"],
             ondelete="SET NULL",
         )
         batch.create_index(op.f("ix_stories_status_publish_at"), ["status", "publish_at"])
@@ -111,11 +114,15 @@ def upgrade() -> None:
         sa.Column("staff_id", Id, nullable=False),
         sa.Column("position", sa.Integer(), server_default="0", nullable=False),
         sa.ForeignKeyConstraint(
-            ["story_id"], ["stories.id"], name=op.f("fk_story_authors_story_id_stories"),
+            ["story_id"],
+            ["stories.id"],
+            name=op.f("fk_story_authors_story_id_stories"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["staff_id"], ["staff.id"], name=op.f("fk_story_authors_staff_id_staff"),
+            ["staff_id"],
+            ["staff.id"],
+            name=op.f("fk_story_authors_staff_id_staff"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("story_id", "staff_id", name=op.f("pk_story_authors")),
@@ -134,11 +141,15 @@ def upgrade() -> None:
         sa.Column("note", sa.String(length=200), server_default="", nullable=False),
         sa.Column("content", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["story_id"], ["stories.id"], name=op.f("fk_story_revisions_story_id_stories"),
+            ["story_id"],
+            ["stories.id"],
+            name=op.f("fk_story_revisions_story_id_stories"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["staff_id"], ["staff.id"], name=op.f("fk_story_revisions_staff_id_staff"),
+            ["staff_id"],
+            ["staff.id"],
+            name=op.f("fk_story_revisions_staff_id_staff"),
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_story_revisions")),
@@ -149,7 +160,9 @@ def upgrade() -> None:
         sa.Column("slug", sa.String(length=200), nullable=False),
         sa.Column("story_id", Id, nullable=False),
         sa.ForeignKeyConstraint(
-            ["story_id"], ["stories.id"], name=op.f("fk_story_redirects_story_id_stories"),
+            ["story_id"],
+            ["stories.id"],
+            name=op.f("fk_story_redirects_story_id_stories"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("slug", name=op.f("pk_story_redirects")),
@@ -163,7 +176,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by", Id, nullable=True),
         sa.ForeignKeyConstraint(
-            ["created_by"], ["staff.id"], name=op.f("fk_images_created_by_staff"),
+            ["created_by"],
+            ["staff.id"],
+            name=op.f("fk_images_created_by_staff"),
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_images")),
@@ -178,13 +193,13 @@ def upgrade() -> None:
         sa.Column("media_type", sa.String(length=40), nullable=False),
         sa.Column("body", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["image_id"], ["images.id"], name=op.f("fk_image_renditions_image_id_images"),
+            ["image_id"],
+            ["images.id"],
+            name=op.f("fk_image_renditions_image_id_images"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("digest", name=op.f("pk_image_renditions")),
-        sa.UniqueConstraint(
-            "image_id", "width", name=op.f("uq_image_renditions_image_id_width")
-        ),
+        sa.UniqueConstraint("image_id", "width", name=op.f("uq_image_renditions_image_id_width")),
     )
     op.create_table(
         "api_tokens",
@@ -197,7 +212,9 @@ def upgrade() -> None:
         sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["created_by"], ["staff.id"], name=op.f("fk_api_tokens_created_by_staff"),
+            ["created_by"],
+            ["staff.id"],
+            name=op.f("fk_api_tokens_created_by_staff"),
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
