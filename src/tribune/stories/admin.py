@@ -15,9 +15,8 @@ from starlette.responses import RedirectResponse, Response
 from tribune.accounts.deps import Editor, Publisher, check_form, staff_page
 from tribune.exceptions import Conflict, Invalid, NotAllowed, NotFound
 from tribune.fields import whole_number
-from tribune.live.deps import events_of
 from tribune.stories import editor
-from tribune.stories.editor import FIELD_LABELS, By, Content, SaveConflict
+from tribune.stories.editor import FIELD_LABELS, By, Content, Events, SaveConflict
 from tribune.vocabulary import CommentMode, StoryStatus
 from tribune.web.deps import MAX_ID, Db
 from tribune.web.forms import read_form_data
@@ -38,6 +37,12 @@ ACTIONS = {
     "save": None,
 }
 STATES = tuple(StoryStatus)
+
+
+def _events(request: Request) -> Events:
+    """The live broker (not live.deps: the live package reads stories, not the reverse)."""
+    events: Events = request.app.state.broker
+    return events
 
 
 # The list --------------------------------------------------------------------------------------
@@ -265,7 +270,7 @@ async def save_story(request: Request, db: Db, member: Publisher, story_id: Id) 
             status=status,
             publish_at=publish_at,
             by=By.member(member),
-            events=events_of(request),
+            events=_events(request),
         )
     except SaveConflict as exc:
         # What they typed stays in the form; saving again now overwrites knowingly.
@@ -404,7 +409,7 @@ async def delete_story(request: Request, db: Db, member: Publisher, story_id: Id
             story_id,
             with_comments=values.get("with_comments") == "yes",
             by=By.member(member),
-            events=events_of(request),
+            events=_events(request),
         )
     except NotAllowed as exc:
         total = await editor.comment_total(db, story_id)
