@@ -146,11 +146,16 @@ async def _form_page(
     )
 
 
-def _form_values(story: dict[str, Any]) -> dict[str, Any]:
-    content: Content = story["content"]
+def _content_values(content: Content) -> dict[str, Any]:
+    """The form's fields as the content fills them (text, and the chosen bylines' ids)."""
     values = content.as_dict()
     values["tags"] = ", ".join(content.tags)
     values["authors"] = [str(i) for i in content.authors]
+    return values
+
+
+def _form_values(story: dict[str, Any]) -> dict[str, Any]:
+    values = _content_values(story["content"])
     values["revision"] = str(story["revision"])
     values["publish_at"] = (
         story["publish_at"].strftime("%Y-%m-%dT%H:%M") if story.get("publish_at") else ""
@@ -191,7 +196,7 @@ async def preview(request: Request, db: Db, member: Publisher) -> Response:
 
 @router.get("/admin/stories/new")
 async def new_story(request: Request, db: Db, member: Publisher) -> Response:
-    values = {**Content(authors=[member.id]).as_dict(), "authors": [str(member.id)]}
+    values = _content_values(Content(authors=[member.id]))
     return await _form_page(request, db, story=None, values=values, errors={})
 
 

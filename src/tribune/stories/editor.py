@@ -236,11 +236,19 @@ def check(values: Mapping[str, Any]) -> tuple[Content, FieldErrors]:
 
 
 async def _check_stored(
-    conn: Conn, content: Content, story_id: int | None, errors: FieldErrors
+    conn: Conn, content: Content, story_id: int | None, errors: FieldErrors, typed_slug: bool
 ) -> bool:
-    """What needs the database: the slug is free, the bylines and image exist. Returns
-    whether the only problem is a slug in use (the API answers 409 for that)."""
+    """What needs the database: the slug is free, the bylines and image exist. A slug made
+    from the title takes a number when another story has it (-2, -3...); a typed one in
+    use is refused. Returns whether the only problem is a slug in use (the API answers 409
+    for that)."""
     owner = await store.slug_owner(conn, content.slug) if content.slug else None
+    if owner is not None and owner["id"] != story_id and not typed_slug:
+        base, n = content.slug, 1
+        while owner is not None and owner["id"] != story_id:
+            n += 1
+            content.slug = f"{base[: SLUG_MAX - 1 - len(str(n))]}-{n}"
+            owner = await store.slug_owner(conn, content.slug)
     taken = owner is not None and owner["id"] != story_id
     if taken and owner is not None and "slug" not in errors:
         errors["slug"] = (
@@ -356,7 +364,8 @@ async def create(
     _check_publishable(content, status, errors)
     now = _now()
     async with db.transaction() as conn:
-        slug_only = await _check_stored(conn, content, None, errors)
+        typed = bool(_plain(values.get("slug")))
+        slug_only = await _check_stored(conn, content, None, errors, typed)
         if errors:
             _refuse(errors, slug_only)
         story_id = await store.insert_story(
@@ -487,7 +496,8 @@ async def save(
                 _changed(theirs, current),
                 latest["actor"] if latest else "",
             )
-        slug_only = await _check_stored(conn, content, story_id, errors)
+        typed = bool(_plain(merged.get("slug")))
+        slug_only = await _check_stored(conn, content, story_id, errors, typed)
         if errors:
             _refuse(errors, slug_only)
         now = _now()
