@@ -25,6 +25,7 @@ from tribune.identity import SiteCache
 from tribune.keys import Keys
 from tribune.live import sse
 from tribune.live.broker import make_broker
+from tribune.moderation import closing
 from tribune.moderation import routes as moderation
 from tribune.ratelimit import RateLimiter
 from tribune.settings import Settings
@@ -52,9 +53,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Scheduled stories publish at their time on their own; every worker watches.
-        schedule = asyncio.create_task(scheduler.run(db, broker))
+        # Comments close by themselves N days after publishing, when the rules say so.
+        loops = [
+            asyncio.create_task(scheduler.run(db, broker)),
+            asyncio.create_task(closing.run(db, broker)),
+        ]
         yield
-        schedule.cancel()
+        for loop in loops:
+            loop.cancel()
         await broker.close()  # ends live streams: browsers reconnect elsewhere
         await db.dispose()
 

@@ -424,6 +424,14 @@ class RuleConfig(BaseModel):
         description="Above this many new comments in a minute on the whole site, new ones are "
         "held for a moderator (0: no ceiling).",
     )
+    close_after_days: int = Field(
+        0,
+        title="Days after publishing that comments close",
+        ge=0,
+        le=36_500,
+        description="A story's comments close by themselves this many days after it was "
+        "published (0: they stay open until an editor closes them).",
+    )
     disabled: list[str] = Field(
         title="Rules turned off",
         default_factory=list,

@@ -131,6 +131,34 @@ async def set_comment_mode(
     return bool(result.rowcount)
 
 
+def _open_before(cutoff: datetime) -> Any:
+    return and_(
+        stories.c.status == StoryStatus.published,
+        stories.c.comment_mode != CommentMode.closed,
+        stories.c.published_at < cutoff,
+    )
+
+
+async def open_before(conn: Conn, cutoff: datetime, limit: int) -> list[int]:
+    """Published stories with open comments, published before ``cutoff``."""
+    query = select(stories.c.id).where(_open_before(cutoff)).limit(limit)
+    return [int(i) for i in (await conn.execute(query)).scalars()]
+
+
+async def close_before(conn: Conn, cutoff: datetime) -> list[int]:
+    """Close comments on the published stories published before ``cutoff``; their ids."""
+    closed = await conn.execute(
+        update(stories)
+        .where(_open_before(cutoff))
+        .values(comment_mode=CommentMode.closed)
+        .returning(stories.c.id)
+    )
+    ids = [int(i) for i in closed.scalars()]
+    for story_id in ids:
+        await bump_version(conn, story_id)
+    return ids
+
+
 async def insert_story(conn: Conn, values: dict[str, Any]) -> int:
     result = await conn.execute(insert(stories).values(**values).returning(stories.c.id))
     story_id = int(result.scalar_one())
