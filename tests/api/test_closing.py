@@ -57,3 +57,7 @@ async def test_old_stories_close_and_new_ones_stay_open(
     async with db.read() as conn:
         actors = (await conn.execute(select(audit_log.c.actor, audit_log.c.target))).all()
     assert ("Comments closing", f"story {old}") in actors
+    # An editor opens the old story again: the sweep leaves it open from now on.
+    await editor.save(db, old, {"comment_mode": "open"}, base_revision=None, by=By("Ana"))
+    assert await closing.close_old(db, events) == []
+    assert "Comments are closed." not in (await reader.get("/stories/an-old-story")).text

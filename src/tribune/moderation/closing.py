@@ -1,6 +1,9 @@
 """Comments close by themselves some days after a story is published (the rules page's
 "Days after publishing that comments close"): a sweep on every worker closes what is due, as
-an editor would, so the page, the API and the rules all see an ordinary closed story."""
+an editor would, so the page, the API and the rules all see an ordinary closed story.
+
+Each sweep closes the stories that came of age since the last one (the site remembers how far
+it has closed, CLOSED_UNTIL): a story an editor opens again stays open."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from tribune.accounts.service import audit
 from tribune.live.broker import Broker
 from tribune.moderation.config import rule_config
+from tribune.storage import moderation as settings_store
 from tribune.storage import stories as store
 from tribune.storage.engine import Database
 from tribune.vocabulary import AuditAction, CommentMode, EventKind
@@ -18,21 +22,25 @@ from tribune.vocabulary import AuditAction, CommentMode, EventKind
 log = logging.getLogger("tribune.closing")
 
 SWEEP_SECONDS = 60.0
+CLOSED_UNTIL = "comments.closed_until"  # stories published before this were swept
 
 
 async def close_old(db: Database, events: Broker | None = None) -> list[int]:
-    """Close the discussion of every published story older than the setting; their ids.
-    An editor may open one again: it stays open until the setting next finds it (raise the
-    setting to keep old stories open)."""
+    """Close the discussion of every published story that reached the setting's age since
+    the last sweep; returns their ids."""
     days = (await rule_config(db)).close_after_days
     if not days:
         return []
-    cutoff = datetime.now(UTC) - timedelta(days=days)
+    now = datetime.now(UTC)
+    cutoff = now - timedelta(days=days)
     async with db.read() as conn:
-        if not await store.open_before(conn, cutoff, limit=1):
+        since = _moment(await settings_store.setting(conn, CLOSED_UNTIL))
+        if since is not None and since >= cutoff:
             return []
+        due = await store.open_between(conn, since, cutoff, limit=1)
     async with db.transaction() as conn:
-        closed = await store.close_before(conn, cutoff)
+        closed = await store.close_between(conn, since, cutoff) if due else []
+        await settings_store.put_setting(conn, CLOSED_UNTIL, cutoff.isoformat(), now)
         for story_id in closed:
             await audit(
                 conn,
@@ -46,6 +54,13 @@ async def close_old(db: Database, events: Broker | None = None) -> list[int]:
         for story_id in closed:
             await events.publish(story_id, EventKind.story, {"comment_mode": CommentMode.closed})
     return closed
+
+
+def _moment(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 async def run(db: Database, events: Broker, every: float = SWEEP_SECONDS) -> None:

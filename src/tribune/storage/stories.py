@@ -131,25 +131,28 @@ async def set_comment_mode(
     return bool(result.rowcount)
 
 
-def _open_before(cutoff: datetime) -> Any:
-    return and_(
+def _open_between(since: datetime | None, cutoff: datetime) -> Any:
+    condition = and_(
         stories.c.status == StoryStatus.published,
         stories.c.comment_mode != CommentMode.closed,
         stories.c.published_at < cutoff,
     )
+    return condition if since is None else and_(condition, stories.c.published_at >= since)
 
 
-async def open_before(conn: Conn, cutoff: datetime, limit: int) -> list[int]:
-    """Published stories with open comments, published before ``cutoff``."""
-    query = select(stories.c.id).where(_open_before(cutoff)).limit(limit)
+async def open_between(
+    conn: Conn, since: datetime | None, cutoff: datetime, limit: int
+) -> list[int]:
+    """Published stories with open comments, published in [since, cutoff)."""
+    query = select(stories.c.id).where(_open_between(since, cutoff)).limit(limit)
     return [int(i) for i in (await conn.execute(query)).scalars()]
 
 
-async def close_before(conn: Conn, cutoff: datetime) -> list[int]:
-    """Close comments on the published stories published before ``cutoff``; their ids."""
+async def close_between(conn: Conn, since: datetime | None, cutoff: datetime) -> list[int]:
+    """Close comments on the published stories published in [since, cutoff); their ids."""
     closed = await conn.execute(
         update(stories)
-        .where(_open_before(cutoff))
+        .where(_open_between(since, cutoff))
         .values(comment_mode=CommentMode.closed)
         .returning(stories.c.id)
     )
