@@ -203,8 +203,10 @@ async def test_a_short_link_answers_301_to_the_published_story(
     assert answer.status_code == 301
     assert answer.headers["location"] == f"/stories/{story['slug']}"
     page = (await client.get(f"/stories/{story['slug']}")).text
-    shown = parse(page).find(".//p[@class='short-link']")
-    assert text_of(shown).startswith(f"Short link: {api['short_url']}")
+    links = parse(page).find(".//dl[@class='story-links']")
+    assert [text_of(dt) for dt in links.iterfind("dt")] == ["Read more", "Short link"]
+    shown = links.find("dd[@class='short-link']")
+    assert text_of(shown).startswith(api["short_url"])
     assert shown.find("a").get("href") == api["short_url"]
 
 
@@ -543,7 +545,12 @@ async def test_news_article_names_the_site_and_its_logo_as_publisher(
     logo = publisher["logo"]
     assert re.fullmatch(r"http://testserver/site/logo/[0-9a-f]{64}", logo["url"])
     assert (await client.get(logo["url"])).status_code == 200
-    assert head_tags(page)["og:site_name"] == ["The Daily Example"]
+    story_tags = head_tags(page)
+    assert story_tags["og:site_name"] == ["The Daily Example"]
+    # A story without a picture is previewed with the logo, small.
+    assert story_tags["og:image"] == [logo["url"]]
+    assert story_tags["twitter:card"] == ["summary"]
+    assert "image" not in article
     home = head_tags((await client.get("/")).text)
     assert home["og:image"] == [logo["url"]]
     assert home["twitter:card"] == ["summary"]  # a logo is no large picture

@@ -44,11 +44,12 @@ class PageMeta:
     authors: list[str] = field(default_factory=list)  # author pages, absolute
     tags: list[str] = field(default_factory=list)
     json_ld: dict[str, Any] | None = None
+    photo: bool = False  # the image is the story's own, not the site's logo
 
     @property
     def twitter_card(self) -> str:
-        # A story's image is a photograph, shown large; a listing's is the site's logo.
-        return "summary_large_image" if self.image and self.kind == "article" else "summary"
+        # A story's picture is shown large; the site's logo small, beside the title.
+        return "summary_large_image" if self.image and self.photo else "summary"
 
 
 def iso(moment: datetime) -> str:
@@ -90,6 +91,13 @@ def picture(image: dict[str, Any] | None, base_url: str) -> Picture | None:
                 height = round(height * scaled / width)
             url, width, best = found[1], scaled, scaled
     return Picture(absolute(base_url, url), width, height, image.get("alt") or "")
+
+
+def _logo_picture(site: Site, base_url: str) -> Picture | None:
+    logo = site.logo
+    if logo is None:
+        return None
+    return Picture(base_url + logo.url, logo.width, logo.height, site.name)
 
 
 def _logo(site: Site, base_url: str) -> dict[str, Any] | None:
@@ -146,14 +154,17 @@ def news_article(story: dict[str, Any], base_url: str, site: Site) -> dict[str, 
 
 
 def story_meta(story: dict[str, Any], base_url: str, site: Site) -> PageMeta:
-    """A story page's canonical address, OpenGraph article tags and NewsArticle."""
+    """A story page's canonical address, OpenGraph article tags and NewsArticle; its lead
+    image for previews, or else the site's logo."""
+    lead = picture(story.get("image"), base_url)
     return PageMeta(
         url=base_url + public.story_path(story["slug"]),
         title=story["title"],
         description=shorten(story["lead"]),
         site_name=site.name,
         kind="article",
-        image=picture(story.get("image"), base_url),
+        image=lead or _logo_picture(site, base_url),
+        photo=lead is not None,
         published=story["published_at"],
         modified=modified_at(story),
         authors=[
@@ -171,15 +182,11 @@ def listing_meta(
 ) -> PageMeta:
     """A page listing stories (home, a tag, an author): its address, its title, and the
     site's logo as its image."""
-    logo = site.logo
-    image = None
-    if logo is not None:
-        image = Picture(base_url + logo.url, logo.width, logo.height, site.name)
     return PageMeta(
         url=base_url + path,
         title=title,
         description=shorten(description),
         site_name=site.name,
         kind=kind,
-        image=image,
+        image=_logo_picture(site, base_url),
     )
