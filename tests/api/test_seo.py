@@ -395,6 +395,18 @@ async def test_story_page_has_canonical_opengraph_and_twitter_tags(
     assert "og:image" not in tags
 
 
+async def test_a_story_without_a_lead_is_described_by_its_text(
+    client: httpx.AsyncClient, app: Any
+) -> None:
+    story_id = await make_story(
+        app.state.db, title="No lead", body="The *first* words &amp; more.\n\nThen more."
+    )
+    page = (await client.get(f"/stories/{await slug_of(app.state.db, story_id)}")).text
+    tags = head_tags(page)
+    assert tags["description"] == tags["og:description"] == ["The first words & more. Then more."]
+    assert article_of(page)["description"] == "The first words & more. Then more."
+
+
 async def test_listing_pages_have_canonical_and_opengraph_tags(
     client: httpx.AsyncClient, story: dict[str, Any]
 ) -> None:

@@ -8,10 +8,13 @@ pages embed the JSON-LD with Jinja's ``tojson`` (web/templating.py), which write
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import nh3
 
 from tribune import public
 from tribune.identity import Site
@@ -76,6 +79,15 @@ def shorten(text: str, limit: int = DESCRIPTION_MAX) -> str:
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
 
 
+def summary(story: dict[str, Any]) -> str:
+    """What a story is about, in one paragraph: its lead, or else the start of its text."""
+    lead = " ".join(story["lead"].split())
+    if lead:
+        return lead
+    # nh3 with no tags allowed keeps only the text, escaped as HTML.
+    return shorten(html.unescape(nh3.clean(story.get("body_html") or "", tags=set())))
+
+
 def picture(image: dict[str, Any] | None, base_url: str) -> Picture | None:
     """The largest rendition of a lead image ({"src", "srcset", "width", "height", "alt"}),
     for previews, which show images large."""
@@ -132,7 +144,7 @@ def news_article(story: dict[str, Any], base_url: str, site: Site) -> dict[str, 
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": story["title"],
-        "description": " ".join(story["lead"].split()),
+        "description": summary(story),
         "url": url,
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "datePublished": iso(story["published_at"]),
@@ -160,7 +172,7 @@ def story_meta(story: dict[str, Any], base_url: str, site: Site) -> PageMeta:
     return PageMeta(
         url=base_url + public.story_path(story["slug"]),
         title=story["title"],
-        description=shorten(story["lead"]),
+        description=shorten(summary(story)),
         site_name=site.name,
         kind="article",
         image=lead or _logo_picture(site, base_url),
