@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
 
-from tribune import __version__, feeds
+from tribune import __version__, crawlers, feeds
 from tribune.accounts import deps as staff_deps
 from tribune.accounts import routes as accounts
 from tribune.branding import routes as branding
@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(comments_pages.router)
     app.include_router(comment_actions.router)
     app.include_router(feeds.router)
+    app.include_router(crawlers.router)
     app.include_router(accounts.router)
     app.include_router(story_admin.router)
     app.include_router(moderation.router)

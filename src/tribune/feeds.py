@@ -92,17 +92,22 @@ class Feed:
         link: str,
         published: datetime,
         updated: datetime,
-        author: str,
+        authors: list[tuple[str, str | None]],
         html: str,
         summary: str | None = None,
     ) -> None:
+        """One entry; authors are (name, page link or None)."""
         entry = ET.SubElement(self.root, f"{{{ATOM}}}entry")
         self._add(entry, "id", entry_id)
         self._add(entry, "title", title)
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=self.base_url + link)
         self._add(entry, "published", _iso(published))
         self._add(entry, "updated", _iso(updated))
-        self._add(ET.SubElement(entry, f"{{{ATOM}}}author"), "name", author)
+        for name, uri in authors:
+            person = ET.SubElement(entry, f"{{{ATOM}}}author")
+            self._add(person, "name", name)
+            if uri:
+                self._add(person, "uri", self.base_url + uri)
         if summary:
             self._add(entry, "summary", summary)
         self._add(entry, "content", html, type="html")
@@ -122,7 +127,7 @@ def _comment_entry(feed: Feed, comment: dict[str, Any], story_title: str) -> Non
         link=f"/comments/{comment['id']}",
         published=comment["created_at"],
         updated=comment["edited_at"] or comment["created_at"],
-        author=name,
+        authors=[(name, None)],
         html=comment["body_html"],
     )
 
@@ -148,7 +153,12 @@ async def stories_feed(request: Request, db: Db) -> Response:
             link=public.story_path(story["slug"]),
             published=story["published_at"],
             updated=story["updated_at"],
-            author=site.name,
+            # The byline; a story without one is the site's own.
+            authors=[
+                (a["name"], public.author_path(a["slug"]) if a["slug"] else None)
+                for a in story["authors"]
+            ]
+            or [(site.name, None)],
             summary=story["lead"] or None,
             html=story["body_html"],
         )

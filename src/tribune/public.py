@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+from tribune.shortlinks import short_path
 from tribune.vocabulary import VISIBLE, CommentStatus
 
 ANONYMOUS = "Anonymous"  # the name of a comment imported without one
@@ -20,6 +21,10 @@ def story_path(slug: str) -> str:
 
 def tag_path(slug: str) -> str:
     return f"/tags/{quote(slug)}"
+
+
+def author_path(slug: str) -> str:
+    return f"/authors/{quote(slug)}"
 
 
 def avatar_path(avatar: str | None) -> str | None:
@@ -80,6 +85,14 @@ def story(row: Mapping[Any, Any], base_url: str, *, detail: bool = False) -> dic
         ],
         "published_at": row["published_at"],
         "comment_count": row["comment_count"],
+        "short_url": base_url + short_path(row["id"]),
+        "authors": [
+            {
+                "name": a["name"],
+                "url": base_url + author_path(a["slug"]) if a["slug"] else None,
+            }
+            for a in row["authors"]
+        ],
     }
     if detail:
         out |= {

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import warnings
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,9 @@ import httpx
 import pytest
 
 from tests.conftest import IN_CI
+from tests.factories import make_story
 from tests.helpers import csrf_of
+from tests.publishing import add_author, byline, change, image_for
 
 pytestmark = pytest.mark.anyio
 
@@ -81,6 +84,76 @@ async def test_the_pages_are_valid_html(
     )
     (tmp_path / "refused-form.html").write_text(refused.text)
     files.append(str(tmp_path / "refused-form.html"))
+    checked = subprocess.run(
+        [*command, "--format", "json", "--exit-zero-always", *files],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    messages = json.loads(checked.stderr)["messages"]
+    problems = [
+        f"{Path(m['url']).name}:{m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m["type"] == "error" or m.get("subType") == "warning"
+    ]
+    assert problems == [], "\n".join(problems)
+
+
+async def test_the_publishing_pages_are_valid_html(
+    client: httpx.AsyncClient,
+    app: Any,
+    story: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What readers and search engines see of a published story: its page with bylines, an
+    update, a correction, the video card, the lead image and the head's link previews and
+    JSON-LD; the home, tag and author pages with their images and pagination."""
+    from tribune.stories import routes as story_routes
+    from tribune.stories import service as story_service
+
+    command = vnu()
+    db = app.state.db
+    ana = await add_author(db, "Ana Petrova", "ana-petrova", "Covers the Gulf.\n\nIn Doha.")
+    await byline(db, story["id"], ana, await add_author(db, "Joe Bloggs"))
+    published = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
+    await change(
+        db,
+        story["id"],
+        published_at=published,
+        edited_at=published + timedelta(hours=2),
+        correction="An earlier version of this story gave the wrong city.",
+        video_url="https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+    )
+    for n in range(3):
+        older = await make_story(
+            db, title=f"Older {n}", body="#Putin", published_at=published - timedelta(days=n + 1)
+        )
+        await byline(db, older, ana)
+    listed = story_service._listed
+
+    async def with_image(conn: Any, rows: Any) -> list[dict[str, Any]]:
+        return [s | {"image": image_for(s["id"])} for s in await listed(conn, rows)]
+
+    monkeypatch.setattr(story_service, "_listed", with_image)
+    monkeypatch.setattr(story_routes, "STORIES_PAGE", 2)
+    second = (await client.get("/")).text.split('<a rel="next" href="', 1)[1].split('"', 1)[0]
+    pages = {
+        "home": "/",
+        "home-older": "/" + second.replace("&amp;", "&"),
+        "story": f"/stories/{story['slug']}",
+        "tag": "/tags/putin",
+        "author": "/authors/ana-petrova",
+    }
+    files = []
+    for name, address in pages.items():
+        answer = await client.get(address)
+        assert answer.status_code == 200, address
+        assert "<img" in answer.text, address
+        file = tmp_path / f"{name}.html"
+        file.write_text(answer.text)
+        files.append(str(file))
     checked = subprocess.run(
         [*command, "--format", "json", "--exit-zero-always", *files],
         capture_output=True,

@@ -14,7 +14,9 @@ own routes, its ``<meta>`` tags), and user content by its containers (``.comment
 - no element that runs or loads something, or changes how the page is read: ``script``,
   ``iframe``, ``object``, ``embed``, ``base``, ``style``, ``template``, ``noscript``, SVG or
   MathML (anything outside the HTML namespace), ``meta`` with ``http-equiv``, and no
-  ``script``/``link``/``meta``/``form`` but the template's own;
+  ``script``/``link``/``meta``/``form`` but the template's own (a JSON-LD data block is the
+  template's when it holds one JSON document and no markup; link previews' ``meta`` tags
+  carry user text in ``content`` only);
 - no ``on*`` attribute, no ``srcdoc``, no ``style`` attribute (the CSP forbids inline style:
   the templates have none);
 - every URL attribute (href, src, action, formaction, xlink:href, poster, ...) has no scheme
@@ -114,8 +116,11 @@ STORY_ATTRIBUTES = {"a": {"href", "rel", "class"}, "ol": {"start"}}
 
 # The template's own resources and forms.
 OWN_SCRIPT = re.compile(r"/static/[0-9a-f]{12}/[a-z]+\.js")
-OWN_LINK_RELS = frozenset({"stylesheet", "icon", "alternate", "canonical"})
+OWN_LINK_RELS = frozenset({"stylesheet", "icon", "alternate", "canonical", "prev", "next"})
 OWN_META_NAMES = frozenset({"viewport", "description", "color-scheme", "robots"})
+# Link previews: OpenGraph properties and Twitter card names (their content is user text).
+OWN_META_PREVIEWS = re.compile(r"(?:og|article):[a-z_:]+|twitter:[a-z_:]+")
+JSON_LD = "application/ld+json"  # a data block (a story's NewsArticle): never run
 OWN_FORM_ACTIONS = re.compile(
     r"/(?:stories/[^/?#]+/comments(?:#comment-form)?"
     r"|comments/[0-9]+/(?:vote|edit|delete|report)"
@@ -240,6 +245,9 @@ class _Checker:
 
     def outside(self, element: Element, where: str, name: str) -> None:
         if name == "script":
+            if dict(element.attrib) == {"type": JSON_LD}:
+                self.data_block(element, where)
+                return
             src = element.get("src") or ""
             extra = set(element.attrib) - {"src", "defer"}
             if not OWN_SCRIPT.fullmatch(src) or extra or (element.text or "").strip():
@@ -249,14 +257,29 @@ class _Checker:
             if rel not in OWN_LINK_RELS or not self.own_url(element.get("href") or ""):
                 self.add(where, f"link that is not the app's own: {dict(element.attrib)!r:.100}")
         elif name == "meta":
-            if element.get("http-equiv") is not None or (
-                element.get("charset") is None and element.get("name") not in OWN_META_NAMES
-            ):
+            named = element.get("name") or ""
+            preview = element.get("property") or named
+            own = (
+                element.get("charset") is not None
+                or (named in OWN_META_NAMES and element.get("property") is None)
+                or bool(OWN_META_PREVIEWS.fullmatch(preview))
+            )
+            if element.get("http-equiv") is not None or not own:
                 self.add(where, f"meta that is not the app's own: {dict(element.attrib)!r:.100}")
         elif name == "form":
             action = element.get("action") or ""
             if not OWN_FORM_ACTIONS.fullmatch(action.split("?")[0]):
                 self.add(where, f"form posting elsewhere: action={action!r:.100}")
+
+    def data_block(self, element: Element, where: str) -> None:
+        """A JSON-LD block holds one JSON document and nothing else: whatever a title closed
+        or opened inside it would show as markup after it, or as JSON that does not parse."""
+        if len(element):
+            self.add(where, "markup inside a JSON-LD block")
+        try:
+            orjson.loads(element.text or "")
+        except orjson.JSONDecodeError:
+            self.add(where, f"JSON-LD that is not JSON: {element.text!r:.100}")
 
     def own_url(self, url: str) -> bool:
         if url.startswith("/") and not url.startswith(("//", "/\\")):
@@ -367,7 +390,7 @@ FEED_ELEMENTS = {
     # The site's name as the feed's author, its tagline as the subtitle (site settings).
     "feed": {"title", "subtitle", "author", "generator", "id", "link", "updated", "entry"},
     "entry": {"id", "title", "link", "published", "updated", "author", "summary", "content"},
-    "author": {"name"},
+    "author": {"name", "uri"},  # a story's byline links its author pages
 }
 FEED_ATTRIBUTES = {"link": {"rel", "href"}, "content": {"type"}, "generator": {"version"}}
 
@@ -393,6 +416,8 @@ def feed_findings(
                 findings.append(Finding(here, f"unexpected attribute {attribute}"))
         if name == "link" and not (element.get("href") or "").startswith(base_url + "/"):
             findings.append(Finding(here, f"link off the base URL: {element.get('href')!r}"))
+        if name == "uri" and not (element.text or "").startswith(base_url + "/authors/"):
+            findings.append(Finding(here, f"author link off the site: {element.text!r}"))
         children = FEED_ELEMENTS.get(name)
         for child in element:
             _, child_name = _local(str(child.tag))

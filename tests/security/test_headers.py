@@ -23,12 +23,15 @@ from typing import Any
 import fastapi.routing
 import httpx
 import pytest
+import sqlalchemy as sa
 from PIL import Image
 
 from tests.helpers import PASSWORD, client_at, csrf_of, post_comment, signed_in, staff_member
 from tests.security.harness import LiveStream
 from tribune.cli import demo_bytes
 from tribune.importers import import_page
+from tribune.shortlinks import encode_short
+from tribune.storage.tables import staff, story_authors
 from tribune.web.fastlane import FastLane
 from tribune.web.templating import STATIC
 
@@ -92,6 +95,12 @@ async def actors(app: Any) -> AsyncIterator[dict[str, Any]]:
         comments = (await reader.get(f"/api/v1/stories/{story.story_id}/comments")).json()
         comment_id = max(c["id"] for c in comments["comments"])
         other = await staff_member(app, "moderator")
+        # A byline on the story, so that its author has a page.
+        async with app.state.db.transaction() as conn:
+            await conn.execute(sa.update(staff).where(staff.c.id == other.id).values(slug="mod"))
+            await conn.execute(
+                sa.insert(story_authors).values(story_id=story.story_id, staff_id=other.id)
+            )
         admin_token = await csrf_of(admin, "/admin/bans")
         await admin.post(
             "/admin/bans",
@@ -128,12 +137,16 @@ async def actors(app: Any) -> AsyncIterator[dict[str, Any]]:
             "name": "tribune.css",
             "sheet": sheet[1],
             "logo": logo_digest[1],
+            "code": encode_short(story.story_id),
+            "number": 1,
         }
 
 
 def filled(path: str, values: dict[str, Any]) -> str:
     if path.startswith("/tags/"):
         return path.replace("{slug}", "putin")
+    if path.startswith("/authors/"):
+        return path.replace("{slug}", "mod")
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
 

@@ -115,9 +115,27 @@ def test_a_script_or_form_like_the_templates_own_but_not_theirs_is_found() -> No
         ("<form action='/elsewhere'></form>", "form posting elsewhere"),
         ("<form action='//evil.example/comments/1/vote'></form>", "form posting elsewhere"),
         ("<link rel='stylesheet' href='//evil.example/a.css'>", "link that is not"),
+        # A JSON-LD block a title broke out of, or one that is not JSON.
+        (
+            '<script type="application/ld+json">{"headline": "</script><script>alert(1)</script>',
+            "script that is not",
+        ),
+        ('<script type="application/ld+json">{"a": 1} <b>x</b></script>', "not JSON"),
+        ('<script type="application/ld+json" src="/x.js"></script>', "script that is not"),
+        ("<meta property='refresh' content='x'>", "meta that is not"),
+        ("<meta name='og:x' property='description' content='x'>", "meta that is not"),
     ]:
         found = page_findings(PAGE.format("", html), base_url=BASE_URL)
         assert any(expected in str(f) for f in found), html
+
+
+def test_a_json_ld_block_and_link_preview_tags_pass() -> None:
+    head = (
+        '<script type="application/ld+json">{"headline": "\\u003c/script\\u003e"}</script>'
+        '<meta property="og:title" content="x"><meta name="twitter:card" content="summary">'
+        '<link rel="next" href="/?cursor=x">'
+    )
+    assert page_findings(PAGE.format("", head), base_url=BASE_URL) == []
 
 
 def test_sanitized_user_html_and_the_template_pass() -> None:
@@ -137,6 +155,7 @@ async def test_the_apps_own_pages_pass(
     for who, path in [
         (client, "/"),
         (client, f"/stories/{story['slug']}"),
+        (client, "/tags/putin"),
         (client, f"/stories/{story['slug']}?reply_to=1"),
         (client, "/admin/login"),
         (admin, "/admin/moderation?tab=all"),

@@ -25,6 +25,7 @@ from tribune.moderation import reports
 from tribune.moderation.screening import Banned, StoryClosed
 from tribune.ratelimit import RateLimited
 from tribune.readers import Reader
+from tribune.stories import seo
 from tribune.stories import service as stories
 from tribune.vocabulary import CommentStatus, Sort
 from tribune.web.cookies import (
@@ -106,11 +107,14 @@ async def discussion_page(
     fragments: VersionedLRU[tuple[object, ...], str] = request.app.state.fragment_cache
     # The site settings' version too: a change of them shows on the next read, cached or not.
     site = site_cache_of(request).current
+    # The page head's canonical address, link previews and NewsArticle JSON-LD.
+    head = seo.story_meta(story, settings.base_url, site)
     key = (story["id"], query.sort, query.cursor, settings.thread_depth, site.version)
     meta = await threads.version(db, story["id"]) if shared else None
     if meta is not None and (cached := fragments.get(key, meta[0])) is not None:
         context = {
             "story": story,
+            "seo": head,
             "thread": {"total": meta[1]},
             "thread_html": cached.replace(CSRF_SLOT, escape(token)),
             "errors": {},
@@ -141,6 +145,7 @@ async def discussion_page(
         template,
         {
             "story": story,
+            "seo": head,
             "thread": thread,
             "sort": query.sort,
             "sorts": SORT_LABELS,

@@ -20,6 +20,9 @@ LIST_COLUMNS = [
     stories.c.lead,
     stories.c.source_url,
     stories.c.published_at,
+    stories.c.edited_at,
+    stories.c.lead_image_id,
+    stories.c.lead_image_alt,
     threads.c.comment_count,
 ]
 # A story with its thread's counters: what the story routes read.
@@ -70,7 +73,8 @@ async def story_exists(conn: Conn) -> bool:
     return (await conn.execute(select(stories.c.id).limit(1))).first() is not None
 
 
-def _newest_first(query: Any, after: StoryCursor | None, limit: int) -> Any:
+def newest_first(query: Any, after: StoryCursor | None, limit: int) -> Any:
+    """A listing of stories, newest first, after the keyset cursor (published_at, id)."""
     if after is not None:
         published_at, story_id = after
         query = query.where(
@@ -82,27 +86,69 @@ def _newest_first(query: Any, after: StoryCursor | None, limit: int) -> Any:
     return query.order_by(stories.c.published_at.desc(), stories.c.id.desc()).limit(limit)
 
 
-async def recent_stories(conn: Conn, after: StoryCursor | None, limit: int) -> Sequence[RowMapping]:
-    """Published stories, newest first, after the keyset cursor (published_at, id)."""
-    query = (
+async def cursor_before(
+    conn: Conn, query: Any, before: StoryCursor, limit: int
+) -> StoryCursor | None:
+    """The cursor of the page of ``limit`` stories just newer than ``before`` in a listing
+    (the previous page's): the story ``limit + 1`` places newer, or None when that page is
+    the listing's first."""
+    published_at, story_id = before
+    newer = (
+        query.with_only_columns(stories.c.published_at, stories.c.id)
+        .where(
+            or_(
+                stories.c.published_at > published_at,
+                and_(stories.c.published_at == published_at, stories.c.id > story_id),
+            )
+        )
+        .order_by(stories.c.published_at, stories.c.id)
+        .offset(limit)
+        .limit(1)
+    )
+    row = (await conn.execute(newer)).first()
+    return None if row is None else (row[0], int(row[1]))
+
+
+def _published_listing() -> Any:
+    return (
         select(*LIST_COLUMNS)
         .select_from(WITH_THREAD)
         .where(stories.c.status == StoryStatus.published)
     )
-    return (await conn.execute(_newest_first(query, after, limit))).mappings().all()
+
+
+def _tag_listing(tag_id: int) -> Any:
+    return (
+        _published_listing()
+        .join(story_tags, story_tags.c.story_id == stories.c.id)
+        .where(story_tags.c.tag_id == tag_id)
+    )
+
+
+async def recent_stories(conn: Conn, after: StoryCursor | None, limit: int) -> Sequence[RowMapping]:
+    """Published stories, newest first, after the keyset cursor (published_at, id)."""
+    query = newest_first(_published_listing(), after, limit)
+    return (await conn.execute(query)).mappings().all()
+
+
+async def recent_before(conn: Conn, before: StoryCursor, limit: int) -> StoryCursor | None:
+    """The cursor of the page of published stories before the one starting at ``before``."""
+    return await cursor_before(conn, _published_listing(), before, limit)
 
 
 async def stories_with_tag(
     conn: Conn, tag_id: int, after: StoryCursor | None, limit: int
 ) -> Sequence[RowMapping]:
     """Published stories carrying a tag, newest first."""
-    query = (
-        select(*LIST_COLUMNS)
-        .select_from(WITH_THREAD)
-        .join(story_tags, story_tags.c.story_id == stories.c.id)
-        .where(story_tags.c.tag_id == tag_id, stories.c.status == StoryStatus.published)
-    )
-    return (await conn.execute(_newest_first(query, after, limit))).mappings().all()
+    query = newest_first(_tag_listing(tag_id), after, limit)
+    return (await conn.execute(query)).mappings().all()
+
+
+async def tagged_before(
+    conn: Conn, tag_id: int, before: StoryCursor, limit: int
+) -> StoryCursor | None:
+    """The cursor of the page of a tag's stories before the one starting at ``before``."""
+    return await cursor_before(conn, _tag_listing(tag_id), before, limit)
 
 
 async def stories_for_staff(conn: Conn, limit: int) -> Sequence[RowMapping]:
@@ -171,6 +217,18 @@ async def insert_story(conn: Conn, values: dict[str, Any]) -> int:
 
 async def tag_by_slug(conn: Conn, slug: str) -> RowMapping | None:
     query = select(tags).where(tags.c.slug == slug)
+    return (await conn.execute(query)).mappings().first()
+
+
+async def tag_in_use(conn: Conn, slug: str) -> RowMapping | None:
+    """The tag at /tags/{slug} when a published story carries it: a tag only drafts name is
+    nothing readers may learn of."""
+    carried = (
+        select(story_tags.c.story_id)
+        .join(stories, stories.c.id == story_tags.c.story_id)
+        .where(story_tags.c.tag_id == tags.c.id, stories.c.status == StoryStatus.published)
+    )
+    query = select(tags).where(tags.c.slug == slug, carried.exists())
     return (await conn.execute(query)).mappings().first()
 
 

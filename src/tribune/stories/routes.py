@@ -1,17 +1,22 @@
-"""Story pages (/, /tags/{tag}) and the stories API. The story page itself, with its
-discussion, is in comments/pages.py."""
+"""Story pages (/, /tags/{tag}, /authors/{slug}, the short links /s/{code}) and the stories
+API. The story page itself, with its discussion, is in comments/pages.py; the sitemaps and
+robots.txt in sitemaps.py."""
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from tribune import public
 from tribune.cursor import LIMIT_MAX
 from tribune.exceptions import Invalid, NotFound
-from tribune.stories import service
+from tribune.shortlinks import decode_short
+from tribune.stories import seo, service
 from tribune.stories.schemas import StoryDetail, StoryList
-from tribune.web.deps import Cursor, Db, Limit, StoryId, settings_of
+from tribune.web.deps import Cursor, Db, Limit, StoryId, settings_of, site_cache_of
 from tribune.web.openapi import UNAVAILABLE, problems
 from tribune.web.responses import Json
 from tribune.web.templating import render
@@ -19,33 +24,128 @@ from tribune.web.templating import render
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["stories"])
 
-STORIES_PAGE = 20  # stories per page on the home and tag pages
+STORIES_PAGE = 20  # stories per page on the home, tag and author pages
+DEFAULT_DESCRIPTION = "Latest news stories and the reader discussion beneath them."
 
 
 # Pages ---------------------------------------------------------------------------------------
 
 
+def _pages(
+    path: str,
+    after: service.StoryCursor | None,
+    previous: service.StoryCursor | None,
+    following: service.StoryCursor | None,
+) -> dict[str, Any]:
+    """A listing's links to its older and newer pages; the first page is the bare path."""
+    newer = service.encode_cursor(previous)
+    return {
+        "path": path,
+        "next_cursor": service.encode_cursor(following),
+        "has_previous": after is not None,
+        "previous_href": f"{path}?cursor={quote(newer)}" if newer else path,
+    }
+
+
+def _canonical(path: str, after: service.StoryCursor | None) -> str:
+    """A page of a listing is its own canonical page: the path and the cursor, re-encoded."""
+    cursor = service.encode_cursor(after)
+    return f"{path}?cursor={quote(cursor)}" if cursor else path
+
+
 @pages.get("/")
 async def home(request: Request, db: Db, cursor: Cursor = None) -> Response:
-    stories, following = await service.recent(db, service.decode_cursor(cursor), STORIES_PAGE)
+    after = service.decode_cursor(cursor)
+    stories, following = await service.recent(db, after, STORIES_PAGE)
+    previous = None
+    if after is not None:
+        previous = await service.previous_page(db, after, stories, STORIES_PAGE)
+    site = site_cache_of(request).current
+    description = site.tagline or DEFAULT_DESCRIPTION
     return render(
         request,
         "index.html",
-        {"stories": stories, "next_cursor": service.encode_cursor(following)},
+        {
+            "stories": stories,
+            "pages": _pages("/", after, previous, following),
+            "seo": seo.listing_meta(
+                settings_of(request).base_url, site, _canonical("/", after), site.name, description
+            ),
+        },
     )
 
 
 @pages.get("/tags/{slug}")
 async def tag_page(request: Request, db: Db, slug: str, cursor: Cursor = None) -> Response:
-    found = await service.tagged(db, slug, service.decode_cursor(cursor), STORIES_PAGE)
+    after = service.decode_cursor(cursor)
+    found = await service.tagged(db, slug, after, STORIES_PAGE)
     if found is None:
         raise NotFound
     tag, stories, following = found
+    previous = None
+    if after is not None:
+        previous = await service.previous_page(db, after, stories, STORIES_PAGE, tag_id=tag["id"])
+    path = public.tag_path(tag["slug"])
+    site = site_cache_of(request).current
     return render(
         request,
         "tag.html",
-        {"tag": tag, "stories": stories, "next_cursor": service.encode_cursor(following)},
+        {
+            "tag": tag,
+            "stories": stories,
+            "pages": _pages(path, after, previous, following),
+            "seo": seo.listing_meta(
+                settings_of(request).base_url,
+                site,
+                _canonical(path, after),
+                f"Stories tagged #{tag['name']}",
+                f"Stories tagged {tag['name']}.",
+            ),
+        },
     )
+
+
+@pages.get("/authors/{slug}")
+async def author_page(request: Request, db: Db, slug: str, cursor: Cursor = None) -> Response:
+    after = service.decode_cursor(cursor)
+    found = await service.by_author(db, slug, after, STORIES_PAGE)
+    if found is None:
+        raise NotFound
+    author, stories, following = found
+    previous = None
+    if after is not None:
+        previous = await service.previous_page(
+            db, after, stories, STORIES_PAGE, author_id=author["id"]
+        )
+    path = public.author_path(author["slug"])
+    site = site_cache_of(request).current
+    return render(
+        request,
+        "author.html",
+        {
+            "author": author,
+            "stories": stories,
+            "pages": _pages(path, after, previous, following),
+            "seo": seo.listing_meta(
+                settings_of(request).base_url,
+                site,
+                _canonical(path, after),
+                author["name"],
+                author["bio"] or f"Stories by {author['name']} on {site.name}.",
+                kind="profile",
+            ),
+        },
+    )
+
+
+@pages.get("/s/{code}")
+async def short_link(db: Db, code: str) -> Response:
+    """A story's short link: 301 to its page, for a published story only."""
+    story_id = decode_short(code)
+    story = None if story_id is None else await service.story_by_id(db, story_id)
+    if story is None:
+        raise NotFound
+    return RedirectResponse(public.story_path(story["slug"]), status_code=301)
 
 
 # API -----------------------------------------------------------------------------------------

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class TagOut(BaseModel):
     slug: str
     name: str
     url: str
+
+
+class AuthorOut(BaseModel):
+    name: str
+    url: str | None = Field(description="The author's page; null for staff without one")
 
 
 class PromoLinkOut(BaseModel):
@@ -27,6 +32,8 @@ class StoryOut(BaseModel):
     tags: list[TagOut]
     published_at: datetime
     comment_count: int
+    short_url: str = Field(description="The story's short link, /s/{code}: 301 to its page")
+    authors: list[AuthorOut] = Field(description="The byline, in order")
 
 
 class StoryDetail(StoryOut):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from tribune import cursor as cursors
 from tribune.exceptions import Invalid
 from tribune.markdown import render_story, tag_slug
+from tribune.storage import bylines, raw
 from tribune.storage import editor as editor_store
 from tribune.storage import moderation as settings_store
-from tribune.storage import raw
 from tribune.storage import stories as store
 from tribune.storage.engine import Conn, Database
 from tribune.vocabulary import StoryStatus
@@ -26,6 +26,7 @@ from tribune.vocabulary import StoryStatus
 SLUG_MAX = 80
 TITLE_MAX = 300
 SITE_ID = "site_id"  # the site_settings key of the site's own identity
+StoryCursor = store.StoryCursor  # a listing's keyset: (published_at, id) of a page's last story
 
 
 @dataclass(slots=True)
@@ -111,9 +112,17 @@ async def publish(db: Database, draft: StoryDraft) -> int:
 # Reads -------------------------------------------------------------------------------------
 
 
-def _with_tags(rows: list[RowMapping], tags: dict[int, list[RowMapping]]) -> list[dict[str, Any]]:
+async def _listed(conn: Conn, rows: Sequence[RowMapping]) -> list[dict[str, Any]]:
+    """Stories as pages and the API show them: each with its tags and its byline."""
+    ids = [row["id"] for row in rows]
+    tags = await store.tags_of(conn, ids)
+    authors = await bylines.authors_of(conn, ids)
     return [
-        {**row, "tags": [{"slug": t["slug"], "name": t["name"]} for t in tags[row["id"]]]}
+        {
+            **row,
+            "tags": [{"slug": t["slug"], "name": t["name"]} for t in tags[row["id"]]],
+            "authors": [{"name": a["name"], "slug": a["slug"]} for a in authors[row["id"]]],
+        }
         for row in rows
     ]
 
@@ -125,7 +134,7 @@ async def _one(
         row = await find(conn)
         if row is None:
             return None
-        return _with_tags([row], await store.tags_of(conn, [row["id"]]))[0]
+        return (await _listed(conn, [row]))[0]
 
 
 def _possible_slug(slug: str) -> bool:
@@ -134,7 +143,7 @@ def _possible_slug(slug: str) -> bool:
 
 
 async def story_by_slug(db: Database, slug: str) -> dict[str, Any] | None:
-    """The published story at /stories/{slug}, with its tags."""
+    """The published story at /stories/{slug}, with its tags and byline."""
     if not _possible_slug(slug):
         return None
     return await _one(db, lambda conn: store.story_by_slug(conn, slug))
@@ -149,7 +158,7 @@ async def moved_to(db: Database, slug: str) -> str | None:
 
 
 async def story_by_id(db: Database, story_id: int) -> dict[str, Any] | None:
-    """The published story with this id, with its tags."""
+    """The published story with this id, with its tags and byline."""
     return await _one(db, lambda conn: store.story_by_id(conn, story_id))
 
 
@@ -159,10 +168,9 @@ async def recent(
     """A page of published stories, newest first, and the cursor of the next page."""
     async with db.read() as conn:
         rows = list(await store.recent_stories(conn, after, limit + 1))
-        page = rows[:limit]
-        tags = await store.tags_of(conn, [row["id"] for row in page])
+        page = await _listed(conn, rows[:limit])
     following = (page[-1]["published_at"], page[-1]["id"]) if len(rows) > limit else None
-    return _with_tags(page, tags), following
+    return page, following
 
 
 async def for_staff(db: Database, limit: int) -> list[dict[str, Any]]:
@@ -174,18 +182,55 @@ async def for_staff(db: Database, limit: int) -> list[dict[str, Any]]:
 async def tagged(
     db: Database, slug: str, after: store.StoryCursor | None, limit: int
 ) -> tuple[dict[str, Any], list[dict[str, Any]], store.StoryCursor | None] | None:
-    """The tag named by a slug (any case) and a page of its stories; None if unknown."""
+    """The tag named by a slug (any case) and a page of its stories; None if unknown, or
+    if no published story carries it."""
     if not _possible_slug(slug):
         return None
     async with db.read() as conn:
-        tag = await store.tag_by_slug(conn, tag_slug(slug))
+        tag = await store.tag_in_use(conn, tag_slug(slug))
         if tag is None:
             return None
         rows = list(await store.stories_with_tag(conn, tag["id"], after, limit + 1))
-        page = rows[:limit]
-        tags = await store.tags_of(conn, [row["id"] for row in page])
+        page = await _listed(conn, rows[:limit])
     following = (page[-1]["published_at"], page[-1]["id"]) if len(rows) > limit else None
-    return dict(tag), _with_tags(page, tags), following
+    return dict(tag), page, following
+
+
+async def by_author(
+    db: Database, slug: str, after: store.StoryCursor | None, limit: int
+) -> tuple[dict[str, Any], list[dict[str, Any]], store.StoryCursor | None] | None:
+    """The author at /authors/{slug} (any case) and a page of their published stories; None
+    for an unknown slug, or a staff member without a published story (no page to show)."""
+    if not _possible_slug(slug):
+        return None
+    async with db.read() as conn:
+        author = await bylines.author_by_slug(conn, slug)
+        if author is None:
+            return None
+        rows = list(await bylines.stories_by_author(conn, author["id"], after, limit + 1))
+        page = await _listed(conn, rows[:limit])
+    following = (page[-1]["published_at"], page[-1]["id"]) if len(rows) > limit else None
+    return dict(author), page, following
+
+
+async def previous_page(
+    db: Database,
+    after: store.StoryCursor,
+    shown: list[dict[str, Any]],
+    limit: int,
+    *,
+    tag_id: int | None = None,
+    author_id: int | None = None,
+) -> store.StoryCursor | None:
+    """The cursor of the page before a listing's page (of all stories, a tag's or an
+    author's) reached with ``after``; None when that page is the first."""
+    before = (shown[0]["published_at"], shown[0]["id"]) if shown else after
+    async with db.read() as conn:
+        if tag_id is not None:
+            return await store.tagged_before(conn, tag_id, before, limit)
+        if author_id is not None:
+            return await bylines.authored_before(conn, author_id, before, limit)
+        return await store.recent_before(conn, before, limit)
 
 
 def encode_cursor(after: store.StoryCursor | None) -> str | None:
@@ -233,9 +278,9 @@ async def is_published(db: Database, story_id: int) -> bool:
 
 
 async def recent_for_feed(db: Database, limit: int) -> list[dict[str, Any]]:
-    """The newest published stories with their text, for the site feed."""
+    """The newest published stories with their text and byline, for the site feed."""
     async with db.read() as conn:
-        return [dict(row) for row in await store.recent_for_feed(conn, limit)]
+        return await _listed(conn, await store.recent_for_feed(conn, limit))
 
 
 async def site_id(db: Database) -> uuid.UUID:

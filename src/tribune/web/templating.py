@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import mimetypes
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, Template, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from tribune.shortlinks import short_path
 from tribune.web.deps import settings_of, site_cache_of
 from tribune.web.proxies import UntrustedForwarders, shown_peers
 from tribune.web.security import csrf_token, set_csrf_cookie
@@ -74,6 +77,19 @@ def display_url(url: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def host(url: str) -> str:
+    """The host a link leads to, as readers know it: "youtube.com" for www.youtube.com."""
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+def script_json(value: Any, **options: Any) -> str:
+    """JSON for ``|tojson`` inside a ``<script type="application/ld+json">`` data block: Jinja
+    then writes < > & ' as \\u escapes (no ``</script>`` or ``<!--`` can appear), and this
+    writes the backtick as one too, since HtmlTemplate rewrites every raw one, which inside a
+    script would change the data. ASCII only: a lone surrogate stays an escape."""
+    return json.dumps(value, ensure_ascii=True, **options).replace("`", "\\u0060")
+
+
 def label(text: str) -> str:
     """Text that introduces a link: a colon, unless it already ends in punctuation."""
     return text if text[-1:] in "!?:." else text + ":"
@@ -118,12 +134,16 @@ def _environment() -> Environment:
     env.template_class = HtmlTemplate
     env.globals["static_url"] = static_url
     env.globals["forwarded_peers"] = forwarded_peers
+    env.globals["short_path"] = short_path
     env.filters["when"] = format_time
     env.filters["iso"] = iso_time
     env.filters["plural"] = plural
     env.filters["minutes_left"] = minutes_left
     env.filters["display_url"] = display_url
     env.filters["label"] = label
+    env.filters["host"] = host
+    env.policies["json.dumps_function"] = script_json
+    env.policies["json.dumps_kwargs"] = {"separators": (",", ":")}
     return env
 
 

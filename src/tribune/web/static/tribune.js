@@ -576,9 +576,30 @@ function followThread() {
   }).observe(section, { childList: true, subtree: true });
 }
 
+/** The short link's Copy button: shown only where the browser can copy (the link itself is
+ * there to select either way). */
+function enhanceCopyLinks() {
+  if (!navigator.clipboard) return;
+  for (const button of document.querySelectorAll("button.copy-link")) {
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(button.dataset.copy);
+        button.textContent = "Copied";
+      } catch {
+        button.textContent = "Select the link to copy it";
+      }
+      window.setTimeout(() => {
+        button.textContent = "Copy";
+      }, 2000);
+    });
+  }
+}
+
 enhanceVotes(document);
 enhanceMore(document);
 enhanceMoreReplies(document);
 followWhenSeen();
 enhanceComposer();
 followThread();
+enhanceCopyLinks();
