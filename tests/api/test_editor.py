@@ -57,8 +57,8 @@ async def test_a_draft_is_nowhere_public_until_published(db: Database, by: By) -
     assert await public_stories.story_by_id(db, story_id) is None
     assert await public_stories.story_by_slug(db, found["slug"]) is None
     assert (await public_stories.recent(db, None, 20))[0] == []
-    tagged = await public_stories.tagged(db, "putin", None, 20)
-    assert tagged is not None and tagged[1] == []
+    # A tag only a draft carries has no page: it would give the draft away.
+    assert await public_stories.tagged(db, "putin", None, 20) is None
     await editor.save(db, story_id, {}, base_revision=1, status=StoryStatus.published, by=by)
     published = await public_stories.story_by_id(db, story_id)
     assert published is not None

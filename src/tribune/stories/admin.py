@@ -178,7 +178,7 @@ async def preview(request: Request, db: Db, member: Publisher) -> Response:
         "story.html",
         {
             "story": shown,
-            "preview": True,
+            "story_preview": True,
             "thread": {"total": 0},
             "thread_html": '<p class="meta">Comments will appear here.</p>',
             "form": {},
