@@ -6,7 +6,9 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
+from starlette.types import Message
 
 from tribune.web.errors import ProblemError
 from tribune.web.security import BodyTooLarge, read_body
@@ -50,3 +52,40 @@ async def read_form_pairs(request: Request, max_fields: int = 20) -> list[tuple[
 async def read_form(request: Request, fields: tuple[str, ...]) -> dict[str, str]:
     """The named single-valued fields of a form; others are ignored."""
     return {key: value for key, value in await read_form_pairs(request) if key in fields}
+
+
+async def read_upload_form(
+    request: Request,
+    *,
+    limit: int,
+    fields: tuple[str, ...],
+    file_field: str,
+    too_large: str,
+) -> tuple[dict[str, str], bytes | None]:
+    """A form with one file: its named text fields, and the file's bytes (None when no file
+    was chosen). The whole body is read first, refusing more than ``limit`` bytes with 413 and
+    ``too_large`` (as the problem's detail and the file field's message)."""
+    declared = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if declared not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        raise ProblemError(415, "Send the form as the page does (multipart/form-data)")
+    try:
+        body = await read_body(request, limit)
+    except BodyTooLarge:
+        raise ProblemError(413, too_large, errors={file_field: too_large}) from None
+
+    async def replay() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    values: dict[str, str] = {}
+    upload: bytes | None = None
+    try:
+        async with Request(request.scope, replay).form(max_files=1, max_fields=20) as form:
+            for key, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    if key == file_field and value.filename:
+                        upload = await value.read()
+                elif key in fields:
+                    values[key] = value
+    except (ValueError, KeyError, AssertionError):
+        raise ProblemError(400, "The form data is not valid") from None
+    return values, upload
