@@ -111,6 +111,14 @@ async def actors(app: Any) -> AsyncIterator[dict[str, Any]]:
             data={"name": "Site", "accent": "#1a4fa3", "csrf_token": admin_token},
             files={"logo": ("logo.png", logo.getvalue(), "image/png")},
         )
+        # An uploaded story image: its renditions are served.
+        uploaded = await admin.post(
+            "/admin/images",
+            data={"csrf_token": admin_token},
+            files={"image": ("photo.png", logo.getvalue(), "image/png")},
+        )
+        rendition = re.fullmatch(r"/media/([0-9a-f]{64})\.webp", uploaded.json()["src"])
+        assert rendition is not None
         home = (await reader.get("/")).text
         sheet = re.search(r'href="/site/([0-9a-f]{16})\.css"', home)
         logo_digest = re.search(r'src="/site/logo/([0-9a-f]{64})"', home)
@@ -128,6 +136,7 @@ async def actors(app: Any) -> AsyncIterator[dict[str, Any]]:
             "name": "tribune.css",
             "sheet": sheet[1],
             "logo": logo_digest[1],
+            "rendition": rendition[1],
         }
 
 

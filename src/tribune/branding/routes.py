@@ -129,7 +129,7 @@ class SiteFresh:
     """Reads the site settings again, before a page is answered, once the worker's copy is
     SITE_SECONDS old: one query per worker every few seconds, none per request."""
 
-    SKIPPED = ("/api/", "/static/", "/healthz", "/readyz", "/site/logo/")
+    SKIPPED = ("/api/", "/static/", "/healthz", "/readyz", "/site/logo/", "/media/")
 
     def __init__(self, app: ASGIApp, cache: SiteCache) -> None:
         self.app = app
