@@ -126,7 +126,7 @@ OWN_FORM_ACTIONS = re.compile(
     r"/(?:stories/[^/?#]+/comments(?:#comment-form)?"
     r"|comments/[0-9]+/(?:vote|edit|delete|report)"
     r"|admin/(?:login|logout|moderation|bans|bans/[0-9]+/lift|rules|staff"
-    r"|staff/[0-9]+/(?:remove|role|password)"
+    r"|staff/[0-9]+/(?:remove|role|password)|tokens|tokens/[0-9]+/revoke"
     r"|stories/[0-9]+/mode))"
 )
 _TAG = re.compile(r"<[a-zA-Z][^<>]*>")

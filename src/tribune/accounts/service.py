@@ -350,6 +350,8 @@ ACTION_WORDS: dict[str, str] = {
     AuditAction.comment_unfeature: "Stopped featuring a comment",
     AuditAction.comment_undo: "Undid an action on a comment",
     AuditAction.story_comment_mode: "Changed a story's comments",
+    AuditAction.token_create: "Created an API token",
+    AuditAction.token_revoke: "Revoked an API token",
 }
 SAMPLE = 80
 
@@ -434,6 +436,8 @@ async def describe_audit(db: Database, entries: list[dict[str, Any]]) -> list[di
                 }
             elif key:
                 about = {"text": f"an {by} with no comments", "href": None}
+        elif word == "token" and value.isdigit():
+            about = {"text": f"“{detail.get('name', value)}” ({detail.get('scope')})", "href": None}
         elif word == "story" and value.isdigit():
             about = {"text": f"story {value}", "href": None}
             if "mode" in detail:
