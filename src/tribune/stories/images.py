@@ -13,8 +13,10 @@ uploaded twice is stored once.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -139,6 +141,21 @@ def process(data: bytes) -> Processed:
         made.append(Rendition(size[0], size[1], out.getvalue()))
     digest = hashlib.sha256(data).hexdigest()
     return Processed(digest, read.original_width, read.original_height, tuple(made))
+
+
+# Decoding a 40-megapixel upload takes a few hundred megabytes: one at a time per process.
+_decoding = threading.BoundedSemaphore(1)
+
+
+def _process_one_at_a_time(data: bytes) -> Processed:
+    with _decoding:
+        return process(data)
+
+
+async def process_in_thread(data: bytes) -> Processed:
+    """``process`` in a worker thread (the event loop keeps answering readers meanwhile), one
+    upload at a time per process; raises ImageRefused as it does."""
+    return await asyncio.to_thread(_process_one_at_a_time, data)
 
 
 async def store(db: Database, processed: Processed, by_staff_id: int | None) -> int:

@@ -3,8 +3,6 @@ and the staff upload the story editor's JavaScript calls (POST /admin/images).""
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections import OrderedDict
 
 from fastapi import APIRouter, Request
@@ -32,16 +30,6 @@ FAR_TOO_LARGE = (
 )
 NOT_STORED = "The image was not stored"
 ALT_MAX = 300  # stories.lead_image_alt's length
-
-# Decoding a 40-megapixel upload takes a few hundred megabytes: one at a time per process,
-# in a thread (the event loop keeps answering readers meanwhile).
-_decoding = threading.BoundedSemaphore(1)
-
-
-def _process(data: bytes) -> images.Processed:
-    with _decoding:
-        return images.process(data)
-
 
 # Renditions never change under their digest: each worker keeps the most recently served.
 _kept: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
@@ -115,7 +103,7 @@ async def upload_image(request: Request, db: Db) -> Response:
     if not upload:
         return problem(422, NOT_STORED, errors={"image": images.NO_FILE})
     try:
-        processed = await asyncio.to_thread(_process, upload)
+        processed = await images.process_in_thread(upload)
     except images.ImageRefused as exc:
         return problem(422, NOT_STORED, errors={"image": str(exc)})
     image_id = await images.store(db, processed, member.id)
