@@ -31,6 +31,7 @@ from tribune.ratelimit import RateLimiter
 from tribune.settings import Settings
 from tribune.storage.engine import Database
 from tribune.stories import admin as story_admin
+from tribune.stories import media
 from tribune.stories import routes as stories
 from tribune.stories import scheduler
 from tribune.web import errors, health, openapi
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(moderation.router)
     app.include_router(moderation.api)
     app.include_router(branding.router)
+    app.include_router(media.router)
     app.add_api_route("/static/{digest}/{name}", static_file, include_in_schema=False)
     errors.install(app)
     openapi.install(app)

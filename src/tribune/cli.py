@@ -1,4 +1,4 @@
-"""The ``tribune`` command: serve, migrate, import."""
+"""The ``tribune`` command: serve, migrate, import, createadmin, token."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import os
 import socket
 import sqlite3
 import sys
-from collections.abc import Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -39,6 +40,10 @@ import_app = typer.Typer(
     help="Import stories and comments from other systems.", no_args_is_help=True
 )
 app.add_typer(import_app, name="import")
+token_app = typer.Typer(
+    help="Staff API tokens, for a newsroom's CMS pushing stories.", no_args_is_help=True
+)
+app.add_typer(token_app, name="token")
 
 # soft_wrap: a long line stays one line (Rich would break it at 80 columns in a log file).
 out = Console(soft_wrap=True)
@@ -329,6 +334,93 @@ def createadmin(
             err.print(f"[red]error:[/red] {field}: {message}")
         raise typer.Exit(1) from None
     out.print(f"Created {chosen} [bold]{email.strip().casefold()}[/bold]; sign in at /admin/login")
+
+
+def _open(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run ``work`` on the migrated database, closing it afterwards."""
+    from tribune.storage import migrate as migrations
+
+    async def run() -> T:
+        db = Database(settings.database_url, pool_size=1)
+        try:
+            await migrations.upgrade(db)
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    return _run(settings, run())
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option(help='Who or what will use it, e.g. "Newsroom CMS".')],
+    scope: Annotated[str, typer.Option(help="What it may do: stories or moderation.")],
+) -> None:
+    """Create a token and print its secret, once: only its hash is kept."""
+    from tribune.accounts import tokens
+    from tribune.exceptions import Invalid
+
+    settings = _settings()
+    try:
+        row, secret = _open(settings, lambda db: tokens.create(db, name, scope, None))
+    except Invalid as exc:
+        for field, message in exc.errors.items():
+            err.print(f"[red]error:[/red] {field}: {escape(message)}", highlight=False)
+        raise typer.Exit(2) from None
+    err.print(
+        f"Created token {row['id']} “{escape(row['name'])}” (scope {row['scope']}). "
+        "The secret below is shown only this once: store it now.",
+        highlight=False,
+    )
+    # The secret alone on standard output, so `tribune token create ... > file` keeps it.
+    print(secret)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List the tokens: id, scope, name, created, last used, revoked (never a secret)."""
+    from tribune.accounts import tokens
+
+    def when(value: datetime | None) -> str:
+        return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
+
+    rows = _open(_settings(), tokens.list_tokens)
+    if not rows:
+        err.print("No tokens yet: make one with tribune token create --name NAME --scope SCOPE")
+        return
+    for row in rows:
+        made_by = row["created_by_name"] or ("command line" if not row["created_by"] else "?")
+        state = f"revoked {when(row['revoked_at'])}" if row["revoked_at"] else "in force"
+        out.print(
+            f"{row['id']}\t{row['scope']}\t{escape(row['name'])}\t"
+            f"created {when(row['created_at'])} by {escape(made_by)}\t"
+            f"last used {when(row['last_used_at'])}\t{state}",
+            highlight=False,
+            markup=True,
+        )
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[
+        int, typer.Argument(metavar="ID", help="The token's id (tribune token list).")
+    ],
+) -> None:
+    """Revoke a token: whatever uses it is refused from now on."""
+    from tribune.accounts import tokens
+    from tribune.exceptions import Conflict, NotFound
+
+    try:
+        row = _open(_settings(), lambda db: tokens.revoke(db, token_id, None))
+    except NotFound as exc:
+        err.print(
+            f"[red]error:[/red] {escape(exc.detail)} (see tribune token list)", highlight=False
+        )
+        raise typer.Exit(2) from None
+    except Conflict as exc:
+        err.print(f"[red]error:[/red] {escape(exc.detail)}", highlight=False)
+        raise typer.Exit(1) from None
+    out.print(f"Revoked token {row['id']} “{escape(row['name'])}”", highlight=False)
 
 
 @app.command()

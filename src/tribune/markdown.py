@@ -24,7 +24,10 @@ NO_GENERIC: dict[str, set[str]] = {"*": set()}
 COMMENT_REL = "nofollow ugc noopener noreferrer"
 
 COMMENT_TAGS = {"p", "br", "em", "strong", "a", "blockquote", "code", "pre", "ul", "ol", "li"}
-STORY_TAGS = COMMENT_TAGS | {"h2", "h3", "h4", "hr"}
+STORY_TAGS = COMMENT_TAGS | {"h2", "h3", "h4", "hr", "img"}
+# The only images a story may show are our own uploads (stories/images.py): a remote image
+# would make every reader's browser call a third party. Comments show none at all.
+MEDIA_URL = re.compile(r"/media/[0-9a-f]{64}\.webp")
 
 # A hashtag starts with a letter (so "#1" is not one) and is not part of a word or URL; at
 # most TAG_MAX characters, the length of a tag's name and slug in the database.
@@ -76,6 +79,44 @@ def _text(content: str) -> Token:
     return token
 
 
+def _own_images(state: StateCore) -> None:
+    """Keep an image only when it is one of our uploads; any other becomes a link to it
+    (its alt text as the words), or just its alt text inside a link."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children: list[Token] = []
+        in_link = 0
+        for token in block.children:
+            if token.type == "link_open":
+                in_link += 1
+            elif token.type == "link_close":
+                in_link -= 1
+            if token.type != "image":
+                children.append(token)
+                continue
+            src = str(token.attrs.get("src", ""))
+            if MEDIA_URL.fullmatch(src):
+                token.attrs["loading"] = "lazy"
+                children.append(token)
+                continue
+            words = token.children or [_text(src)]
+            if in_link:
+                children += words
+                continue
+            link = Token("link_open", "a", 1)
+            link.attrs = {"href": src}
+            children += [link, *words, Token("link_close", "a", -1)]
+        block.children = children
+
+
+def _own_image_src(tag: str, attribute: str, value: str) -> str | None:
+    """The sanitizer's own check, whatever the parser emitted: an <img> src is ours or gone."""
+    if tag == "img" and attribute == "src" and not MEDIA_URL.fullmatch(value):
+        return None
+    return value
+
+
 def _comment_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": True, "breaks": True})
     md.enable("linkify")
@@ -86,7 +127,8 @@ def _comment_parser() -> MarkdownIt:
 def _story_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": True})
     md.enable("linkify")
-    md.disable(["image", "html_block", "html_inline"])
+    md.disable(["html_block", "html_inline"])
+    md.core.ruler.push("own_images", _own_images)
     md.core.ruler.push("hashtags", _link_hashtags)
     return md
 
@@ -118,7 +160,9 @@ def render_story(text: str) -> tuple[str, list[str]]:
     clean = nh3.clean(
         html,
         tags=STORY_TAGS,
-        attributes={"a": {"href"}, "ol": {"start"}} | NO_GENERIC,
+        attributes={"a": {"href"}, "ol": {"start"}, "img": {"src", "alt"}} | NO_GENERIC,
+        attribute_filter=_own_image_src,
+        tag_attribute_values={"img": {"loading": {"lazy"}}},
         allowed_classes={"a": {"hashtag"}},
         url_schemes=URL_SCHEMES,
         link_rel="noopener",

@@ -168,7 +168,7 @@ class AuditAction(enum.StrEnum):
     story_unpublish = "story.unpublish"
     story_delete = "story.delete"
     story_restore = "story.restore"
-    token_create = "token.create"  # noqa: S105 (an action name, not a secret)
+    token_create = "token.create"  # noqa: S105 (an action name, not a password)
     token_revoke = "token.revoke"  # noqa: S105
 
     @classmethod

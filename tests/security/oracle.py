@@ -110,9 +110,15 @@ TEXT_VALUED = (
 COMMENT_TAGS = frozenset(
     {"p", "br", "em", "strong", "a", "blockquote", "code", "pre", "ul", "ol", "li"}
 )
-STORY_TAGS = COMMENT_TAGS | {"h2", "h3", "h4", "hr"}
+STORY_TAGS = COMMENT_TAGS | {"h2", "h3", "h4", "hr", "img"}
 CONTAINER_ATTRIBUTES = {"a": {"href", "rel"}, "ol": {"start"}}
-STORY_ATTRIBUTES = {"a": {"href", "rel", "class"}, "ol": {"start"}}
+STORY_ATTRIBUTES = {
+    "a": {"href", "rel", "class"},
+    "ol": {"start"},
+    "img": {"src", "alt", "loading"},
+}
+# The only image a story's body may show: one of our own uploads, never a third party's.
+OWN_IMAGE = re.compile(r"/media/[0-9a-f]{64}\.webp")
 
 # The template's own resources and forms.
 OWN_SCRIPT = re.compile(r"/static/[0-9a-f]{12}/[a-z]+\.js")
@@ -125,7 +131,7 @@ OWN_FORM_ACTIONS = re.compile(
     r"/(?:stories/[^/?#]+/comments(?:#comment-form)?"
     r"|comments/[0-9]+/(?:vote|edit|delete|report)"
     r"|admin/(?:login|logout|moderation|bans|bans/[0-9]+/lift|rules|staff"
-    r"|staff/[0-9]+/(?:remove|role|password)"
+    r"|staff/[0-9]+/(?:remove|role|password)|tokens|tokens/[0-9]+/revoke"
     r"|stories/[0-9]+/mode))"
 )
 _TAG = re.compile(r"<[a-zA-Z][^<>]*>")
@@ -240,6 +246,8 @@ class _Checker:
                 self.add(where, f"attribute {attribute}={value!r:.60} inside user content")
             elif attribute == "class" and value != "hashtag":
                 self.add(where, f"class {value!r:.60} inside user content")
+        if name == "img" and not OWN_IMAGE.fullmatch(element.get("src") or ""):
+            self.add(where, f"image that is not our upload: {element.get('src')!r:.80}")
 
     # -- the template's own elements -------------------------------------------------------
 

@@ -28,6 +28,7 @@ from PIL import Image
 
 from tests.helpers import PASSWORD, client_at, csrf_of, post_comment, signed_in, staff_member
 from tests.security.harness import LiveStream
+from tribune.accounts import tokens
 from tribune.cli import demo_bytes
 from tribune.importers import import_page
 from tribune.shortlinks import encode_short
@@ -120,6 +121,15 @@ async def actors(app: Any) -> AsyncIterator[dict[str, Any]]:
             data={"name": "Site", "accent": "#1a4fa3", "csrf_token": admin_token},
             files={"logo": ("logo.png", logo.getvalue(), "image/png")},
         )
+        # An uploaded story image and an API token: their pages and files are served.
+        uploaded = await admin.post(
+            "/admin/images",
+            data={"csrf_token": admin_token},
+            files={"image": ("photo.png", logo.getvalue(), "image/png")},
+        )
+        rendition = re.fullmatch(r"/media/([0-9a-f]{64})\.webp", uploaded.json()["src"])
+        assert rendition is not None
+        api_token, _secret = await tokens.create(app.state.db, "CMS", "stories", None)
         home = (await reader.get("/")).text
         sheet = re.search(r'href="/site/([0-9a-f]{16})\.css"', home)
         logo_digest = re.search(r'src="/site/logo/([0-9a-f]{64})"', home)
@@ -139,6 +149,8 @@ async def actors(app: Any) -> AsyncIterator[dict[str, Any]]:
             "logo": logo_digest[1],
             "code": encode_short(story.story_id),
             "number": 1,
+            "rendition": rendition[1],
+            "token_id": api_token["id"],
         }
 
 

@@ -10,9 +10,10 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from starlette.responses import RedirectResponse, Response
 
-from tribune.accounts import service
+from tribune.accounts import service, tokens
 from tribune.accounts.service import Staff
-from tribune.vocabulary import Permission
+from tribune.accounts.tokens import ApiCaller
+from tribune.vocabulary import Permission, TokenScope
 from tribune.web.cookies import STAFF_COOKIE
 from tribune.web.deps import get_db
 from tribune.web.errors import ProblemError, wants_json
@@ -56,6 +57,64 @@ def staff_with(permission: Permission) -> Callable[[Request], Awaitable[Staff]]:
     return dependency
 
 
+# What a signed-in staff member needs to call the staff API without a token, per scope.
+SESSION_PERMISSION = {
+    TokenScope.stories: Permission.publish,
+    TokenScope.moderation: Permission.moderate,
+}
+
+
+def bearer(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer TOKEN`` header."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
+def token_with(scope: TokenScope) -> Callable[[Request], Awaitable[ApiCaller]]:
+    """A dependency for the staff API: a token of ``scope`` in ``Authorization: Bearer``
+    (none, or one not in force: 401 with ``WWW-Authenticate: Bearer``; another scope: 403).
+    Without the header, a signed-in staff member allowed to do the same passes too, sending
+    the CSRF header on writes as every staff API call from a page does (the editor's own
+    script)."""
+    permission = SESSION_PERMISSION[scope]
+
+    async def dependency(request: Request) -> ApiCaller:
+        secret = bearer(request)
+        if secret is None and request.cookies.get(STAFF_COOKIE):
+            member = await current_staff(request)
+            if member is not None:
+                if not member.can(permission):
+                    raise ProblemError(403, f"A {member.role} may not do this")
+                writes = request.method not in ("GET", "HEAD")
+                if writes and not csrf_ok(request, request.headers.get(CSRF_HEADER)):
+                    raise ProblemError(403, f"Send the {CSRF_HEADER} header with the CSRF cookie")
+                return ApiCaller(staff=member)
+        if secret is None:
+            raise ProblemError(
+                401,
+                "Send a staff API token as Authorization: Bearer TOKEN "
+                "(made at /admin/tokens or with tribune token create)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        identity = await tokens.authenticate(await get_db(request), secret)
+        if identity is None:
+            raise ProblemError(
+                401,
+                "This API token is not valid: it was mistyped, or it was revoked",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        if identity.scope != scope:
+            raise ProblemError(
+                403,
+                f"This token may {tokens.SCOPE_WORDS[identity.scope]}, not "
+                f"{tokens.SCOPE_WORDS[scope]}: make a token with the scope {scope}",
+                headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
+            )
+        return ApiCaller(token=identity)
+
+    return dependency
+
+
 async def sign_in_required(request: Request, _exc: Exception) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/admin/login?next={quote(target, safe='')}", 303)
@@ -86,3 +145,4 @@ Banner = Annotated[Staff, Depends(staff_with(Permission.ban))]
 RuleKeeper = Annotated[Staff, Depends(staff_with(Permission.rules))]
 Editor = Annotated[Staff, Depends(staff_with(Permission.stories))]
 Publisher = Annotated[Staff, Depends(staff_with(Permission.publish))]
+TokenKeeper = Annotated[Staff, Depends(staff_with(Permission.tokens))]

@@ -8,17 +8,18 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from tribune.accounts import service
+from tribune.accounts import service, tokens
 from tribune.accounts.deps import (
     Auditor,
     SignedIn,
     StaffAdmin,
+    TokenKeeper,
     check_form,
     current_staff,
     staff_page,
 )
-from tribune.exceptions import Invalid
-from tribune.vocabulary import Permission, Role
+from tribune.exceptions import Conflict, Invalid, NotFound
+from tribune.vocabulary import Permission, Role, TokenScope
 from tribune.web.cookies import STAFF_COOKIE, set_cookie
 from tribune.web.deps import MAX_ID, AppKeys, Db, client_hash
 from tribune.web.forms import read_form
@@ -218,4 +219,87 @@ async def audit_log(
     return staff_page(request, "audit.html", {"entries": entries, "older": older})
 
 
-AUDIT_PAGE = 100
+# API tokens ------------------------------------------------------------------------------------
+
+TOKEN_FIELDS = ("name", "scope", CSRF_FIELD)
+
+
+async def _tokens_page(
+    request: Request,
+    db: Db,
+    *,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    made: tuple[dict[str, object], str] | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "tokens": await tokens.list_tokens(db),
+        "scopes": [(scope, tokens.SCOPE_WORDS[scope]) for scope in TokenScope],
+        "scope_words": tokens.SCOPE_WORDS,
+        "form": form or {},
+        "errors": errors or {},
+        "made": made[0] if made else None,
+        "secret": made[1] if made else None,
+        "notice": notice,
+    }
+    return staff_page(request, "tokens.html", context, status_code=status_code)
+
+
+@router.get("/admin/tokens")
+async def token_list(
+    request: Request,
+    db: Db,
+    member: TokenKeeper,
+    revoked: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> Response:
+    notice = None
+    if revoked is not None:
+        found = [t for t in await tokens.list_tokens(db) if t["id"] == revoked]
+        if found and found[0]["revoked_at"] is not None:
+            notice = f"The token “{found[0]['name']}” was revoked: it no longer works."
+    return await _tokens_page(request, db, notice=notice)
+
+
+@router.post("/admin/tokens")
+async def create_token(request: Request, db: Db, member: TokenKeeper) -> Response:
+    form = await read_form(request, TOKEN_FIELDS)
+    check_form(request, form)
+    try:
+        made = await tokens.create(db, form.get("name", ""), form.get("scope", ""), member)
+    except Invalid as exc:
+        kept = {k: form.get(k, "") for k in ("name", "scope")}
+        return await _tokens_page(request, db, form=kept, errors=exc.errors, status_code=422)
+    # The secret is in this answer alone (never in a URL or a redirect's next page), which
+    # staff_page marks no-store.
+    return await _tokens_page(request, db, made=made, status_code=201)
+
+
+@router.get("/admin/tokens/{token_id}/revoke")
+async def revoke_token_confirm(
+    request: Request,
+    db: Db,
+    member: TokenKeeper,
+    token_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+) -> Response:
+    found = [t for t in await tokens.list_tokens(db) if t["id"] == token_id]
+    if not found:
+        raise NotFound(f"There is no token {token_id}")
+    return staff_page(request, "token_revoke.html", {"token": found[0]})
+
+
+@router.post("/admin/tokens/{token_id}/revoke")
+async def revoke_token(
+    request: Request,
+    db: Db,
+    member: TokenKeeper,
+    token_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+) -> Response:
+    form = await read_form(request, (CSRF_FIELD,))
+    check_form(request, form)
+    try:
+        await tokens.revoke(db, token_id, member)
+    except Conflict as exc:
+        return await _tokens_page(request, db, notice=exc.detail, status_code=409)
+    return RedirectResponse(f"/admin/tokens?revoked={token_id}", 303)

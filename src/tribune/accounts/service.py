@@ -445,6 +445,8 @@ async def describe_audit(db: Database, entries: list[dict[str, Any]]) -> list[di
                 }
             elif key:
                 about = {"text": f"an {by} with no comments", "href": None}
+        elif word == "token" and value.isdigit():
+            about = {"text": f"“{detail.get('name', value)}” ({detail.get('scope')})", "href": None}
         elif word == "story" and value.isdigit():
             about = {"text": f"story {value}", "href": None}
             if "mode" in detail:

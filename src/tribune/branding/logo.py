@@ -1,10 +1,9 @@
 """An uploaded logo, checked and re-encoded with Pillow before anything stores or serves it.
 
-Only PNG, JPEG and WebP are read, by what the bytes are (never by the file's name or the
-type the browser sent). SVG is refused: an SVG is a document that can carry scripts and
-external references. Re-encoding keeps the pixels alone (no metadata, no trailing bytes,
-no second frame), turned upright as the camera recorded, and shrunk to at most
-STORED_SIZE: a header shows the logo 40 px high, so 160 px covers 4x screens.
+Reading the upload (which formats, the limits, the metadata dropped) is pictures.py's, shared
+with story images; here are the logo's limits, its words, and its re-encoding: in its own
+format, shrunk to at most STORED_SIZE (a header shows the logo 40 px high, so 160 px covers
+4x screens).
 """
 
 from __future__ import annotations
@@ -13,12 +12,14 @@ import hashlib
 from dataclasses import dataclass
 from io import BytesIO
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
+
+from tribune import pictures
 
 MAX_BYTES = 1_000_000  # an upload; a logo is a few kilobytes
 MAX_SIDE = 4000  # pixels, either side, before decoding anything
 STORED_SIZE = (640, 160)  # the box a stored logo fits in, in pixels
-FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+FORMATS = pictures.FORMATS
 
 
 class LogoRefused(ValueError):
@@ -41,48 +42,42 @@ def _megabytes(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
 
-def _looks_like_svg(data: bytes) -> bool:
-    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return head.startswith((b"<?xml", b"<svg", b"<!doctype svg")) or b"<svg" in head
+def _refusal(refused: pictures.Refused) -> str:
+    if isinstance(refused, pictures.TooLarge):
+        return (
+            f"The logo can be at most {_megabytes(MAX_BYTES)}; this file is "
+            f"{_megabytes(refused.size)}. Please upload a smaller picture."
+        )
+    if isinstance(refused, pictures.NotAPicture) and refused.svg:
+        return (
+            "The logo cannot be an SVG file (SVG can carry scripts). "
+            "Please upload a PNG, JPEG or WebP picture."
+        )
+    if isinstance(refused, pictures.TooManyPixels):
+        size = f"{refused.width:,} × {refused.height:,}" if refused.pixels else "far larger"
+        return (
+            f"The logo can be at most {MAX_SIDE:,} × {MAX_SIDE:,} pixels; this picture is {size}."
+        )
+    return (
+        "The logo must be a PNG, JPEG or WebP picture, and this file is not one that can be read."
+    )
 
 
 def process(data: bytes) -> Processed:
     """The logo as Tribune stores it; raises LogoRefused saying why not."""
-    if len(data) > MAX_BYTES:
-        raise LogoRefused(
-            f"The logo can be at most {_megabytes(MAX_BYTES)}; this file is "
-            f"{_megabytes(len(data))}. Please upload a smaller picture."
-        )
-    if _looks_like_svg(data):
-        raise LogoRefused(
-            "The logo cannot be an SVG file (SVG can carry scripts). "
-            "Please upload a PNG, JPEG or WebP picture."
-        )
     try:
-        with Image.open(BytesIO(data), formats=list(FORMATS)) as image:
-            if image.width > MAX_SIDE or image.height > MAX_SIDE:
-                raise LogoRefused(
-                    f"The logo can be at most {MAX_SIDE:,} × {MAX_SIDE:,} pixels; this picture "
-                    f"is {image.width:,} × {image.height:,}."
-                )
-            source_format = str(image.format)
-            image.load()
-            picture = ImageOps.exif_transpose(image)
-    except LogoRefused:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise LogoRefused(
-            "The logo must be a PNG, JPEG or WebP picture, and this file is not one "
-            "that can be read."
-        ) from None
-    has_alpha = picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info
-    picture = picture.convert("RGBA" if has_alpha and source_format != "JPEG" else "RGB")
+        read = pictures.read(
+            data, max_bytes=MAX_BYTES, max_pixels=MAX_SIDE * MAX_SIDE, max_side=MAX_SIDE
+        )
+    except pictures.Refused as refused:
+        raise LogoRefused(_refusal(refused)) from None
+    picture = read.image
     picture.thumbnail(STORED_SIZE, Image.Resampling.LANCZOS)
     out = BytesIO()
-    if source_format == "JPEG":
+    if read.source_format == "JPEG":
         picture.save(out, "JPEG", quality=88, optimize=True, progressive=True)
-    elif source_format == "WEBP":
+    elif read.source_format == "WEBP":
         picture.save(out, "WEBP", quality=90)
     else:
         picture.save(out, "PNG", optimize=True)
-    return Processed(out.getvalue(), FORMATS[source_format], picture.width, picture.height)
+    return Processed(out.getvalue(), FORMATS[read.source_format], picture.width, picture.height)

@@ -8,9 +8,8 @@ from collections import OrderedDict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tribune.accounts.deps import staff_page, staff_with
 from tribune.accounts.service import Staff
@@ -20,8 +19,8 @@ from tribune.exceptions import Invalid, NotFound
 from tribune.identity import SiteCache
 from tribune.vocabulary import Permission
 from tribune.web.deps import Db, site_cache_of
-from tribune.web.errors import ProblemError
-from tribune.web.security import CSRF_FIELD, BodyTooLarge, csrf_ok, read_body
+from tribune.web.forms import read_upload_form
+from tribune.web.security import CSRF_FIELD, csrf_ok
 
 router = APIRouter(include_in_schema=False)
 
@@ -60,30 +59,13 @@ async def site_page(request: Request, member: SiteKeeper) -> Response:
 
 async def _read_form(request: Request) -> tuple[dict[str, str], bytes | None]:
     """The form's text fields and the logo's bytes (None when no file was chosen)."""
-    declared = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if declared not in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        raise ProblemError(415, "Send the site settings form as the page does")
-    try:
-        body = await read_body(request, FORM_LIMIT)
-    except BodyTooLarge:
-        raise ProblemError(413, "The form is too large: the logo can be at most 1 MB") from None
-
-    async def replay() -> Message:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    fields: dict[str, str] = {}
-    upload: bytes | None = None
-    try:
-        async with Request(request.scope, replay).form(max_files=1, max_fields=20) as form:
-            for key, value in form.multi_items():
-                if isinstance(value, UploadFile):
-                    if key == "logo" and value.filename:
-                        upload = await value.read()
-                elif key in (*service.FIELDS, CSRF_FIELD):
-                    fields[key] = value
-    except (ValueError, KeyError, AssertionError):
-        raise ProblemError(400, "The form data is not valid") from None
-    return fields, upload
+    return await read_upload_form(
+        request,
+        limit=FORM_LIMIT,
+        fields=(*service.FIELDS, CSRF_FIELD),
+        file_field="logo",
+        too_large="The form is too large: the logo can be at most 1 MB",
+    )
 
 
 @router.post("/admin/site")
@@ -147,7 +129,7 @@ class SiteFresh:
     """Reads the site settings again, before a page is answered, once the worker's copy is
     SITE_SECONDS old: one query per worker every few seconds, none per request."""
 
-    SKIPPED = ("/api/", "/static/", "/healthz", "/readyz", "/site/logo/")
+    SKIPPED = ("/api/", "/static/", "/healthz", "/readyz", "/site/logo/", "/media/")
 
     def __init__(self, app: ASGIApp, cache: SiteCache) -> None:
         self.app = app

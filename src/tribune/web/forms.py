@@ -57,20 +57,27 @@ async def read_form(request: Request, fields: tuple[str, ...]) -> dict[str, str]
 
 
 async def read_form_data(
-    request: Request, limit: int, files: tuple[str, ...] = (), max_fields: int = 60
+    request: Request,
+    limit: int,
+    files: tuple[str, ...] = (),
+    max_fields: int = 60,
+    too_large: str | None = None,
 ) -> tuple[list[tuple[str, str]], dict[str, bytes]]:
     """A form sent urlencoded or as multipart (with files): its text fields as (name, value)
     pairs in order, and the bytes of each named file the person chose. The whole body is
-    read within ``limit`` first, so a large upload is refused before it is parsed."""
+    read within ``limit`` first, so a large upload is refused (413, with ``too_large`` as
+    the message of the first file field) before it is parsed."""
     declared = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if declared == "application/x-www-form-urlencoded":
         return await read_form_pairs(request, max_fields, limit), {}
     if declared != "multipart/form-data":
-        raise ProblemError(415, "Send the form as the page does")
+        raise ProblemError(415, "Send the form as the page does (multipart/form-data)")
     try:
         body = await read_body(request, limit)
     except BodyTooLarge:
-        raise ProblemError(413, f"The form is too large: at most {limit // 1_000_000} MB") from None
+        words = too_large or f"The form is too large: at most {limit // 1_000_000} MB"
+        errors = {files[0]: words} if files and too_large else None
+        raise ProblemError(413, words, errors=errors) from None
 
     async def replay() -> Message:
         return {"type": "http.request", "body": body, "more_body": False}
@@ -90,3 +97,19 @@ async def read_form_data(
     except (ValueError, KeyError, AssertionError):
         raise ProblemError(400, "The form data is not valid") from None
     return pairs, uploads
+
+
+async def read_upload_form(
+    request: Request,
+    *,
+    limit: int,
+    fields: tuple[str, ...],
+    file_field: str,
+    too_large: str,
+) -> tuple[dict[str, str], bytes | None]:
+    """A form with one file: its named text fields, and the file's bytes (None when no file
+    was chosen), as read_form_data reads them."""
+    pairs, uploads = await read_form_data(
+        request, limit, (file_field,), max_fields=20, too_large=too_large
+    )
+    return {key: value for key, value in pairs if key in fields}, uploads.get(file_field)

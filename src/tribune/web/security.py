@@ -20,13 +20,18 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
 )
-HEADERS = [
-    (b"content-security-policy", CSP.encode()),
+OTHER_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
+HEADERS = [(b"content-security-policy", CSP.encode()), *OTHER_HEADERS]
+# Uploaded pictures (re-encoded, served with their own image type and nosniff) are also
+# sandboxed: were a browser ever to read one as a document, it would run nothing and be
+# nobody's origin.
+UPLOADS = ("/media/", "/site/logo/")
+UPLOAD_HEADERS = [(b"content-security-policy", (CSP + "; sandbox").encode()), *OTHER_HEADERS]
 
 OWN_HEADERS = frozenset(name for name, _ in HEADERS)
 FRAMED_BY_SELF = {
@@ -52,6 +57,8 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        extra = UPLOAD_HEADERS if str(scope["path"]).startswith(UPLOADS) else HEADERS
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
@@ -59,9 +66,9 @@ class SecurityHeaders:
                 # preview may be framed by the editor page): all others get the defaults.
                 if any(name.lower() in OWN_HEADERS for name, _ in headers):
                     present = {name.lower() for name, _ in headers}
-                    headers += [h for h in HEADERS if h[0] not in present]
+                    headers += [h for h in extra if h[0] not in present]
                 else:
-                    headers += HEADERS
+                    headers += extra
                 message["headers"] = headers
             await send(message)
 

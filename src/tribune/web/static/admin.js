@@ -232,3 +232,21 @@
 
   focusItem(items()[0]);
 })();
+
+// The new API token's Copy button (without this file the secret is selected and copied by hand).
+(function () {
+  "use strict";
+  var button = document.querySelector("button[data-copy]");
+  if (!button || !navigator.clipboard) return;
+  var field = document.getElementById(button.getAttribute("data-copy"));
+  var status = button.parentNode.querySelector(".copy-status");
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    navigator.clipboard.writeText(field.value).then(function () {
+      if (status) status.textContent = "Copied.";
+    }, function () {
+      field.select();
+      if (status) status.textContent = "Copying was refused: press Ctrl+C (⌘C) now.";
+    });
+  });
+})();
