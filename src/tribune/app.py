@@ -31,9 +31,8 @@ from tribune.ratelimit import RateLimiter
 from tribune.settings import Settings
 from tribune.storage.engine import Database
 from tribune.stories import admin as story_admin
-from tribune.stories import media
+from tribune.stories import media, scheduler
 from tribune.stories import routes as stories
-from tribune.stories import scheduler
 from tribune.web import errors, health, openapi
 from tribune.web.edge import Edge
 from tribune.web.fastlane import GZIP_MIN, FastLane
