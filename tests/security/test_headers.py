@@ -162,7 +162,11 @@ def filled(path: str, values: dict[str, Any]) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
 
-QUERIES = {"/api/v1/counts": "?story={story_id}", "/admin/moderation": "?tab=all"}
+QUERIES = {
+    "/api/v1/counts": "?story={story_id}",
+    "/admin/moderation": "?tab=all",
+    "/admin/stories/{story_id}/compare": "?a=1&b=1",
+}
 
 
 async def test_every_route_carries_the_security_headers(app: Any) -> None:

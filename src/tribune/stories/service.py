@@ -82,10 +82,11 @@ async def create_story(conn: Conn, draft: StoryDraft) -> int:
     """Store a new published story inside the caller's transaction; returns its id."""
     body_html, hashtags = render_story(draft.body_md)
     now = datetime.now(UTC)
+    slug = await _unique_slug(conn, draft.title)
     story_id = await store.insert_story(
         conn,
         {
-            "slug": await _unique_slug(conn, draft.title),
+            "slug": slug,
             "title": draft.title,
             "lead": draft.lead,
             "body_md": draft.body_md,
@@ -98,9 +99,30 @@ async def create_story(conn: Conn, draft: StoryDraft) -> int:
             "published_at": draft.published_at or now,
             "updated_at": now,
             "import_key": draft.import_key,
+            "revision": 1,
         },
     )
     await store.tag_story(conn, story_id, tags_from(hashtags))
+    # Its first revision, as the editor keeps every save (editor.Content's fields).
+    content = {
+        "title": draft.title,
+        "slug": slug,
+        "lead": draft.lead,
+        "body": draft.body_md,
+        "source_url": draft.source_url or "",
+        "video_url": draft.video_url or "",
+    }
+    await editor_store.add_revision(
+        conn,
+        {
+            "story_id": story_id,
+            "number": 1,
+            "saved_at": now,
+            "actor": "Import",
+            "note": "Imported",
+            "content": content,
+        },
+    )
     return story_id
 
 
