@@ -211,3 +211,70 @@ async def test_who_may_use_the_editor(
         assert (await moderator.get(path)).status_code == 403
         assert (await reader.get(path)).status_code == 303  # to the login form
     assert (await editor.get("/admin/stories/999999")).status_code == 404
+
+
+def _jpeg(width: int = 1200, height: int = 800) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (width, height), (40, 90, 160)).save(out, "JPEG")
+    return out.getvalue()
+
+
+async def test_a_lead_image_is_uploaded_with_the_story_and_shown_to_readers(
+    editor: httpx.AsyncClient, reader: httpx.AsyncClient
+) -> None:
+    token = await csrf_of(editor, "/admin/stories/new")
+    data = {
+        **FORM,
+        "lead_image_alt": "The old pier at dusk",
+        "action": "publish",
+        "csrf_token": token,
+    }
+    answer = await editor.post(
+        "/admin/stories/new", data=data, files={"lead_image": ("pier.jpg", _jpeg(), "image/jpeg")}
+    )
+    story_id = _story_id(answer)
+    page = await reader.get("/stories/turkeys-syria-op-could-see-isis-terrorists-scattering-putin")
+    img = re.search(r'<img[^>]*srcset="([^"]+)"[^>]*>', page.text)
+    assert img is not None, page.text
+    assert 'alt="The old pier at dusk"' in img.group(0)
+    assert re.findall(r"/media/[0-9a-f]{64}\.webp (\d+)w", img.group(1)) == ["480", "960", "1200"]
+    home = await reader.get("/")
+    assert "The old pier at dusk" in home.text
+    edit = await editor.get(f"/admin/stories/{story_id}")
+    assert 'class="lead-preview"' in edit.text and "Remove the lead image" in edit.text
+
+
+async def test_a_refused_image_is_named_on_its_field_and_nothing_is_stored(
+    editor: httpx.AsyncClient,
+) -> None:
+    token = await csrf_of(editor, "/admin/stories/new")
+    data = {**FORM, "lead_image_alt": "x", "action": "draft", "csrf_token": token}
+    answer = await editor.post(
+        "/admin/stories/new",
+        data={**data, "title": ""},
+        files={"lead_image": ("notes.jpg", b"not a picture at all", "image/jpeg")},
+    )
+    assert answer.status_code == 422
+    assert "This file is not a JPEG, PNG or WebP image." in answer.text
+    assert "Please give the story a title." in answer.text  # every field's message at once
+    assert "a pull quote" in answer.text  # everything typed kept
+    assert "No stories yet." in (await editor.get("/admin/stories")).text
+
+
+async def test_an_image_needs_its_description(editor: httpx.AsyncClient) -> None:
+    token = await csrf_of(editor, "/admin/stories/new")
+    answer = await editor.post(
+        "/admin/stories/new",
+        data={**FORM, "action": "draft", "csrf_token": token},
+        files={"lead_image": ("pier.jpg", _jpeg(), "image/jpeg")},
+    )
+    assert answer.status_code == 422
+    assert "Please describe the image for readers who cannot see it" in answer.text
+    # The picture stays chosen: the form shows it and keeps its id for the next save.
+    assert 'class="lead-preview"' in answer.text
+    kept = re.search(r'name="lead_image_id" value="(\d+)"', answer.text)
+    assert kept is not None

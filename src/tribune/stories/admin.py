@@ -13,9 +13,10 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from tribune.accounts.deps import Editor, Publisher, check_form, staff_page
+from tribune.accounts.service import Staff
 from tribune.exceptions import Conflict, Invalid, NotAllowed, NotFound
 from tribune.fields import whole_number
-from tribune.stories import editor
+from tribune.stories import editor, images
 from tribune.stories.editor import FIELD_LABELS, By, Content, Events, SaveConflict
 from tribune.vocabulary import CommentMode, StoryStatus
 from tribune.web.deps import MAX_ID, Db
@@ -28,6 +29,9 @@ router = APIRouter(include_in_schema=False)
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 PAGE = 50
 FORM_LIMIT = 12 * 1_000_000  # the story's text and a lead image of at most 10 MB
+TOO_LARGE = (
+    "The form is over 12 MB: a lead image can be at most 10 MB. Please choose a smaller one."
+)
 FORM_EXPIRED = "This form had expired: your changes are still here, save them again."
 ACTIONS = {
     "draft": StoryStatus.draft,
@@ -115,6 +119,24 @@ def _values(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return values
 
 
+async def _take_upload(
+    db: Db, member: Staff, values: dict[str, Any], uploads: dict[str, bytes]
+) -> dict[str, str]:
+    """The lead image chosen in the form, stored (re-encoded) and named in the form's values,
+    so that it stays chosen if the save is refused for another field; or its refusal."""
+    if values.get("remove_lead_image") == "yes":
+        values["lead_image_id"], values["lead_image_alt"] = "", ""
+    data = uploads.get("lead_image")
+    if not data:
+        return {}
+    try:
+        processed = await images.process_in_thread(data)
+    except images.ImageRefused as exc:
+        return {"lead_image": str(exc)}
+    values["lead_image_id"] = str(await images.store(db, processed, member.id))
+    return {}
+
+
 async def _form_page(
     request: Request,
     db: Db,
@@ -127,6 +149,8 @@ async def _form_page(
     notice: str = "",
 ) -> Response:
     people = await editor.people(db)
+    image_id = whole_number(str(values.get("lead_image_id") or ""))
+    shown = await images.renditions(db, [image_id]) if image_id else {}
     return staff_page(
         request,
         "admin_edit.html",
@@ -141,6 +165,7 @@ async def _form_page(
             if conflict
             else [],
             "notice": notice,
+            "lead_image": shown.get(image_id) if image_id else None,
         },
         status_code=status_code,
     )
@@ -202,7 +227,7 @@ async def new_story(request: Request, db: Db, member: Publisher) -> Response:
 
 @router.post("/admin/stories/new")
 async def create_story(request: Request, db: Db, member: Publisher) -> Response:
-    pairs, _uploads = await read_form_data(request, FORM_LIMIT, ("lead_image",))
+    pairs, uploads = await read_form_data(request, FORM_LIMIT, ("lead_image",), too_large=TOO_LARGE)
     values = _values(pairs)
     values.setdefault("authors", [])
     if not csrf_ok(request, values.get(CSRF_FIELD)):
@@ -211,9 +236,12 @@ async def create_story(request: Request, db: Db, member: Publisher) -> Response:
         )
     status = ACTIONS.get(values.get("action", "draft")) or StoryStatus.draft
     publish_at, bad_time = _when(values)
+    refused = await _take_upload(db, member, values, uploads)
     try:
         if bad_time:
-            raise Invalid(editor.NOT_SAVED, {"publish_at": bad_time})
+            refused["publish_at"] = bad_time
+        if refused:  # with every other field's message too
+            raise Invalid(editor.NOT_SAVED, {**editor.check(values)[1], **refused})
         story_id = await editor.create(
             db, values, status=status, publish_at=publish_at, by=By.member(member)
         )
@@ -253,7 +281,7 @@ async def edit_story(request: Request, db: Db, member: Publisher, story_id: Id) 
 @router.post("/admin/stories/{story_id}")
 async def save_story(request: Request, db: Db, member: Publisher, story_id: Id) -> Response:
     story = await _story_or_404(db, story_id)
-    pairs, _uploads = await read_form_data(request, FORM_LIMIT, ("lead_image",))
+    pairs, uploads = await read_form_data(request, FORM_LIMIT, ("lead_image",), too_large=TOO_LARGE)
     values = _values(pairs)
     values.setdefault("authors", [])
     if not csrf_ok(request, values.get(CSRF_FIELD)):
@@ -264,9 +292,12 @@ async def save_story(request: Request, db: Db, member: Publisher, story_id: Id) 
     status = ACTIONS.get(action)
     publish_at, bad_time = _when(values)
     base = whole_number(values.get("revision", "")) or 0
+    refused = await _take_upload(db, member, values, uploads)
     try:
         if bad_time:
-            raise Invalid(editor.NOT_SAVED, {"publish_at": bad_time})
+            refused["publish_at"] = bad_time
+        if refused:  # with every other field's message too
+            raise Invalid(editor.NOT_SAVED, {**editor.check(values)[1], **refused})
         await editor.save(
             db,
             story_id,

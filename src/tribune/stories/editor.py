@@ -22,6 +22,7 @@ from tribune.markdown import TAG_MAX, render_story, tag_slug
 from tribune.storage import editor as store
 from tribune.storage import stories as story_store
 from tribune.storage.engine import Conn, Database
+from tribune.stories import images
 from tribune.stories.service import SLUG_MAX, slugify, tags_from
 from tribune.vocabulary import AuditAction, CommentMode, EventKind, StoryStatus
 
@@ -678,4 +679,12 @@ async def preview(db: Database, values: Mapping[str, Any]) -> dict[str, Any]:
         ],
         "lead_image_id": content.lead_image_id,
         "lead_image_alt": content.lead_image_alt,
+        "image": await _image(db, content),
     }
+
+
+async def _image(db: Database, content: Content) -> dict[str, Any] | None:
+    if content.lead_image_id is None:
+        return None
+    view = (await images.renditions(db, [content.lead_image_id])).get(content.lead_image_id)
+    return None if view is None else images.image_context(view, content.lead_image_alt)

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tribune import pictures
 from tribune.storage import images as image_store
-from tribune.storage.engine import Database
+from tribune.storage.engine import Conn, Database
 
 MAX_BYTES = 10_000_000
 MAX_PIXELS = 40_000_000
@@ -211,7 +211,15 @@ def _view(rows: Sequence[Any]) -> ImageView:
 async def renditions(db: Database, image_ids: Iterable[int]) -> dict[int, ImageView]:
     """How to show each of these images (one query for all); an unknown id is left out."""
     async with db.read() as conn:
-        rows = await image_store.renditions_of(conn, list(image_ids))
+        return await views_in(conn, image_ids)
+
+
+async def views_in(conn: Conn, image_ids: Iterable[int]) -> dict[int, ImageView]:
+    """renditions(), inside a read the caller holds."""
+    ids = list(image_ids)
+    if not ids:
+        return {}
+    rows = await image_store.renditions_of(conn, ids)
     grouped: dict[int, list[Any]] = {}
     for row in rows:
         grouped.setdefault(int(row["image_id"]), []).append(row)

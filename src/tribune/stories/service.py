@@ -21,6 +21,7 @@ from tribune.storage import editor as editor_store
 from tribune.storage import moderation as settings_store
 from tribune.storage import stories as store
 from tribune.storage.engine import Conn, Database
+from tribune.stories import images
 from tribune.vocabulary import StoryStatus
 
 SLUG_MAX = 80
@@ -139,14 +140,21 @@ async def _listed(conn: Conn, rows: Sequence[RowMapping]) -> list[dict[str, Any]
     ids = [row["id"] for row in rows]
     tags = await store.tags_of(conn, ids)
     authors = await bylines.authors_of(conn, ids)
+    views = await images.views_in(conn, {row["lead_image_id"] for row in rows} - {None})
     return [
         {
             **row,
             "tags": [{"slug": t["slug"], "name": t["name"]} for t in tags[row["id"]]],
             "authors": [{"name": a["name"], "slug": a["slug"]} for a in authors[row["id"]]],
+            "image": _image(views, row),
         }
         for row in rows
     ]
+
+
+def _image(views: dict[int, images.ImageView], row: Any) -> dict[str, Any] | None:
+    view = views.get(row["lead_image_id"])
+    return None if view is None else images.image_context(view, row["lead_image_alt"])
 
 
 async def _one(
