@@ -1,16 +1,19 @@
 """Test data of publishing that the story editor will make (bylines, author slugs and bios,
 corrections, edits, other statuses), written straight into the tables until its services
-exist; and the lead image the image service adds to the story dicts the pages are given."""
+exist; and lead images, uploaded through the image service."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from io import BytesIO
 from typing import Any
 
 import sqlalchemy as sa
+from PIL import Image
 
 from tribune.storage.engine import Database
 from tribune.storage.tables import staff, stories, story_authors
+from tribune.stories import images
 
 
 async def add_author(db: Database, name: str, slug: str | None = None, bio: str = "") -> int:
@@ -54,12 +57,14 @@ async def slug_of(db: Database, story_id: int) -> str:
         return str((await conn.execute(query)).scalar_one())
 
 
-def image_for(story_id: int) -> dict[str, Any]:
-    base = f"/media/{story_id:064x}"
-    return {
-        "src": f"{base}-640.webp",
-        "srcset": f"{base}-320.webp 320w, {base}-640.webp 640w, {base}-1280.webp 1280w",
-        "width": 640,
-        "height": 360,
-        "alt": f"Picture of story {story_id}",
-    }
+async def give_image(
+    db: Database, story_id: int, alt: str, width: int = 1600, height: int = 900
+) -> dict[str, Any]:
+    """Give a story a lead image, uploaded through the image service; returns what its
+    pages show of it (story["image"])."""
+    picture = BytesIO()
+    Image.new("RGB", (width, height), (20 + story_id % 200, 90, 160)).save(picture, "JPEG")
+    image_id = await images.store(db, images.process(picture.getvalue()), None)
+    await change(db, story_id, lead_image_id=image_id, lead_image_alt=alt)
+    view = (await images.renditions(db, [image_id]))[image_id]
+    return images.image_context(view, alt)

@@ -5,7 +5,7 @@ from all of them.
 
 Bylines and slugs are written straight into the tables here: the editor that assigns them is
 built elsewhere. The lead image is filled in by the image service; where a test needs one it
-adds an ``image`` to the story dicts the service hands the pages (``with_images``).
+gives stories lead images through the image service (``give_image``).
 """
 
 from __future__ import annotations
@@ -24,13 +24,12 @@ from defusedxml import ElementTree  # type: ignore[import-untyped]
 
 from tests.factories import make_story
 from tests.helpers import staff_member
-from tests.publishing import add_author, byline, change, image_for, slug_of
+from tests.publishing import add_author, byline, change, give_image, slug_of
 from tribune import crawlers
 from tribune.branding import service as branding
 from tribune.shortlinks import encode_short
 from tribune.storage import stories as story_store
 from tribune.stories import routes as story_routes
-from tribune.stories import service as story_service
 from tribune.vocabulary import StoryStatus
 
 pytestmark = pytest.mark.anyio
@@ -42,17 +41,6 @@ BREAKOUT = "Alarm </script><script>alert(1)</script> <!-- `tick` & 'quote'"
 
 
 # Test data ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def with_images(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every story the service hands out carries a lead image, as the image service's does."""
-    listed = story_service._listed
-
-    async def with_image(conn: Any, rows: Any) -> list[dict[str, Any]]:
-        return [s | {"image": image_for(s["id"])} for s in await listed(conn, rows)]
-
-    monkeypatch.setattr(story_service, "_listed", with_image)
 
 
 def parse(html: str) -> Any:
@@ -423,37 +411,41 @@ async def test_listing_pages_have_canonical_and_opengraph_tags(
 
 
 async def test_lead_images_show_with_srcset_and_in_previews(
-    client: httpx.AsyncClient, app: Any, story: dict[str, Any], with_images: None
+    client: httpx.AsyncClient, app: Any, story: dict[str, Any]
 ) -> None:
     second = await make_story(
         app.state.db, title="Older", published_at=datetime(2020, 1, 1, tzinfo=UTC)
     )
+    mine = await give_image(app.state.db, story["id"], f"Picture of story {story['id']}")
+    await give_image(app.state.db, second, f"Picture of story {second}", 800, 450)
     home = parse((await client.get("/")).text)
-    images = list(home.iterfind(".//ol[@class='story-list']//img"))
-    assert [i.get("alt") for i in images] == [
+    shown = list(home.iterfind(".//ol[@class='story-list']//img"))
+    assert [i.get("alt") for i in shown] == [
         f"Picture of story {story['id']}",
         f"Picture of story {second}",
     ]
-    first, other = images
-    assert first.get("srcset") == image_for(story["id"])["srcset"]
-    assert (first.get("width"), first.get("height")) == ("640", "360")
+    first, other = shown
+    assert first.get("srcset") == mine["srcset"]
+    assert [w for w in re.findall(r" (\d+)w", mine["srcset"])] == ["480", "960", "1600"]
+    assert (first.get("width"), first.get("height")) == ("1600", "900")
     assert first.get("loading") is None  # the first is what the reader sees at once
     assert other.get("loading") == "lazy"
     page = (await client.get(f"/stories/{story['slug']}")).text
     lead = parse(page).find(".//figure[@class='lead-image']/img")
-    assert lead.get("srcset") == image_for(story["id"])["srcset"]
+    assert lead.get("srcset") == mine["srcset"]
     assert lead.get("alt") == f"Picture of story {story['id']}"
     assert lead.get("sizes")
     tags = head_tags(page)
-    largest = "http://testserver" + image_for(story["id"])["src"].replace("-640", "-1280")
+    largest = "http://testserver" + mine["srcset"].split(", ")[-1].split(" ")[0]
     assert tags["og:image"] == [largest]
-    assert (tags["og:image:width"], tags["og:image:height"]) == (["1280"], ["720"])
+    assert (tags["og:image:width"], tags["og:image:height"]) == (["1600"], ["900"])
     assert tags["og:image:alt"] == [f"Picture of story {story['id']}"]
     assert tags["twitter:card"] == ["summary_large_image"]
     assert tags["twitter:image"] == [largest]
     assert article_of(page)["image"] == [
-        {"@type": "ImageObject", "url": largest, "width": 1280, "height": 720}
+        {"@type": "ImageObject", "url": largest, "width": 1600, "height": 900}
     ]
+    assert (await client.get(largest.removeprefix("http://testserver"))).status_code == 200
 
 
 # The story page ----------------------------------------------------------------------------

@@ -13,11 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import IN_CI
 from tests.factories import make_story
 from tests.helpers import csrf_of
-from tests.publishing import add_author, byline, change, image_for
+from tests.publishing import add_author, byline, change, give_image
+from tribune.storage.tables import stories
 
 pytestmark = pytest.mark.anyio
 
@@ -111,7 +113,6 @@ async def test_the_publishing_pages_are_valid_html(
     update, a correction, the video card, the lead image and the head's link previews and
     JSON-LD; the home, tag and author pages with their images and pagination."""
     from tribune.stories import routes as story_routes
-    from tribune.stories import service as story_service
 
     command = vnu()
     db = app.state.db
@@ -131,12 +132,10 @@ async def test_the_publishing_pages_are_valid_html(
             db, title=f"Older {n}", body="#Putin", published_at=published - timedelta(days=n + 1)
         )
         await byline(db, older, ana)
-    listed = story_service._listed
-
-    async def with_image(conn: Any, rows: Any) -> list[dict[str, Any]]:
-        return [s | {"image": image_for(s["id"])} for s in await listed(conn, rows)]
-
-    monkeypatch.setattr(story_service, "_listed", with_image)
+    async with db.read() as conn:
+        published = (await conn.execute(select(stories.c.id))).scalars().all()
+    for story_id in published:
+        await give_image(db, story_id, f"Picture of story {story_id}")
     monkeypatch.setattr(story_routes, "STORIES_PAGE", 2)
     second = (await client.get("/")).text.split('<a rel="next" href="', 1)[1].split('"', 1)[0]
     pages = {

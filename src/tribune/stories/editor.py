@@ -22,7 +22,9 @@ from tribune.markdown import TAG_MAX, render_story, tag_slug
 from tribune.storage import editor as store
 from tribune.storage import stories as story_store
 from tribune.storage.engine import Conn, Database
+from tribune import public
 from tribune.stories import images
+from tribune.stories import service as story_service
 from tribune.stories.service import SLUG_MAX, slugify, tags_from
 from tribune.vocabulary import AuditAction, CommentMode, EventKind, StoryStatus
 
@@ -591,14 +593,29 @@ async def delete(
 
 
 async def story(db: Database, story_id: int) -> dict[str, Any] | None:
-    """A story whatever its status, for the editor and the staff API: its row, its content
-    as the form edits it, and its comment count."""
+    """A story whatever its status, for the editor and the staff API: its row with its tags,
+    byline and image as pages show them, its content as the form edits it, and its comment
+    count."""
     async with db.read() as conn:
         row = await store.story(conn, story_id)
         if row is None:
             return None
         content = await _current_content(conn, row)
-    return {**dict(row), "content": content}
+        shown = (await story_service.listed(conn, [row]))[0]
+    return {**shown, "content": content}
+
+
+def staff_view(story: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """The story as the staff API answers: what readers get, and its state and text."""
+    return public.story(story, base_url, detail=True) | {
+        "status": story["status"],
+        "publish_at": story["publish_at"],
+        "revision": story["revision"],
+        "body": story["body_md"],
+        "correction": story["correction"],
+        "comment_mode": story["comment_mode"],
+        "edited_at": story["edited_at"],
+    }
 
 
 async def revisions(db: Database, story_id: int) -> list[dict[str, Any]]:

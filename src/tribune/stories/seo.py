@@ -94,14 +94,14 @@ def picture(image: dict[str, Any] | None, base_url: str) -> Picture | None:
     if not image:
         return None
     url, width, height = image["src"], image.get("width"), image.get("height")
-    best = width or 0
+    ratio = height / width if width and height else None  # width and height: its shape
+    best = 0
     for candidate in (image.get("srcset") or "").split(","):
         found = _CANDIDATE.fullmatch(candidate.strip())
         if found and int(found[2]) > best:
-            scaled = int(found[2])
-            if width and height:
-                height = round(height * scaled / width)
-            url, width, best = found[1], scaled, scaled
+            url, best = found[1], int(found[2])
+    if best:
+        width, height = best, round(best * ratio) if ratio else None
     return Picture(absolute(base_url, url), width, height, image.get("alt") or "")
 
 

@@ -135,7 +135,7 @@ async def publish(db: Database, draft: StoryDraft) -> int:
 # Reads -------------------------------------------------------------------------------------
 
 
-async def _listed(conn: Conn, rows: Sequence[RowMapping]) -> list[dict[str, Any]]:
+async def listed(conn: Conn, rows: Sequence[RowMapping]) -> list[dict[str, Any]]:
     """Stories as pages and the API show them: each with its tags and its byline."""
     ids = [row["id"] for row in rows]
     tags = await store.tags_of(conn, ids)
@@ -164,7 +164,7 @@ async def _one(
         row = await find(conn)
         if row is None:
             return None
-        return (await _listed(conn, [row]))[0]
+        return (await listed(conn, [row]))[0]
 
 
 def _possible_slug(slug: str) -> bool:
@@ -198,7 +198,7 @@ async def recent(
     """A page of published stories, newest first, and the cursor of the next page."""
     async with db.read() as conn:
         rows = list(await store.recent_stories(conn, after, limit + 1))
-        page = await _listed(conn, rows[:limit])
+        page = await listed(conn, rows[:limit])
     following = (page[-1]["published_at"], page[-1]["id"]) if len(rows) > limit else None
     return page, following
 
@@ -221,7 +221,7 @@ async def tagged(
         if tag is None:
             return None
         rows = list(await store.stories_with_tag(conn, tag["id"], after, limit + 1))
-        page = await _listed(conn, rows[:limit])
+        page = await listed(conn, rows[:limit])
     following = (page[-1]["published_at"], page[-1]["id"]) if len(rows) > limit else None
     return dict(tag), page, following
 
@@ -238,7 +238,7 @@ async def by_author(
         if author is None:
             return None
         rows = list(await bylines.stories_by_author(conn, author["id"], after, limit + 1))
-        page = await _listed(conn, rows[:limit])
+        page = await listed(conn, rows[:limit])
     following = (page[-1]["published_at"], page[-1]["id"]) if len(rows) > limit else None
     return dict(author), page, following
 
@@ -310,7 +310,7 @@ async def is_published(db: Database, story_id: int) -> bool:
 async def recent_for_feed(db: Database, limit: int) -> list[dict[str, Any]]:
     """The newest published stories with their text and byline, for the site feed."""
     async with db.read() as conn:
-        return await _listed(conn, await store.recent_for_feed(conn, limit))
+        return await listed(conn, await store.recent_for_feed(conn, limit))
 
 
 async def site_id(db: Database) -> uuid.UUID:

@@ -29,9 +29,9 @@ async def read_text(request: Request, media_type: str, limit: int = MAX_BODY_BYT
         raise ProblemError(400, f"The request body is not valid UTF-8 (byte {exc.start})") from None
 
 
-async def read_json(request: Request) -> dict[str, Any]:
+async def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
     try:
-        data = orjson.loads(await read_text(request, "application/json"))
+        data = orjson.loads(await read_text(request, "application/json", limit))
     except orjson.JSONDecodeError as exc:
         raise ProblemError(400, f"The request body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):

@@ -41,6 +41,12 @@ SECURITY_SCHEMES = {
         "description": "The `edit_token` the comment's creation answered with; good for the "
         "edit window (`TRIBUNE_EDIT_MINUTES`).",
     },
+    "bearerToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A staff API token (made at /admin/tokens or with `tribune token "
+        "create`), of the scope the operation names.",
+    },
     "staffSession": {
         "type": "apiKey",
         "in": "cookie",
@@ -63,6 +69,8 @@ SECURITY_SCHEMES = {
 }
 EDIT_TOKEN: list[dict[str, list[str]]] = [{"editToken": []}]
 STAFF: list[dict[str, list[str]]] = [{"staffSession": [], "csrfCookie": [], "csrfHeader": []}]
+# A staff API token, or the signed-in session of someone allowed (the editor's own script).
+TOKEN_OR_STAFF: list[dict[str, list[str]]] = [{"bearerToken": []}, *STAFF]
 
 # Every operation that reads the database answers 503 while the database is unreachable.
 UNAVAILABLE = 503
