@@ -31,6 +31,7 @@ from tribune.ratelimit import RateLimiter
 from tribune.settings import Settings
 from tribune.storage.engine import Database
 from tribune.stories import admin as story_admin
+from tribune.stories import api as story_api
 from tribune.stories import media, scheduler
 from tribune.stories import routes as stories
 from tribune.web import errors, health, openapi
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health.router)
     app.include_router(stories.api)
+    app.include_router(story_api.router)
     app.include_router(comments_api.router)
     app.include_router(sse.router)
     app.include_router(stories.pages)

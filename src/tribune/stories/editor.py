@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from tribune import public
 from tribune.accounts.service import Staff, audit
 from tribune.exceptions import Conflict, FieldErrors, Invalid, NotAllowed, NotFound
 from tribune.fields import INVISIBLE, check_website, is_control
@@ -22,7 +23,6 @@ from tribune.markdown import TAG_MAX, render_story, tag_slug
 from tribune.storage import editor as store
 from tribune.storage import stories as story_store
 from tribune.storage.engine import Conn, Database
-from tribune import public
 from tribune.stories import images
 from tribune.stories import service as story_service
 from tribune.stories.service import SLUG_MAX, slugify, tags_from

@@ -11,11 +11,13 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from tribune import public
+from tribune.accounts.deps import bearer, token_with
 from tribune.cursor import LIMIT_MAX
 from tribune.exceptions import Invalid, NotFound
 from tribune.shortlinks import decode_short
-from tribune.stories import seo, service
-from tribune.stories.schemas import StoryDetail, StoryList
+from tribune.stories import editor, seo, service
+from tribune.stories.schemas import StaffStory, StoryDetail, StoryList
+from tribune.vocabulary import TokenScope
 from tribune.web.deps import Cursor, Db, Limit, StoryId, settings_of, site_cache_of
 from tribune.web.openapi import UNAVAILABLE, problems
 from tribune.web.responses import Json
@@ -24,6 +26,8 @@ from tribune.web.templating import render
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["stories"])
 
+# A staff API token's read of any story (a draft the CMS just pushed).
+STAFF_READER = token_with(TokenScope.stories)
 STORIES_PAGE = 20  # stories per page on the home, tag and author pages
 DEFAULT_DESCRIPTION = "Latest news stories and the reader discussion beneath them."
 
@@ -177,11 +181,20 @@ async def list_stories(
 @api.get(
     "/stories/{story_id}",
     operation_id="get_story",
-    response_model=StoryDetail,
-    responses=problems(404, 422, UNAVAILABLE),
+    response_model=StoryDetail | StaffStory,
+    responses=problems(401, 403, 404, 422, UNAVAILABLE),
+    openapi_extra={"security": [{}, {"bearerToken": []}]},
 )
 async def get_story(request: Request, db: Db, story_id: StoryId) -> Response:
-    """One published story with its body as HTML."""
+    """One published story with its body as HTML. With a staff API token of scope
+    `stories` (`Authorization: Bearer`), any story whatever its status, with `status`,
+    `publish_at`, `revision` and its Markdown `body`."""
+    if bearer(request) is not None:
+        await STAFF_READER(request)
+        found = await editor.story(db, story_id)
+        if found is None:
+            raise NotFound(f"There is no story {story_id}")
+        return Json(editor.staff_view(found, settings_of(request).base_url))
     story = await service.story_by_id(db, story_id)
     if story is None:
         raise NotFound(f"There is no story {story_id}")

@@ -78,8 +78,8 @@ class StoryFields(BaseModel):
 
 
 class StoryIn(StoryFields):
-    title: str = Field(description="At most 200 characters", max_length=200)  # type: ignore[assignment]
-    body: str = Field(description="Markdown; #hashtags become tags")  # type: ignore[assignment]
+    title: str = Field(description="At most 200 characters", max_length=200)
+    body: str = Field(description="Markdown; #hashtags become tags")
 
 
 class StoryPatch(StoryFields):
