@@ -8,10 +8,12 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from PIL import Image, ImageDraw
 from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import add_staff, screenshot, site_database
@@ -50,8 +52,19 @@ def sign_in(page: Any, base: str) -> None:
     page.wait_for_url("**/admin/stories/new")
 
 
+def picture(folder: Path) -> Path:
+    """A photo as a phone takes it: a JPEG with the place it was taken in its EXIF."""
+    image = Image.new("RGB", (2000, 1200), (30, 80, 140))
+    ImageDraw.Draw(image).rectangle((300, 700, 1700, 800), fill=(120, 90, 60))
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (57.0, 9.0, 0.0)}  # GPSInfo
+    path = folder / "pier.jpg"
+    image.save(path, "JPEG", exif=exif)
+    return path
+
+
 def test_an_editor_schedules_a_story_that_publishes_by_itself(
-    browser: Browser, newsroom: str
+    browser: Browser, newsroom: str, tmp_path: Path
 ) -> None:
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     page = context.new_page()
@@ -61,6 +74,8 @@ def test_an_editor_schedules_a_story_that_publishes_by_itself(
     page.get_by_label("Title").fill(TITLE)
     page.get_by_label("Lead (optional)", exact=True).fill("The vote ends ten years of argument.")
     page.get_by_label("Story", exact=True).fill(BODY)
+    page.get_by_label("Lead image (optional)").set_input_files(str(picture(tmp_path)))
+    page.get_by_label("Image description").fill("The old pier at low tide")
     # The live preview beside the form follows what is typed.
     preview = page.frame_locator('iframe[name="story-preview"]')
     expect(preview.get_by_role("heading", name=TITLE)).to_be_visible(timeout=10_000)
@@ -86,6 +101,23 @@ def test_an_editor_schedules_a_story_that_publishes_by_itself(
     assert datetime.now(UTC) >= when - timedelta(seconds=1)
     assert TITLE in httpx.get(newsroom + "/tags/harbour").text
     assert TITLE in httpx.get(newsroom + "/feeds/stories.atom").text
+    slug = re.search(r'href="/stories/([^"]+)"', httpx.get(newsroom + "/").text)
+    assert slug is not None
+    assert f"/stories/{slug[1]}" in httpx.get(newsroom + "/sitemap.xml").text
+    # The lead image is there, in several widths, without the place it was taken.
+    home = context.new_page()
+    home.goto(newsroom + "/")
+    lead = home.get_by_role("img", name="The old pier at low tide")
+    expect(lead).to_be_visible()
+    srcset = lead.get_attribute("srcset") or ""
+    assert (
+        re.findall(r" (\d+)w", srcset) == ["480", "960", "1600", "2000"][: srcset.count("w,") + 1]
+    )
+    served = httpx.get(newsroom + srcset.split(" ")[0])
+    assert served.headers["content-type"] == "image/webp"
+    assert b"Exif" not in served.content and b"GPS" not in served.content
+    screenshot(home, "editor-home-with-lead-image")
+    home.close()
     # The editor moves its address; the old one follows.
     page.goto(story_url)
     expect(page.get_by_text("Published", exact=True).first).to_be_visible()
