@@ -132,7 +132,8 @@ OWN_FORM_ACTIONS = re.compile(
     r"|comments/[0-9]+/(?:vote|edit|delete|report)"
     r"|admin/(?:login|logout|moderation|bans|bans/[0-9]+/lift|rules|staff"
     r"|staff/[0-9]+/(?:remove|role|password)|tokens|tokens/[0-9]+/revoke"
-    r"|stories/[0-9]+/mode))"
+    r"|stories|stories/new|stories/preview|stories/[0-9]+"
+    r"|stories/[0-9]+/(?:mode|compare|delete|revisions/[0-9]+/restore)))"
 )
 _TAG = re.compile(r"<[a-zA-Z][^<>]*>")
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
