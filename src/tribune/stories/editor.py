@@ -668,7 +668,12 @@ async def comment_total(db: Database, story_id: int) -> int:
 async def preview(db: Database, values: Mapping[str, Any]) -> dict[str, Any]:
     """The story as its page would show it, from what is typed (nothing checked or saved
     beyond what rendering needs: a preview shows even a story that cannot be saved yet)."""
-    content, _ = check(values)
+    content, errors = check(values)
+    # A link that cannot be saved is not shown either: the preview is seen by staff, and a
+    # javascript: address there would run with their session.
+    for name in ("source_url", "video_url"):
+        if name in errors:
+            setattr(content, name, "")
     body_html, _ = render_story(content.body)
     names = {p["id"]: p for p in await people(db)}
     now = _now()
