@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.helpers import staff_member
 from tribune.exceptions import Conflict, Invalid, NotAllowed
@@ -301,3 +301,36 @@ async def test_a_token_saves_without_a_staff_member(db: Database) -> None:
     found = await editor.story(db, story_id)
     assert found is not None and found["content"].authors == []
     assert (await editor.revisions(db, story_id))[0]["actor"] == "API token “CMS”"
+
+
+@pytest.mark.parametrize("status", [StoryStatus.draft, StoryStatus.scheduled, "unpublished"])
+async def test_an_unpublished_story_is_on_no_public_path(
+    db: Database, by: By, reader: Any, status: str
+) -> None:
+    story_id = await editor.create(db, STORY, status=StoryStatus.published, by=by)
+    slug = (await editor.story(db, story_id) or {})["slug"]
+    if status == "unpublished":
+        await editor.save(db, story_id, {}, base_revision=1, status=StoryStatus.unpublished, by=by)
+    else:
+        async with db.transaction() as conn:  # as if it had never been published
+            await conn.execute(
+                update(stories).where(stories.c.id == story_id).values(status=status)
+            )
+    paths = [
+        f"/stories/{slug}",
+        f"/api/v1/stories/{story_id}",
+        f"/api/v1/stories/{story_id}/comments",
+        f"/api/v1/stories/{story_id}/events",
+        f"/stories/{slug}/thread",
+        f"/feeds/stories/{slug}/comments.atom",
+    ]
+    for path in paths:
+        assert (await reader.get(path)).status_code == 404, path
+    counts = (await reader.get(f"/api/v1/counts?story={story_id}")).json()["counts"]
+    assert counts == {}
+    posted = await reader.post(
+        f"/api/v1/stories/{story_id}/comments", json={"name": "Ana", "body": "Hello"}
+    )
+    assert posted.status_code == 404
+    for listing in ("/", "/tags/putin", "/feeds/stories.atom", "/sitemap.xml"):
+        assert STORY["title"] not in (await reader.get(listing)).text, listing
