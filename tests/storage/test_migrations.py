@@ -50,6 +50,9 @@ LANDED = {
     "20261202_1600_e5b7c3a1d9f2_publishing.py": (
         "5b0aab6c46655b513f26ce6417da686fe9034d3f65bb74d3d6606a6e0c4c45c1"
     ),
+    "20261203_0900_f3a9d2c7e1b4_search_lookups.py": (
+        "1189a49b05c10f33512496aa053133cb689e2806541176f65e59500bc24e4bbb"
+    ),
 }
 
 
