@@ -213,7 +213,8 @@ async def _sqlite_page(
 # Ranking reads each match's tsvector, kept in the row and compressed with lz4 (migration
 # f3a9d2c7e1b4), and divides by 1 + the log of the document's length (normalization 1),
 # as bm25 weighs length: else a long story that repeats a word outranks every comment.
-# Snippets (ts_headline parses the whole text, 0.4 ms a story) are made for the page alone.
+# Snippets (ts_headline parses the whole text, 0.4 ms a story) are made for the page alone,
+# of the lead when it matches (weight B of the stored vector says so), else of the body.
 # No parallel workers: starting them took longer than the ranking they shared, and on a
 # busy server they take the cores other requests need.
 NO_PARALLEL = text("SET LOCAL max_parallel_workers_per_gather = 0")
@@ -240,8 +241,10 @@ POSTGRESQL_HITS = {
 POSTGRESQL_STORIES = _statement(
     """
 SELECT s.id AS story_id, s.slug AS slug, s.title AS title, s.published_at AS published_at,
-  '' AS lead_snippet,
-  ts_headline('english', s.lead || E'\\n\\n' || s.body_md, query, :options) AS body_snippet
+  CASE WHEN ts_filter(s.search, '{b}') @@ query
+    THEN ts_headline('english', s.lead, query, :options) ELSE '' END AS lead_snippet,
+  CASE WHEN ts_filter(s.search, '{b}') @@ query THEN ''
+    ELSE ts_headline('english', s.body_md, query, :options) END AS body_snippet
 FROM stories s, websearch_to_tsquery('english', :match) AS query
 WHERE s.id IN :ids AND s.status = :published""",
     **STORY_SNIPPETS,
@@ -305,8 +308,8 @@ async def page(
     and any that a status changed since then took away). Each match is a story
     (``comment_id`` None) or a comment, with its story's ``story_id``, ``slug``, ``title``
     and ``published_at``; a comment's ``number``, ``name`` and marked ``snippet``; a
-    story's marked ``lead_snippet`` and ``body_snippet`` (on PostgreSQL one snippet of the
-    two together, in ``body_snippet``)."""
+    story's marked ``lead_snippet`` and ``body_snippet`` (on PostgreSQL only the lead's
+    when the lead matches, else only the body's)."""
     if conn.dialect.name == "sqlite":
         return await _sqlite_page(conn, terms, kinds, offset, limit)
     return await _postgresql_page(conn, terms, kinds, offset, limit)

@@ -184,12 +184,10 @@ def snippet_html(marked: str) -> str:
 
 
 def _story_snippet(row: Any) -> str:
-    """The lead's snippet or the body's, whichever shows more of the matches (the lead on
-    a tie, when it has text), as HTML."""
+    """The lead's snippet when the lead matches (it says what the story is), else the
+    body's, as HTML."""
     lead, body = row["lead_snippet"] or "", row["body_snippet"] or ""
-    if body.count(MARK_START) > lead.count(MARK_START) or not lead.strip():
-        return snippet_html(body)
-    return snippet_html(lead)
+    return snippet_html(lead if MARK_START in lead or not body.strip() else body)
 
 
 def _story(row: Any) -> dict[str, Any]:
