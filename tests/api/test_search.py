@@ -150,6 +150,19 @@ async def test_every_word_must_match_phrases_or_and_exclusions(
     assert titles(await found(client, "river -bank")) == ["Green"]
     assert sorted(titles(await found(client, "flooded OR closed"))) == ["Blue", "Red"]
     assert await found(client, "-river") == []  # only exclusions: nothing asked for
+    assert sorted(titles(await found(client, 'river -"river bank"'))) == ["Blue", "Green"]
+
+
+async def test_the_commonest_words_are_left_out_on_both_databases(
+    client: httpx.AsyncClient, app: Any
+) -> None:
+    db = app.state.db
+    await make_story(db, title="The tide", body="The tide is high.")
+    await make_story(db, title="Other", body="Nothing of the sort.")
+    assert await found(client, "the") == []
+    assert await found(client, "The IS of") == []
+    assert titles(await found(client, "the tide")) == ["The tide"]
+    assert titles(await found(client, '"the tide is high"')) == ["The tide"]
 
 
 # What is never found ---------------------------------------------------------------------------

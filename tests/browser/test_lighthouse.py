@@ -28,6 +28,7 @@ PAGES = {
     "home": "/",
     "story": "/stories/turkeys-syria-op-could-see-isis-terrorists-scattering-putin",
     "tag": "/tags/putin",
+    "search": "/search?q=putin",
 }
 RUNTIME_TRIES = 4
 MINIMUM = {"performance": 95, "accessibility": 100, "best-practices": 100, "seo": 100}

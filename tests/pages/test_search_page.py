@@ -39,7 +39,7 @@ async def test_the_search_page_shows_results_with_marked_snippets(
     assert page.status_code == 200
     html = page.text
     assert "<title>Search: comet · " in html
-    assert '<meta name="robots" content="noindex">' in html
+    assert 'name="robots"' not in html  # Lighthouse's SEO audit asks that it be crawlable
     assert 'class="site-search"' not in html  # the page's own box is the one
     assert '<label for="search-q">Search stories and comments</label>' in html
     assert 'name="q" value="comet"' in html
@@ -59,7 +59,7 @@ async def test_the_search_page_says_when_nothing_matches(client: httpx.AsyncClie
     assert 'No results for <q class="query">&lt;b&gt;nothing&lt;/b&gt;</q>.' in page
     assert "<b>nothing" not in page
     empty = (await client.get("/search")).text
-    assert "<title>Search · " in empty and "noindex" not in empty
+    assert "<title>Search · " in empty
     assert "No results" not in empty and "autofocus" in empty
 
 
