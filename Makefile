@@ -62,12 +62,14 @@ $(LIGHTHOUSE):
 	else echo "WARNING: npm is missing; the Lighthouse tests will be skipped"; fi
 
 ## bench: Tribune vs Isso 0.14 and a bare-ASGI ceiling, then the 100,000-comment thread pages,
-## then thread reads while stories publish, then `make bench-flood` (never part of `make test`; loopback only; results in
+## then thread reads while stories publish, then search over 10,000 stories and 100,000
+## comments, then `make bench-flood` (never part of `make test`; loopback only; results in
 ## bench/results/). `make bench-quick`: Tribune vs Isso alone, shorter, < 3 min
 bench: $(VENV)/.test-installed wrk
 	$(BIN)/python bench/compare.py $(BENCH_ARGS)
 	$(BIN)/python bench/thread_pages.py
 	$(BIN)/python bench/publishing.py
+	$(BIN)/python bench/search.py $(SEARCH_ARGS)
 	$(BIN)/python bench/flood.py $(FLOOD_ARGS)
 
 bench-quick: $(VENV)/.test-installed wrk

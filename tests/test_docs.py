@@ -29,6 +29,12 @@ from tribune.comments.schemas import (
 from tribune.moderation.schemas import ModerationOut
 from tribune.settings import Settings
 from tribune.stories.schemas import StoryDetail, StoryList, StoryOut
+from tribune.stories.search_routes import (
+    SearchCommentOut,
+    SearchResultOut,
+    SearchResults,
+    SearchStoryOut,
+)
 from tribune.web.health import Health, Readiness
 
 ROOT = Path(__file__).parent.parent
@@ -63,6 +69,10 @@ DOCUMENTED_FIELDS: list[tuple[type[BaseModel], Route, str, type[BaseModel] | Non
     (VoteOut, ("POST", "/api/v1/comments/{}/votes"), SHAPE, None),
     (ReportOut, ("POST", "/api/v1/comments/{}/reports"), SHAPE, None),
     (Counts, ("GET", "/api/v1/counts"), SHAPE, None),
+    (SearchResults, ("GET", "/api/v1/search"), SHAPE, None),
+    (SearchResultOut, ("GET", "/api/v1/search"), "each result has", None),
+    (SearchStoryOut, ("GET", "/api/v1/search"), "`story` (its", None),
+    (SearchCommentOut, ("GET", "/api/v1/search"), "only for a comment:", None),
     (ModerationOut, ("POST", "/api/v1/admin/moderation"), SHAPE, None),
     (Health, ("GET", "/healthz"), SHAPE, None),
     (Readiness, ("GET", "/readyz"), SHAPE, None),

@@ -34,6 +34,7 @@ from tribune.stories import admin as story_admin
 from tribune.stories import api as story_api
 from tribune.stories import media, scheduler
 from tribune.stories import routes as stories
+from tribune.stories import search_routes as search
 from tribune.web import errors, health, openapi
 from tribune.web.edge import Edge
 from tribune.web.fastlane import GZIP_MIN, FastLane
@@ -88,9 +89,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(stories.api)
     app.include_router(story_api.router)
+    app.include_router(search.api)
     app.include_router(comments_api.router)
     app.include_router(sse.router)
     app.include_router(stories.pages)
+    app.include_router(search.pages)
     app.include_router(comments_pages.router)
     app.include_router(comment_actions.router)
     app.include_router(feeds.router)

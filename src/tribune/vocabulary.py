@@ -142,6 +142,21 @@ class EventKind(enum.StrEnum):
     reset = "reset"  # the reader missed more than the log keeps: reload
 
 
+class SearchKind(enum.StrEnum):
+    """What a search looks through (/search?type=, /api/v1/search?type=)."""
+
+    both = "both"  # stories and comments, ranked together (the default)
+    stories = "stories"  # titles, leads and bodies of published stories
+    comments = "comments"  # approved comments of published stories
+
+
+class SearchHit(enum.StrEnum):
+    """What one search result is (its "type")."""
+
+    story = "story"
+    comment = "comment"
+
+
 class AuditAction(enum.StrEnum):
     login = "login"
     login_failed = "login.failed"

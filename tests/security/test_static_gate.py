@@ -18,8 +18,10 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "tribune"
 SAFE_VALUES = re.compile(r"\{\{\s*([\w.]+)\s*\|\s*safe\s*\}\}")
 # site.footer_html: the admin's footer text through markdown.render_comment (identity.build).
 # preview: a draft through markdown.render_comment (comments/service.render_preview).
+# snippet_html: search snippets, every character of the text escaped and only <mark> added
+# (stories/search.snippet_html; tests/api/test_search.py sends it markup).
 ALLOWED_SAFE = re.compile(
-    r"(\w+\.)*(body_html|parent_body_html)|thread_html|site\.footer_html|preview"
+    r"(\w+\.)*(body_html|parent_body_html|snippet_html)|thread_html|site\.footer_html|preview"
 )
 
 

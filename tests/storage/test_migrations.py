@@ -50,6 +50,9 @@ LANDED = {
     "20261202_1600_e5b7c3a1d9f2_publishing.py": (
         "5bdd4400dc265547d1e8aba0824310e8811b685e06597b7e05c00dd1d2bf048c"
     ),
+    "20261203_0900_f3a9d2c7e1b4_search_lookups.py": (
+        "1189a49b05c10f33512496aa053133cb689e2806541176f65e59500bc24e4bbb"
+    ),
 }
 
 
