@@ -128,7 +128,7 @@ OWN_META_NAMES = frozenset({"viewport", "description", "color-scheme", "robots"}
 OWN_META_PREVIEWS = re.compile(r"(?:og|article):[a-z_:]+|twitter:[a-z_:]+")
 JSON_LD = "application/ld+json"  # a data block (a story's NewsArticle): never run
 OWN_FORM_ACTIONS = re.compile(
-    r"/(?:stories/[^/?#]+/comments(?:#comment-form)?"
+    r"/(?:stories/[^/?#]+/comments(?:#comment-form)?|search"
     r"|comments/[0-9]+/(?:vote|edit|delete|report)"
     r"|admin/(?:login|logout|moderation|bans|bans/[0-9]+/lift|rules|staff"
     r"|staff/[0-9]+/(?:remove|role|password)|tokens|tokens/[0-9]+/revoke"
