@@ -68,12 +68,15 @@ class Newsroom(threading.Thread):
         self.stop = threading.Event()
         self.published = 0
         self.failed = 0
+        self.refusals: dict[str, int] = {}
 
     def run(self) -> None:
         with httpx.Client(base_url=self.base, headers=self.headers, timeout=10) as cms:
             due = datetime.now(UTC) + timedelta(seconds=self.seconds / 2)
             for n in range(12):
-                self._post(cms, {"status": "scheduled", "publish_at": due.isoformat()}, n)
+                # A loaded server may take a while to answer: never a time already past.
+                when = max(due, datetime.now(UTC) + timedelta(seconds=1))
+                self._post(cms, {"status": "scheduled", "publish_at": when.isoformat()}, n)
             n = 100
             while not self.stop.wait(PUBLISH_EVERY):
                 n += 1
@@ -86,11 +89,17 @@ class Newsroom(threading.Thread):
             "body": "The council voted on the pier. #Harbour\n\n" + "More of the story. " * 40,
             **state,
         }
-        answer = cms.post("/api/v1/stories", json=story)
-        if answer.status_code == 201:
-            self.published += 1
+        try:
+            answer = cms.post("/api/v1/stories", json=story)
+        except httpx.HTTPError as exc:
+            kind = type(exc).__name__
         else:
-            self.failed += 1
+            if answer.status_code == 201:
+                self.published += 1
+                return
+            kind = f"{answer.status_code} {answer.text[:80]}"
+        self.failed += 1
+        self.refusals[kind] = self.refusals.get(kind, 0) + 1
 
 
 def main() -> None:
@@ -125,6 +134,8 @@ def main() -> None:
                             newsroom.join()
                             result["published"] = newsroom.published
                             result["failed"] = newsroom.failed
+                            if newsroom.refusals:
+                                print(f"  refused: {newsroom.refusals}")
                         rows.append({"read": name, "busy": busy, "round": round_, **result})
                         print(
                             f"  {name:<11} {'publishing' if busy else 'quiet':<10} "
