@@ -292,7 +292,8 @@ async def test_bylines_give_authors_a_page_slug(db: Database, app: Any) -> None:
     found = await editor.story(db, story_id)
     assert found is not None and found["content"].authors == [ben.id, ana.id]
     async with db.read() as conn:
-        slugs = dict((await conn.execute(select(staff.c.id, staff.c.slug))).all())
+        rows = (await conn.execute(select(staff.c.id, staff.c.slug))).all()
+    slugs = {int(row[0]): row[1] for row in rows}
     assert slugs[ana.id] == "editor" and slugs[ben.id] == "admin"
 
 

@@ -4,16 +4,19 @@ matches and filters them. Screenshots under test-results/."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, ViewportSize, expect
 
 from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
-SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+SIZES: dict[str, ViewportSize] = {
+    "desktop": {"width": 1280, "height": 800},
+    "phone": {"width": 390, "height": 844},
+}
 
 
 def tab_to(page: Any, selector: str, most: int = 12) -> None:
@@ -34,7 +37,11 @@ def box(page: Any, selector: str) -> dict[str, float]:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_a_reader_searches_from_the_header_with_the_keyboard(
-    browser: Browser, site: str, size: str, scheme: str, console_errors: list[str]
+    browser: Browser,
+    site: str,
+    size: str,
+    scheme: Literal["light", "dark"],
+    console_errors: list[str],
 ) -> None:
     context = browser.new_context(viewport=SIZES[size], color_scheme=scheme)
     page = context.new_page()
