@@ -191,7 +191,7 @@ async def update_story(
     "/stories/{story_id}",
     operation_id="delete_story",
     status_code=204,
-    responses=problems(401, 403, 404, 409, UNAVAILABLE),
+    responses=problems(401, 403, 404, 409, 422, UNAVAILABLE),
     openapi_extra={"security": TOKEN_OR_STAFF},
 )
 async def delete_story(
