@@ -136,7 +136,7 @@ def settings(database_url: str) -> Settings:
         demo=False,
         rate_limits=False,
         # Searches see every change at once; tests/api/test_search_cache.py turns it on.
-        search_cache_seconds=0.0,
+        search_cache_seconds=0,
     )
 
 

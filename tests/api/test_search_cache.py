@@ -24,7 +24,7 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 async def cached(settings: Settings) -> Any:
     """The app as a user gets it: search pages remembered (here for 1 second)."""
-    app = create_app(settings.model_copy(update={"search_cache_seconds": 1.0}))
+    app = create_app(settings.model_copy(update={"search_cache_seconds": 1}))
     async with client_at(app) as http:
         yield app, http
     await app.state.db.dispose()
