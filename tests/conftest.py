@@ -135,6 +135,8 @@ def settings(database_url: str) -> Settings:
         base_url=BASE_URL,
         demo=False,
         rate_limits=False,
+        # Searches see every change at once; tests/api/test_search_cache.py turns it on.
+        search_cache_seconds=0,
     )
 
 

@@ -92,6 +92,13 @@ class Settings(BaseSettings):
         le=24 * 60,
         description="Minutes during which a reader may edit or delete their own comment.",
     )
+    search_cache_seconds: int = Field(
+        10,
+        ge=0,
+        le=3600,
+        description="Seconds each worker remembers a page of ranked search results (0: never); "
+        "what a remembered page shows is checked again, so nothing hidden since is shown.",
+    )
     thread_depth: int = Field(
         3,
         ge=1,

@@ -285,6 +285,31 @@ async def _postgresql_page(
 # Both --------------------------------------------------------------------------------------
 
 
+_SHOWN_STORIES = text("SELECT id FROM stories WHERE id IN :ids AND status = :published").bindparams(
+    bindparam("ids", expanding=True)
+)
+_SHOWN_COMMENTS = text(
+    "SELECT c.id FROM comments c JOIN stories s ON s.id = c.story_id"
+    " WHERE c.id IN :ids AND c.status = :approved AND s.status = :published"
+).bindparams(bindparam("ids", expanding=True))
+
+
+async def still_shown(
+    conn: Conn, story_ids: Sequence[int], comment_ids: Sequence[int]
+) -> tuple[set[int], set[int]]:
+    """Which of these stories are published, and which comments approved on a published
+    story, now (by primary key: what a remembered page of results checks again)."""
+    stories: set[int] = set()
+    comments: set[int] = set()
+    if story_ids:
+        found = await conn.execute(_SHOWN_STORIES, STATUSES | {"ids": list(story_ids)})
+        stories = {int(i) for i in found.scalars()}
+    if comment_ids:
+        found = await conn.execute(_SHOWN_COMMENTS, STATUSES | {"ids": list(comment_ids)})
+        comments = {int(i) for i in found.scalars()}
+    return stories, comments
+
+
 async def _rows(
     conn: Conn,
     statement: TextualSelect,

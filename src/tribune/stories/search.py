@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import html
 import re
+import time
 import unicodedata
+import weakref
+from collections import OrderedDict
 from typing import Any
 
 from tribune import cursor as cursors
@@ -24,7 +27,7 @@ from tribune.exceptions import Invalid
 from tribune.fields import INVISIBLE, is_control
 from tribune.public import ANONYMOUS, story_path
 from tribune.storage import search as store
-from tribune.storage.engine import Database
+from tribune.storage.engine import Conn, Database
 from tribune.storage.search import MARK_END, MARK_START, Terms
 from tribune.vocabulary import SearchHit, SearchKind
 
@@ -200,11 +203,82 @@ def _story(row: Any) -> dict[str, Any]:
     }
 
 
+# Remembered pages --------------------------------------------------------------------------
+#
+# Ranking every match is most of a search's cost (FTS5's bm25, PostgreSQL's ts_rank over each
+# match's vector), and readers ask the same queries again and again. Each worker remembers a
+# page of ranked results for TRIBUNE_SEARCH_CACHE_SECONDS (``remember``); when it shows one
+# again it asks the database, by primary key, which of its stories are still published and
+# its comments still approved, so a story unpublished or a comment rejected a moment ago is
+# never shown: only a story or comment newly published, or an edit's new words, can take
+# that long to be found.
+
+CACHE_PAGES = 2048  # pages each worker remembers, the least recently asked for going first
+Page = tuple[list[dict[str, Any]], int]
+
+
+class _Pages:
+    def __init__(self) -> None:
+        self.pages: OrderedDict[tuple[Any, ...], tuple[float, Page]] = OrderedDict()
+
+    def get(self, key: tuple[Any, ...], seconds: float) -> Page | None:
+        found = self.pages.get(key)
+        if found is None:
+            return None
+        if time.monotonic() - found[0] > seconds:
+            del self.pages[key]
+            return None
+        self.pages.move_to_end(key)
+        return found[1]
+
+    def put(self, key: tuple[Any, ...], page: Page) -> None:
+        self.pages[key] = (time.monotonic(), page)
+        self.pages.move_to_end(key)
+        while len(self.pages) > CACHE_PAGES:
+            self.pages.popitem(last=False)
+
+
+# Per database handle (tests and tools open several).
+_pages: weakref.WeakKeyDictionary[Database, _Pages] = weakref.WeakKeyDictionary()
+
+
+def _remembered(db: Database) -> _Pages:
+    found = _pages.get(db)
+    if found is None:
+        found = _pages[db] = _Pages()
+    return found
+
+
+async def _still_shown(conn: Conn, found: list[dict[str, Any]], ranked: int) -> Page:
+    """A remembered page without what may no longer be shown."""
+    stories, comments = await store.still_shown(
+        conn,
+        [row["story_id"] for row in found if row["comment_id"] is None],
+        [row["comment_id"] for row in found if row["comment_id"] is not None],
+    )
+    kept = [
+        row
+        for row in found
+        if (
+            row["comment_id"] in comments
+            if row["comment_id"] is not None
+            else row["story_id"] in stories
+        )
+    ]
+    return kept, ranked - (len(found) - len(kept))
+
+
 # The search --------------------------------------------------------------------------------
 
 
 async def search(
-    db: Database, q: str | None, kind: str | None, cursor: str | None, limit: int = PAGE
+    db: Database,
+    q: str | None,
+    kind: str | None,
+    cursor: str | None,
+    limit: int = PAGE,
+    *,
+    remember: float = 0.0,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of results for a query, best first, and the cursor of the next page (None
     at the end, or MAX_RESULTS deep). Each result: ``type`` ("story" or "comment"),
@@ -217,8 +291,15 @@ async def search(
     limit = min(limit, MAX_RESULTS - offset)
     if terms is None or limit <= 0:
         return [], None
+    key = (clean_query(q), kinds, offset, limit)
     async with db.read() as conn:
-        found, ranked = await store.page(conn, terms, kinds, offset, limit + 1)
+        remembered = _remembered(db).get(key, remember) if remember else None
+        if remembered is None:
+            found, ranked = await store.page(conn, terms, kinds, offset, limit + 1)
+            if remember:
+                _remembered(db).put(key, (found, ranked))
+        else:
+            found, ranked = await _still_shown(conn, *remembered)
     results: list[dict[str, Any]] = []
     for row in found[:limit]:
         story = _story(row)

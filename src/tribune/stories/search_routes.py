@@ -94,7 +94,10 @@ async def search_page(
     request: Request, db: Db, q: SearchText = "", kind: Kind = None, cursor: Cursor = None
 ) -> Response:
     query = search.clean_query(q)
-    results, following = await search.search(db, query, kind, cursor, search.PAGE)
+    remember = settings_of(request).search_cache_seconds
+    results, following = await search.search(
+        db, query, kind, cursor, search.PAGE, remember=remember
+    )
     return render(
         request,
         "search.html",
@@ -135,6 +138,7 @@ async def search_api(
     if not 1 <= limit <= LIMIT_MAX:
         errors = {"limit": f"Limit must be between 1 and {LIMIT_MAX}"}
         raise Invalid("The request has invalid parameters", errors)
-    results, following = await search.search(db, q, kind, cursor, limit)
+    remember = settings_of(request).search_cache_seconds
+    results, following = await search.search(db, q, kind, cursor, limit, remember=remember)
     base_url = settings_of(request).base_url
     return Json({"results": [_api_result(r, base_url) for r in results], "next_cursor": following})
