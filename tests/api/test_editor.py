@@ -152,6 +152,11 @@ async def test_the_schedule_publishes_once_with_two_instances_racing(
         assert published.scalar_one() == 1
     notes = [r["note"] for r in await editor.revisions(db, story_id)]
     assert notes == ["Published on schedule", "Scheduled"]
+    # The schedule's revision is the story's current one and keeps the scheduled text.
+    assert (await editor.story(db, story_id) or {})["revision"] == 2
+    kept = [await editor.revision(db, story_id, n) for n in (1, 2)]
+    assert kept[0] is not None and kept[1] is not None
+    assert kept[1]["content"] == kept[0]["content"]
 
 
 async def test_the_schedule_runs_without_any_request(db: Database, by: By) -> None:

@@ -67,12 +67,6 @@ async def update_story(
     return bool(result.rowcount)
 
 
-async def bump_revision(conn: Conn, story_id: int) -> None:
-    await conn.execute(
-        update(stories).where(stories.c.id == story_id).values(revision=stories.c.revision + 1)
-    )
-
-
 async def delete_story(conn: Conn, story_id: int) -> bool:
     result = await conn.execute(delete(stories).where(stories.c.id == story_id))
     return bool(result.rowcount)
@@ -264,7 +258,8 @@ async def next_due(conn: Conn) -> datetime | None:
 
 
 async def publish_due(conn: Conn, now: datetime) -> Sequence[RowMapping]:
-    """Publish every scheduled story whose time has come; returns them. The status condition
+    """Publish every scheduled story whose time has come; returns them, each with its new
+    revision number (the one the schedule's publication is kept as). The status condition
     makes each story publish once however many instances run this at the same moment: the
     second UPDATE of a row finds it published already (PostgreSQL re-checks the condition
     after waiting for the first's row lock; SQLite has one writer)."""
@@ -276,6 +271,7 @@ async def publish_due(conn: Conn, now: datetime) -> Sequence[RowMapping]:
             published_at=stories.c.publish_at,
             publish_at=None,
             updated_at=now,
+            revision=stories.c.revision + 1,  # the schedule's own revision
         )
         .returning(stories.c.id, stories.c.title, stories.c.revision, stories.c.comment_mode)
     )

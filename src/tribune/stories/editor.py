@@ -477,8 +477,6 @@ async def save(
             raise NotFound(f"There is no story {story_id}")
         current = await _current_content(conn, row)
         merged = {**current.as_dict(), **{k: v for k, v in values.items() if k in FIELD_LABELS}}
-        if "slug" in values and not _plain(values.get("slug")):
-            merged["slug"] = ""  # emptied: made from the title again
         content, errors = check(merged)
         was = StoryStatus(row["status"])
         goes = status or was

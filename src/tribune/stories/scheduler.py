@@ -33,13 +33,13 @@ async def publish_due(db: Database, events: Events | None = None) -> list[int]:
         published = await store.publish_due(conn, now)
         for row in published:
             await story_store.bump_version(conn, row["id"])
-            saved = await store.revision(conn, row["id"], row["revision"])
+            saved = await store.revision(conn, row["id"], row["revision"] - 1)
             content = saved["content"] if saved else Content(title=row["title"]).as_dict()
             await store.add_revision(
                 conn,
                 {
                     "story_id": row["id"],
-                    "number": row["revision"] + 1,
+                    "number": row["revision"],
                     "saved_at": now,
                     "staff_id": None,
                     "actor": "Schedule",
@@ -47,7 +47,6 @@ async def publish_due(db: Database, events: Events | None = None) -> list[int]:
                     "content": content,
                 },
             )
-            await store.bump_revision(conn, row["id"])
             await audit(
                 conn,
                 None,
