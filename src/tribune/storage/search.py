@@ -285,13 +285,32 @@ async def _postgresql_page(
 # Both --------------------------------------------------------------------------------------
 
 
-_SHOWN_STORIES = text("SELECT id FROM stories WHERE id IN :ids AND status = :published").bindparams(
-    bindparam("ids", expanding=True)
-)
-_SHOWN_COMMENTS = text(
-    "SELECT c.id FROM comments c JOIN stories s ON s.id = c.story_id"
-    " WHERE c.id IN :ids AND c.status = :approved AND s.status = :published"
-).bindparams(bindparam("ids", expanding=True))
+# Rechecking a remembered page, by primary key. On SQLite the join order and indexes are
+# fixed as for ranking: left to itself, with the statuses bound and a page of ids, the
+# planner read every published story's comments (9 ms a page, where this takes 0.03).
+SHOWN_STORIES = {
+    "sqlite": _statement(
+        "SELECT id FROM stories INDEXED BY ix_stories_for_search"
+        " WHERE id IN :ids AND status = :published",
+        id=Integer(),
+    ),
+    "postgresql": _statement(
+        "SELECT id FROM stories WHERE id IN :ids AND status = :published", id=Integer()
+    ),
+}
+SHOWN_COMMENTS = {
+    "sqlite": _statement(
+        "SELECT c.id AS id FROM comments AS c"
+        " CROSS JOIN stories AS s INDEXED BY ix_stories_for_search ON s.id = c.story_id"
+        " WHERE c.id IN :ids AND c.status = :approved AND s.status = :published",
+        id=Integer(),
+    ),
+    "postgresql": _statement(
+        "SELECT c.id AS id FROM comments c JOIN stories s ON s.id = c.story_id"
+        " WHERE c.id IN :ids AND c.status = :approved AND s.status = :published",
+        id=Integer(),
+    ),
+}
 
 
 async def still_shown(
@@ -302,10 +321,12 @@ async def still_shown(
     stories: set[int] = set()
     comments: set[int] = set()
     if story_ids:
-        found = await conn.execute(_SHOWN_STORIES, STATUSES | {"ids": list(story_ids)})
+        statement = SHOWN_STORIES[conn.dialect.name]
+        found = await conn.execute(statement, STATUSES | {"ids": list(story_ids)})
         stories = {int(i) for i in found.scalars()}
     if comment_ids:
-        found = await conn.execute(_SHOWN_COMMENTS, STATUSES | {"ids": list(comment_ids)})
+        statement = SHOWN_COMMENTS[conn.dialect.name]
+        found = await conn.execute(statement, STATUSES | {"ids": list(comment_ids)})
         comments = {int(i) for i in found.scalars()}
     return stories, comments
 
