@@ -20,6 +20,8 @@ from tribune.comments import actions as comment_actions
 from tribune.comments import api as comments_api
 from tribune.comments import pages as comments_pages
 from tribune.comments.cache import fragment_cache, thread_cache
+from tribune.embed import routes as embed
+from tribune.embed.cors import Cors
 from tribune.exceptions import NotFound
 from tribune.identity import SiteCache
 from tribune.keys import Keys
@@ -92,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.api)
     app.include_router(comments_api.router)
     app.include_router(sse.router)
+    app.include_router(embed.api)
+    app.include_router(embed.router)
     app.include_router(stories.pages)
     app.include_router(search.pages)
     app.include_router(comments_pages.router)
@@ -117,6 +121,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         comments_api.counts_lane(db),
     ]
     app.add_middleware(FastLane, lanes=lanes)
+    # Other sites' pages reach the API and the embed only from TRIBUNE_ALLOWED_ORIGINS.
+    app.add_middleware(Cors, allowed=settings.origins(), base_url=settings.base_url)
     # Outermost last: the client's address and scheme (behind a trusted proxy), security
     # headers on every answer, then the edge's own refusals (Host, slow bodies), then any
     # error answered without dropping the connection.

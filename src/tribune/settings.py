@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tribune import urls
+
 INSECURE_SECRETS = {"changeme", "secret", "password", "tribune", "dev"}
 SECRET_FILE_NAME = ".tribune-secret"  # noqa: S105  # nosec B105  # a file name, not a secret
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "[::1]"}
@@ -123,6 +125,11 @@ class Settings(BaseSettings):
         "or a JSON list. Unset: the base URL's host only (and the loopback names when it is "
         "a loopback address).",
     )
+    allowed_origins: str | None = Field(
+        None,
+        description="Sites whose pages may embed threads (embed.js), comma-separated origins "
+        "(`https://news.example`; a bare host name means https). Unset: none.",
+    )
     body_timeout: int = Field(
         30,
         ge=1,
@@ -191,6 +198,13 @@ class Settings(BaseSettings):
             _host_list(value)  # refused at startup, not on the first request
         return value
 
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: str | None) -> str | None:
+        if value is not None:
+            urls.allowed_origins(value)  # refused at startup, not on the first request
+        return value
+
     @field_validator("secret_key")
     @classmethod
     def _strong_secret(cls, value: str | None) -> str | None:
@@ -223,6 +237,10 @@ class Settings(BaseSettings):
         own = host_name(urlsplit(self.base_url).netloc)
         names = {own} | (LOOPBACK_NAMES if own in LOOPBACK_NAMES else set())
         return frozenset(names | set(_host_list(self.allowed_hosts or "")))
+
+    def origins(self) -> frozenset[str]:
+        """The origins of the sites that may embed threads."""
+        return urls.allowed_origins(self.allowed_origins or "")
 
     def resolved_secret_key(self) -> str:
         """The configured secret, or the one kept in the secret file (created on first use)."""

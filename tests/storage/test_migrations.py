@@ -53,6 +53,9 @@ LANDED = {
     "20261203_0900_f3a9d2c7e1b4_search_lookups.py": (
         "1189a49b05c10f33512496aa053133cb689e2806541176f65e59500bc24e4bbb"
     ),
+    "20261203_1000_a8c4e2f6b1d9_embedded_pages.py": (
+        "f255d741ec7f55a1a9d1707cd3cd94f43db0d9d9f03425b7619d3951ea52f6d4"
+    ),
 }
 
 

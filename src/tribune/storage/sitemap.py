@@ -6,14 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.engine import RowMapping
 
 from tribune.storage.engine import Conn
 from tribune.storage.tables import stories, story_tags, tags
 from tribune.vocabulary import StoryStatus
 
-PUBLISHED = stories.c.status == StoryStatus.published
+# Threads of other sites' pages are those pages' to list, not ours.
+PUBLISHED = and_(stories.c.status == StoryStatus.published, stories.c.page_url.is_(None))
 
 
 async def published_count(conn: Conn) -> int:

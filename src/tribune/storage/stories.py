@@ -109,11 +109,15 @@ async def cursor_before(
     return None if row is None else (row[0], int(row[1]))
 
 
+# The newsroom's own stories: threads of other sites' pages (page_url set) are not listed.
+NEWSROOM = stories.c.page_url.is_(None)
+
+
 def _published_listing() -> Any:
     return (
         select(*LIST_COLUMNS)
         .select_from(WITH_THREAD)
-        .where(stories.c.status == StoryStatus.published)
+        .where(stories.c.status == StoryStatus.published, NEWSROOM)
     )
 
 
@@ -339,7 +343,7 @@ async def recent_for_feed(conn: Conn, limit: int) -> Sequence[RowMapping]:
     """The newest published stories with their text, for the site feed."""
     query = (
         select(stories)
-        .where(stories.c.status == StoryStatus.published)
+        .where(stories.c.status == StoryStatus.published, NEWSROOM)
         .order_by(stories.c.published_at.desc(), stories.c.id.desc())
         .limit(limit)
     )

@@ -99,7 +99,11 @@ stories = Table(
     # Bumped by every editor save: a save made from an older revision is a conflict.
     Column("revision", Integer, nullable=False, server_default="0"),
     Column("created_by", ForeignKey("staff.id", ondelete="SET NULL")),
+    # Set for a thread embedded in another site's page (embed/): that page's address,
+    # normalised. Listings of the newsroom's own stories leave these out.
+    Column("page_url", String(2000)),
     Index(None, "status", "published_at", "id"),
+    Index(None, "page_url", unique=True),
     Index(None, "status", "publish_at"),
 )
 # Full text search lives beside these tables, created by migration e5b7c3a1d9f2 in each

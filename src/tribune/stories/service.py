@@ -62,7 +62,8 @@ def slugify(title: str) -> str:
     return text or "story"
 
 
-async def _unique_slug(conn: Conn, title: str) -> str:
+async def unique_slug(conn: Conn, title: str) -> str:
+    """A slug made from the title that no story has yet."""
     base = slugify(title)
     slug, n = base, 1
     while await store.slug_taken(conn, slug):
@@ -83,7 +84,7 @@ async def create_story(conn: Conn, draft: StoryDraft) -> int:
     """Store a new published story inside the caller's transaction; returns its id."""
     body_html, hashtags = render_story(draft.body_md)
     now = datetime.now(UTC)
-    slug = await _unique_slug(conn, draft.title)
+    slug = await unique_slug(conn, draft.title)
     story_id = await store.insert_story(
         conn,
         {

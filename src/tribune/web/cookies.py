@@ -37,9 +37,15 @@ def set_cookie(
     )
 
 
+VOTER_HEADER = "x-tribune-voter"
+
+
 def voter_of(request: Request, keys: Keys) -> str | None:
-    """The reader's voter id, from its signed cookie (None: none yet, or forged)."""
-    voter_id = keys.unsign("voter", request.cookies.get(VOTER_COOKIE))
+    """The reader's voter id, from its signed cookie, or from the X-Tribune-Voter header
+    that the embed sends instead (a page of another site has no cookie of ours): None when
+    neither holds one, or it is forged."""
+    signed = request.cookies.get(VOTER_COOKIE) or request.headers.get(VOTER_HEADER)
+    voter_id = keys.unsign("voter", signed)
     return voter_id if isinstance(voter_id, str) else None
 
 
@@ -49,7 +55,10 @@ def remember_voter(request: Request, response: Response, keys: Keys, voter: Read
     if not voter.fresh or voter.voter_id is None:
         return
     max_age = VOTER_YEARS * 365 * 24 * 3600
-    set_cookie(request, response, VOTER_COOKIE, keys.sign("voter", voter.voter_id), max_age)
+    signed = keys.sign("voter", voter.voter_id)
+    set_cookie(request, response, VOTER_COOKIE, signed, max_age)
+    # The embed keeps it in its page's storage and sends it back as X-Tribune-Voter.
+    response.headers[VOTER_HEADER] = signed
 
 
 def own_tokens(request: Request, keys: Keys) -> dict[int, str]:

@@ -125,7 +125,9 @@ def problem(
 
 
 def wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/readyz")
+    # The embed's fragments go into other sites' pages: never a whole error page there.
+    path = request.url.path
+    return path.startswith(("/api/", "/embed/")) or path in ("/healthz", "/readyz")
 
 
 def _field_of(loc: tuple[Any, ...]) -> str:
