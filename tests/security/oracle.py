@@ -309,7 +309,7 @@ class _Checker:
             inner = container
             if inner is None:
                 classes = _classes(child)
-                if "comment-body" in classes:
+                if "comment-body" in classes or "t-body" in classes:  # t-body: the embed's
                     inner = "comment"
                 elif "story-body" in classes:
                     inner = "story"

@@ -1,9 +1,6 @@
-// Tribune's discussion under any page: <div id="tribune-thread"></div> and this script.
-// Plain JavaScript, no dependency, nothing fetched from anywhere but Tribune. Everything read
-// from the host page (data-* attributes, its address, title and canonical link) is untrusted:
-// cut to length, sent as data, and only ever shown as text. The thread's HTML comes from
-// Tribune (sanitized there); no cookie is used: the reader's tokens live in this page's
-// storage and go out as headers.
+// Tribune's discussion under any page. What the host page gives (data-*, its address, title,
+// canonical link) is untrusted: cut to length, sent as data, shown as text only. HTML comes
+// from Tribune, sanitized there. No cookie: the reader's tokens live in this page's storage.
 (() => {
   "use strict";
   const script = document.currentScript;
@@ -17,6 +14,13 @@
     node.append(...children);
     return node;
   };
+  const button = (text, then, className = "t-link", label = "") => {
+    const made = el("button", { type: "button", textContent: text, className });
+    if (label) made.setAttribute("aria-label", label);
+    made.addEventListener("click", then);
+    return made;
+  };
+  const plural = (n, word) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
 
   // The reader's tokens, in this page's storage (in memory where storage is off) ----------
   const KEY = `tribune:${BASE}`;
@@ -80,7 +84,10 @@
   const firstSort = { oldest: 1, newest: 1, top: 1, replies: 1 }[holder.dataset.tribuneSort] ? holder.dataset.tribuneSort : "";
 
   const root = holder.shadowRoot || holder.attachShadow({ mode: "open" });
-  holder.dataset.theme = theme;
+  const scheme = matchMedia("(prefers-color-scheme: dark)");
+  const paint = () => (holder.dataset.theme = theme === "auto" ? (scheme.matches ? "dark" : "light") : theme);
+  paint();
+  scheme.addEventListener?.("change", paint);
   const shell = el("div");
   shell.hidden = true;
   const sheet = el("link", { rel: "stylesheet", href: CSS });
@@ -182,32 +189,21 @@
     const id = item.dataset.id;
     const score = bar.querySelector(".t-score");
     const vote = (value, text, name) => {
-      const button = el("button", { type: "button", textContent: text, className: "t-vote" });
-      button.dataset.value = String(value);
-      button.setAttribute("aria-label", `${name} ${label(item)}`);
-      button.setAttribute("aria-pressed", String(state.votes[id] === value));
-      button.addEventListener("click", () => castVote(item, value));
-      return button;
+      const made = button(text, () => castVote(item, value), "t-vote", `${name} ${label(item)}`);
+      made.dataset.value = String(value);
+      made.setAttribute("aria-pressed", String(state.votes[id] === value));
+      return made;
     };
     score.before(vote(1, "▲", "Vote up"));
     score.after(vote(-1, "▼", "Vote down"));
-    const reply = el("button", { type: "button", className: "t-link", textContent: "Reply" });
-    reply.setAttribute("aria-label", `Reply to ${label(item)}`);
-    reply.addEventListener("click", () => composer(item));
-    bar.append(reply);
+    bar.append(button("Reply", () => composer(item), "t-link", `Reply to ${label(item)}`));
     const own = state.own[id];
     if (own && Date.parse(own.until) > Date.now()) {
-      const edit = el("button", { type: "button", className: "t-link", textContent: "Edit" });
-      edit.addEventListener("click", () => editor(item));
-      const remove = el("button", { type: "button", className: "t-link", textContent: "Delete" });
-      remove.addEventListener("click", () => deleteOwn(item));
-      bar.append(edit, remove);
+      bar.append(button("Edit", () => editor(item)), button("Delete", () => deleteOwn(item)));
     } else if (state.reported[id]) {
       bar.append(el("span", { className: "t-mine", textContent: "Reported" }));
     } else {
-      const report = el("button", { type: "button", className: "t-link", textContent: "Report" });
-      report.setAttribute("aria-label", `Report ${label(item)}`);
-      report.addEventListener("click", () => reporter(item, report));
+      const report = button("Report", () => reporter(item, report), "t-link", `Report ${label(item)}`);
       bar.append(report);
     }
   }
@@ -220,8 +216,8 @@
     state.votes[id] = data.value;
     keep();
     item.querySelector(":scope > .t-actions .t-score").textContent = String(data.score);
-    for (const button of item.querySelectorAll(":scope > .t-actions .t-vote")) {
-      button.setAttribute("aria-pressed", String(Number(button.dataset.value) === data.value));
+    for (const vote of item.querySelectorAll(":scope > .t-actions .t-vote")) {
+      vote.setAttribute("aria-pressed", String(Number(vote.dataset.value) === data.value));
     }
     say(`Score ${data.score}`);
   }
@@ -265,11 +261,7 @@
     select.focus();
   }
 
-  function cancelButton(then) {
-    const button = el("button", { type: "button", textContent: "Cancel" });
-    button.addEventListener("click", then);
-    return button;
-  }
+  const cancelButton = (then) => button("Cancel", then, "");
 
   function editor(item) {
     const id = item.dataset.id;
@@ -324,7 +316,7 @@
   function counted(delta) {
     const total = Number(section.dataset.total) + delta;
     section.dataset.total = String(total);
-    section.querySelector("h2").textContent = `${total.toLocaleString("en-US")} comment${total === 1 ? "" : "s"}`;
+    section.querySelector("h2").textContent = plural(total, "comment");
   }
 
   function removed(item, text) {
@@ -414,11 +406,11 @@
 
   async function post(event) {
     event.preventDefault();
-    const button = form.querySelector('button[type="submit"]');
+    const submit = form.querySelector('button[type="submit"]');
     const status = form.querySelector(".t-status");
     const values = Object.fromEntries(["body", "name", "email", "website"].map((name) => [name, form.elements.namedItem(name).value]));
     status.hidden = true;
-    button.disabled = true;
+    submit.disabled = true;
     try {
       if (!storyId) {
         const opened = await api("POST", "/api/v1/threads", { url: pageUrl, title: pageTitle });
@@ -436,8 +428,7 @@
       if (!ok) {
         const first = problems(data.errors || {});
         if (!first) throw new Error(data.detail);
-        say(Object.values(data.errors).join(" "));
-        first.focus();
+        first.focus(); // its message is its description: read out with it
         return;
       }
       problems({});
@@ -459,15 +450,23 @@
       status.hidden = false;
       say(status.textContent);
     } finally {
-      button.disabled = false;
+      submit.disabled = false;
     }
   }
+
+  // As the fragment writes times: "3 Dec 2026, 09:01 UTC".
+  const MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(" ");
+  const two = (n) => String(n).padStart(2, "0");
+  const utc = (iso) => {
+    const d = new Date(iso);
+    return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${two(d.getUTCHours())}:${two(d.getUTCMinutes())} UTC`;
+  };
 
   /** The reader's own comment, as the fragment would show it (and pending: only to them). */
   function ownItem(c) {
     const body = el("div", { className: "t-body", dir: "auto" });
     body.innerHTML = c.body_html; // sanitized by Tribune
-    const time = el("time", { dateTime: c.created_at, textContent: new Date(c.created_at).toLocaleString() });
+    const time = el("time", { dateTime: c.created_at, textContent: utc(c.created_at) });
     const head = el("p", { className: "t-head" }, el("span", { className: "t-author" }, el("bdi", { textContent: c.name })), el("a", { className: "t-when", href: `${BASE}/comments/${c.id}` }, time));
     const bar = el("p", { className: "t-actions" }, el("span", { className: "t-score", title: "Score", textContent: String(c.score || 0) }));
     const item = el("li", { id: `tribune-c${c.id}`, className: "t-comment" }, head, body, bar);
@@ -519,7 +518,7 @@
   let fresh = new Set(); // ids of new comments not shown yet
   let liveButton = null;
   const freshLabel = () => {
-    liveButton.textContent = `${fresh.size} new comment${fresh.size === 1 ? "" : "s"}: show`;
+    liveButton.textContent = `${plural(fresh.size, "new comment")}: show`;
     liveButton.hidden = !fresh.size;
   };
 
@@ -527,8 +526,9 @@
     if (source || !storyId || !("EventSource" in window)) return;
     fresh = new Set();
     const bar = el("p", { className: "t-live" });
-    const button = (liveButton = el("button", { type: "button", hidden: true }));
-    bar.append(button);
+    liveButton = button("", reload, "");
+    liveButton.hidden = true;
+    bar.append(liveButton);
     section.querySelector("h2").after(bar);
     source = new EventSource(`${BASE}/api/v1/stories/${storyId}/events`);
     const data = (event) => {
@@ -557,13 +557,12 @@
     });
     source.addEventListener("delete", (event) => {
       const item = comment(data(event).id);
-      if (item) removed(item, "This comment was removed.");
+      if (item && !item.classList.contains("t-removed")) removed(item, "This comment was removed.");
     });
     source.addEventListener("story", (event) => {
       const mode = data(event).comment_mode;
       if (mode && mode !== section.dataset.mode) reload();
     });
-    button.addEventListener("click", reload);
     window.addEventListener("pagehide", stop, { once: true });
   }
 
