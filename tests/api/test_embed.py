@@ -144,7 +144,12 @@ async def test_nothing_but_the_allowed_sites_gets_a_cors_answer(http: httpx.Asyn
         own = await http.request(method, target)
         assert "access-control-allow-origin" not in own.headers
         assert "Origin" in own.headers.get_list("vary"), target  # a shared cache keeps them apart
-    for origin in ("https://evil.example", "null", "http://news.example", "https://news.example:8443"):
+    for origin in (
+        "https://evil.example",
+        "null",
+        "http://news.example",
+        "https://news.example:8443",
+    ):
         for method in ("GET", "POST", "OPTIONS"):
             answer = await http.request(
                 method, path, headers={"origin": origin, "access-control-request-method": "POST"}
