@@ -4,13 +4,18 @@ reader (SECURITY.md B15 for the origins; the browser side is tests/browser/test_
 
 from __future__ import annotations
 
+import gzip
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.helpers import client_at
+from tests.helpers import client_at, csrf_of, signed_in
+from tests.pages.test_html_valid import checked_html, vnu
+from tribune.accounts import tokens
 from tribune.app import create_app
 from tribune.settings import Settings
 
@@ -258,3 +263,76 @@ async def test_embedded_threads_stay_off_the_newsroom_listings(
         assert slug not in answer.text, path
     comments_feed = await http.get("/feeds/comments.atom")
     assert "Listed where comments are" in comments_feed.text
+
+
+async def test_the_embed_keeps_to_its_budget(http: httpx.AsyncClient) -> None:
+    """30 kB uncompressed and 10 kB gzipped, its stylesheet included, as served."""
+    script = await http.get("/embed.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+    css_path = re.search(r'"(/static/[0-9a-f]+/embed\.css)"', script.text)
+    assert css_path is not None, "embed.js names its stylesheet's content-hash address"
+    sheet = await http.get(css_path.group(1))
+    assert sheet.status_code == 200 and "immutable" in sheet.headers["cache-control"]
+    both = script.content + sheet.content
+    assert len(both) <= 30_000, len(both)
+    assert len(gzip.compress(both, 9)) <= 10_000
+    counts = await http.get("/count.js")
+    assert len(counts.content) <= 2_000
+
+
+async def test_the_fragment_validates_as_html(http: httpx.AsyncClient, tmp_path: Path) -> None:
+    command = vnu()
+    made = (await open_thread(http)).json()
+    first = await comment_on(http, made["id"], "A *first* [link](https://example.org)")
+    await comment_on(http, made["id"], "> quoted\n\nA reply", parent_id=first["id"])
+    fragment = (await http.get("/embed/thread", params={"url": ARTICLE})).text
+    empty = (await http.get("/embed/thread", params={"url": f"{SITE}/empty"})).text
+    files = []
+    for name, inside in (("thread", fragment), ("empty", empty)):
+        page = tmp_path / f"embed-{name}.html"
+        page.write_text(
+            '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host</title>'
+            f'</head><body><main><div id="tribune-thread">{inside}</div></main></body></html>'
+        )
+        files.append(str(page))
+    assert checked_html(command, files) == []
+
+
+async def test_staff_moderate_and_close_an_embedded_thread_like_any_other(
+    embedding: Any, http: httpx.AsyncClient
+) -> None:
+    made = (await open_thread(http)).json()
+    await comment_on(http, made["id"], "Seen by the moderators")
+    async with signed_in(embedding, "moderator") as moderator:
+        queue = await moderator.get("/admin/moderation", params={"tab": "all"})
+        assert "Seen by the moderators" in queue.text
+        assert "Ceasefire talks resume" in queue.text
+        assert f'href="{ARTICLE}"' in queue.text  # where it is embedded
+        token = await csrf_of(moderator, "/admin/stories")
+        closed = await moderator.post(
+            f"/admin/stories/{made['id']}/mode", data={"mode": "closed", "csrf_token": token}
+        )
+        assert closed.status_code == 303
+    fragment = await http.get("/embed/thread", params={"url": ARTICLE})
+    assert 'data-mode="closed"' in fragment.text and "Comments are closed." in fragment.text
+    refused = await http.post(
+        f"/api/v1/stories/{made['id']}/comments",
+        json={"name": "Ana", "body": "Too late"},
+        headers=FROM_SITE,
+    )
+    assert refused.status_code == 403
+    assert refused.json()["comment"]["body"] == "Too late"  # nothing typed is lost
+
+
+async def test_staff_retitle_an_embedded_thread(embedding: Any, http: httpx.AsyncClient) -> None:
+    made = (await open_thread(http)).json()
+    secret = (await tokens.create(embedding.state.db, "CMS", "stories", None))[1]
+    renamed = await http.patch(
+        f"/api/v1/stories/{made['id']}",
+        json={"title": "Talks resume in Geneva"},
+        headers={"authorization": f"Bearer {secret}"},
+    )
+    assert renamed.status_code == 200, renamed.text  # no story text needed: the page has it
+    thread = (await open_thread(http, title="What the page says now")).json()
+    assert thread["title"] == "Talks resume in Geneva"

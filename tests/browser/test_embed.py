@@ -7,10 +7,8 @@ never needs a cookie: Tribune's origin ends each run with none in the browser.""
 
 from __future__ import annotations
 
-import threading
+import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -18,7 +16,8 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import screenshot, site_database
-from tests.server import free_port, running_server
+from tests.browser.hosts import Host, article, host_sites
+from tests.server import TRIBUNE, running_server, tribune_env
 
 pytestmark = pytest.mark.browser
 
@@ -30,73 +29,35 @@ p { color: rgb(0, 128, 0) !important; }
 """
 
 
-@dataclass
-class Host:
-    """Another site: pages by path, each with its own headers, on its own port."""
-
-    origin: str
-    pages: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
-
-    def page(self, path: str, html: str, **headers: str) -> str:
-        self.pages[path] = (html, headers)
-        return self.origin + path
-
-
 @pytest.fixture(scope="module")
 def hosts() -> Iterator[tuple[Host, Host]]:
     """Two host sites: the first is allowed to embed, the second is not."""
-    made = []
-    servers = []
-    for _ in range(2):
-        host = Host(f"http://127.0.0.1:{free_port()}")
-
-        class Pages(BaseHTTPRequestHandler):
-            site = host
-
-            def do_GET(self) -> None:
-                found = self.site.pages.get(self.path.split("?")[0])
-                if found is None:
-                    self.send_error(404)
-                    return
-                html, headers = found
-                body = html.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                for name, value in headers.items():
-                    self.send_header(name.replace("_", "-"), value)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", int(host.origin.rsplit(":", 1)[1])), Pages)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        made.append(host)
-        servers.append(server)
-    yield made[0], made[1]
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    with host_sites(2) as made:
+        yield made[0], made[1]
 
 
 @pytest.fixture(scope="module")
-def tribune(hosts: tuple[Host, Host], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def tribune_site(
+    hosts: tuple[Host, Host], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """Tribune with the first host allowed: its address, and a staff API token's secret."""
     workdir = tmp_path_factory.mktemp("embed")
     database = site_database("sqlite", workdir, None)
     with running_server(database, workdir, TRIBUNE_ALLOWED_ORIGINS=hosts[0].origin) as base:
-        yield base
+        made = subprocess.run(
+            [TRIBUNE, "token", "create", "--name", "Staff", "--scope", "stories"],
+            env=tribune_env(database),
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        yield base, made.stdout.strip()
 
 
-def article(base: str, title: str, *, head: str = "", inside: str = "", extra: str = "") -> str:
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="description" content="A host article with a Tribune discussion">{head}</head>
-<body><main><h1>{title}</h1><p class="host-text">The article's own text.</p>{extra}
-<div id="tribune-thread">{inside}</div>
-<script src="{base}/embed.js" async></script></main></body></html>"""
+@pytest.fixture(scope="module")
+def tribune(tribune_site: tuple[str, str]) -> str:
+    return tribune_site[0]
 
 
 def thread(page: Any) -> Any:
@@ -257,7 +218,7 @@ def test_a_hostile_host_stylesheet_and_a_strict_host_csp(
 ) -> None:
     csp = (
         f"default-src 'none'; script-src {tribune}; style-src {tribune} 'self'; "
-        f"connect-src {tribune}; img-src {tribune}"
+        f"connect-src {tribune}; img-src {tribune} data:"
     )
     hostile = article(
         tribune,
@@ -353,3 +314,41 @@ def test_a_server_side_include_is_adopted_without_fetching_the_page_again(
     # The include, as search engines read it: the comments are in the host page's HTML.
     assert "Included comment 2" in httpx.get(address).text
     page.close()
+
+
+def test_a_held_comment_shows_to_its_author_alone(
+    browser: Browser, tribune_site: tuple[str, str], hosts: tuple[Host, Host]
+) -> None:
+    base, token = tribune_site
+    url = hosts[0].page("/news/held", article(base, "Held for review"))
+    opened = httpx.post(f"{base}/api/v1/threads", json={"url": url, "title": "Held"}).json()
+    staff = {"authorization": f"Bearer {token}"}
+    changed = httpx.patch(
+        f"{base}/api/v1/stories/{opened['id']}",
+        json={"comment_mode": "premoderated"},
+        headers=staff,
+    )
+    assert changed.status_code == 200, changed.text
+    page = browser.new_page()
+    page.goto(url)
+    wait_for_thread(page)
+    expect(
+        thread(page).get_by_text("New comments will be reviewed before they appear.")
+    ).to_be_visible()
+    post(page, "Waiting for a moderator.")
+    held = thread(page).locator("li.t-comment.t-pending")
+    expect(held.locator(".t-body")).to_have_text("Waiting for a moderator.")
+    expect(held.get_by_text("Awaiting moderation")).to_be_visible()
+    expect(thread(page).locator("[aria-live]")).to_contain_text("Awaiting moderation")
+    page.reload()  # kept by this browser: still shown to its author
+    wait_for_thread(page)
+    expect(thread(page).locator("li.t-comment.t-pending .t-body")).to_have_text(
+        "Waiting for a moderator."
+    )
+    stranger = browser.new_page()
+    stranger.goto(url)
+    wait_for_thread(stranger)
+    expect(thread(stranger).get_by_text("No comments yet. Start the discussion.")).to_be_visible()
+    expect(thread(stranger).locator("li.t-comment")).to_have_count(0)
+    page.close()
+    stranger.close()

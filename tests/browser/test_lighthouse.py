@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 
 from tests.browser.conftest import CHROMIUM, add_staff
+from tests.browser.hosts import article, host_sites
 from tests.conftest import IN_CI
 from tests.helpers import PASSWORD
 from tests.server import running_server
@@ -92,11 +93,43 @@ def publish_with_image(base: str, email: str) -> None:
 @pytest.mark.parametrize("form_factor", ["mobile", "desktop"])
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_scores(demo_site: str, name: str, form_factor: str, tmp_path: Path) -> None:
+    check_scores(demo_site + PAGES[name], name, form_factor, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def embedding_page(demo_site: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Another site's article (another loopback port) with a 200-comment Tribune thread."""
+    with host_sites(1) as (host,):
+        workdir = tmp_path_factory.mktemp("lighthouse-embed")
+        url = f"sqlite:///{workdir / 'site.db'}"
+        with running_server(url, workdir, TRIBUNE_ALLOWED_ORIGINS=host.origin) as base:
+            address = host.page("/news/talks", article(base, "Ceasefire talks resume"))
+            with httpx.Client(base_url=base) as api:
+                opened = api.post("/api/v1/threads", json={"url": address, "title": "Talks"})
+                story = opened.json()["id"]
+                for n in range(200):
+                    body = f"Comment {n}: the talks, the *ceasefire* and what comes next."
+                    posted = api.post(
+                        f"/api/v1/stories/{story}/comments",
+                        json={"name": f"Reader {n % 37}", "body": body},
+                    )
+                    assert posted.status_code == 201, posted.text
+            yield address
+
+
+@pytest.mark.parametrize("form_factor", ["mobile", "desktop"])
+def test_a_page_embedding_a_thread_scores(
+    embedding_page: str, form_factor: str, tmp_path: Path
+) -> None:
+    check_scores(embedding_page, "embedding page", form_factor, tmp_path)
+
+
+def check_scores(url: str, name: str, form_factor: str, tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     preset = ["--preset=desktop"] if form_factor == "desktop" else []
     command = [
         str(LIGHTHOUSE),
-        demo_site + PAGES[name],
+        url,
         *preset,
         "--quiet",
         f"--chrome-flags={FLAGS}",

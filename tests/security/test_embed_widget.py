@@ -88,3 +88,13 @@ def test_embed_js_has_no_sink_for_what_the_host_page_gives() -> None:
     # Every request goes to Tribune (BASE, the script's own origin), with no credentials.
     assert re.findall(r"https?://", SCRIPT.replace("https://…", "")) == []
     assert SCRIPT.count("fetch(") == 2 and SCRIPT.count('credentials: "omit"') == 2
+
+
+def test_the_scripts_survive_being_served_without_indentation() -> None:
+    """embed/routes.py serves each line trimmed and drops comment lines: exact only while no
+    string or template literal spans two lines (a backtick count that is even on every line,
+    no line continued with a backslash)."""
+    for name in ("embed.js", "count.js"):
+        for number, line in enumerate(STATIC[name].body.decode().splitlines(), 1):
+            assert line.count("`") % 2 == 0, f"{name}:{number}"
+            assert not line.rstrip().endswith("\\"), f"{name}:{number}"

@@ -293,6 +293,7 @@ async def queue_page(
             *MODERATION_COLUMNS,
             stories.c.title.label("story_title"),
             stories.c.slug.label("story_slug"),
+            stories.c.page_url.label("story_page_url"),
             parent.c.name.label("parent_name"),
             parent.c.body_html.label("parent_body_html"),
         )

@@ -486,7 +486,8 @@ async def save(
             publish_at = row["publish_at"]  # an edit keeps the story's time
         else:
             _check_schedule(goes, publish_at, errors)
-        _check_publishable(content, goes, errors)
+        if row["page_url"] is None:  # another site's page holds the text of its discussion
+            _check_publishable(content, goes, errors)
         base = row["revision"] if base_revision is None else base_revision
         if base != row["revision"]:
             saved = await store.revision(conn, story_id, base)
