@@ -302,7 +302,8 @@ def test_a_server_side_include_is_adopted_without_fetching_the_page_again(
             json={"name": "Lee", "body": f"Included comment {n}"},
         )
     included = httpx.get(f"{tribune}/embed/thread", params={"url": address}).text
-    hosts[0].page("/news/included", article(tribune, "Included", inside=included))
+    counted = f'<p><a href="/news/included" data-tribune-count-url="{address}">comments</a></p>'
+    hosts[0].page("/news/included", article(tribune, "Included", inside=included, extra=counted))
     page = browser.new_page()
     fetched: list[str] = []
     page.on("request", lambda r: fetched.append(r.url) if "/embed/thread" in r.url else None)
@@ -311,6 +312,8 @@ def test_a_server_side_include_is_adopted_without_fetching_the_page_again(
     expect(thread(page).locator("li.t-comment")).to_have_count(3)
     expect(thread(page).get_by_role("button", name="Post comment")).to_be_visible()
     assert fetched == [], fetched  # adopted in place, not fetched and rendered twice
+    # embed.js brings count.js for the page's count links: one request for all of them.
+    expect(page.locator("[data-tribune-count-url]")).to_have_text("3 comments")
     # The include, as search engines read it: the comments are in the host page's HTML.
     assert "Included comment 2" in httpx.get(address).text
     page.close()
