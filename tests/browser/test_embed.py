@@ -15,7 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import screenshot, site_database
+from tests.browser.conftest import ARGS, CHROMIUM, screenshot, site_database
 from tests.browser.hosts import Host, article, host_sites
 from tests.server import TRIBUNE, running_server, tribune_env
 
@@ -80,10 +80,24 @@ def no_cookies_for(page: Any, base: str) -> None:
     assert page.context.cookies([base]) == [], "the embed needs no cookie of Tribune's"
 
 
+@pytest.fixture(scope="module")
+def cookieless(browser: Browser) -> Iterator[Browser]:
+    """Chromium with third-party cookies blocked, as Safari, Firefox strict and Chrome's
+    setting do."""
+    launched = browser.browser_type.launch(
+        executable_path=CHROMIUM, args=[*ARGS, "--test-third-party-cookie-phaseout"]
+    )
+    yield launched
+    launched.close()
+
+
+@pytest.mark.parametrize("cookies", ["allowed", "blocked"])
 def test_a_reader_takes_part_from_another_site_and_a_second_sees_it_live(
-    browser: Browser, tribune: str, hosts: tuple[Host, Host]
+    request: pytest.FixtureRequest, tribune: str, hosts: tuple[Host, Host], cookies: str
 ) -> None:
-    url = hosts[0].page("/news/ceasefire", article(tribune, "Ceasefire talks resume"))
+    browser: Browser = request.getfixturevalue("browser" if cookies == "allowed" else "cookieless")
+    path = f"/news/ceasefire-{cookies}"
+    url = hosts[0].page(path, article(tribune, "Ceasefire talks resume"))
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     errors: list[str] = []
     page = context.new_page()
@@ -161,7 +175,8 @@ def test_a_reader_takes_part_from_another_site_and_a_second_sees_it_live(
     expect(
         thread(page).locator("li.t-comment").first.get_by_role("button", name="Edit")
     ).to_be_visible()
-    screenshot(page, "embed-light")
+    if cookies == "allowed":
+        screenshot(page, "embed-light")
     no_cookies_for(page, tribune)
     no_cookies_for(other, tribune)
     assert errors == []
