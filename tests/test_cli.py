@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import gzip
 import re
 import socket
 import subprocess
@@ -36,7 +37,7 @@ def run(
 def test_help_lists_the_commands(tmp_path: Path) -> None:
     result = run("--help", db=tmp_path / "t.db")
     assert result.returncode == 0
-    for command in ("serve", "migrate", "import", "version"):
+    for command in ("serve", "migrate", "import", "export", "restore", "version"):
         assert command in result.stdout
 
 
@@ -245,3 +246,31 @@ def test_import_with_url_finds_the_story_imported_before(tmp_path: Path) -> None
     again = run("import", "page", str(demo), "--url", "https://on.rt.com/a37e", db=db)
     assert "Already imported story" in again.stdout
     assert "0 new comments, 5 already present" in again.stdout
+
+
+def test_export_then_restore_into_an_empty_database_only(tmp_path: Path) -> None:
+    source = tmp_path / "site.db"
+    demo = Path(__file__).parents[1] / "src" / "tribune" / "demo" / "putin-syria-story.txt"
+    assert run("import", "page", str(demo), db=source).returncode == 0
+    exported = run("export", str(tmp_path / "site.jsonl.gz"), db=source)
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.startswith("Exported ") and " rows to " in exported.stdout
+    assert "Exporting: " not in exported.stderr  # a pipe: plain lines only past 10,000 rows
+    target = tmp_path / "moved.db"
+    restored = run("restore", str(tmp_path / "site.jsonl.gz"), db=target)
+    assert restored.returncode == 0, restored.stderr
+    assert re.search(r"Restored \d+ rows \(.*5 comments", restored.stdout), restored.stdout
+    again = run("restore", str(tmp_path / "site.jsonl.gz"), db=target)
+    assert again.returncode == 1
+    assert "is not empty" in again.stderr and "--force" in again.stderr
+    assert "Traceback" not in again.stderr
+    forced = run("restore", "--force", str(tmp_path / "site.jsonl.gz"), db=target)
+    assert forced.returncode == 0, forced.stderr
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text(
+        "\n".join(
+            gzip.decompress((tmp_path / "site.jsonl.gz").read_bytes()).decode().splitlines()[:-1]
+        )
+    )
+    refused = run("restore", "--force", str(cut), db=target)
+    assert refused.returncode == 1 and "cut short" in refused.stderr

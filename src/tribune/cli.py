@@ -1,4 +1,4 @@
-"""The ``tribune`` command: serve, migrate, import, createadmin, token."""
+"""The ``tribune`` command: serve, migrate, import, export, restore, createadmin, token."""
 
 from __future__ import annotations
 
@@ -421,6 +421,93 @@ def token_revoke(
         err.print(f"[red]error:[/red] {escape(exc.detail)}", highlight=False)
         raise typer.Exit(1) from None
     out.print(f"Revoked token {row['id']} “{escape(row['name'])}”", highlight=False)
+
+
+@contextmanager
+def _rows_progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A progress bar with rows and rate on a terminal; a plain line every 10,000 rows
+    without one (a log file, a pipe)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    if not err.is_terminal:
+        done = 0
+
+        def plain(rows: int) -> None:
+            nonlocal done
+            if (done + rows) // 10_000 > done // 10_000:
+                err.print(f"{label}: {done + rows:,} rows", highlight=False)
+            done += rows
+
+        yield plain
+        return
+    columns = [TextColumn(label), BarColumn(), MofNCompleteColumn(), TaskProgressColumn()]
+    with Progress(
+        *columns, TextColumn("{task.speed} rows/s"), TimeElapsedColumn(), console=err
+    ) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda rows: bar.advance(task, rows)
+
+
+@app.command("export")
+def export_command(
+    file: Annotated[Path, typer.Argument(help="Where to write it (gzip when it ends in .gz).")],
+    with_secrets: Annotated[
+        bool,
+        typer.Option(
+            "--with-secrets", help="Keep staff password hashes and API tokens in the file."
+        ),
+    ] = False,
+) -> None:
+    """Write the whole site to one file (JSON Lines): stories, comments, votes, reports,
+    moderation, staff, settings, the audit log. `tribune restore` reads it back."""
+    from tribune.importers import backup
+
+    settings = _settings()
+
+    async def work(db: Database) -> backup.Summary:
+        total = await backup.row_count(db, with_secrets=with_secrets)
+        with _rows_progress("Exporting", total) as progress:
+            return await backup.export(db, file, with_secrets=with_secrets, progress=progress)
+
+    try:
+        summary = _open(settings, work)
+    except OSError as exc:
+        err.print(f"[red]error:[/red] cannot write {escape(str(file))}: {exc.strerror}")
+        raise typer.Exit(1) from None
+    out.print(f"Exported {summary.rows:,} rows to {escape(str(file))}", highlight=False)
+
+
+@app.command("restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="A file `tribune export` wrote (.gz or not).")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace everything the database holds.")
+    ] = False,
+) -> None:
+    """Load a backup into an empty database (or, with --force, in place of what it holds):
+    all of it, or nothing when anything in the file is wrong."""
+    from tribune.importers import backup
+
+    settings = _settings()
+
+    async def work(db: Database) -> backup.Summary:
+        with _rows_progress("Restoring", None) as progress:
+            return await backup.restore(db, file, force=force, progress=progress)
+
+    try:
+        summary = _open(settings, work)
+    except backup.BackupRefused as exc:
+        err.print(f"[red]error:[/red] {escape(str(file))} was not restored: {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    counts = ", ".join(f"{n:,} {name}" for name, n in summary.tables.items() if n)
+    out.print(f"Restored {summary.rows:,} rows ({counts})", highlight=False)
 
 
 @app.command()

@@ -54,3 +54,12 @@ async def downgrade(db: Database, revision: str) -> None:
 
 async def is_current(db: Database) -> bool:
     return await db.run_sync(_is_current)
+
+
+async def current_heads(db: Database) -> set[str]:
+    """The migrations the database schema is at (one, unless branches were merged)."""
+
+    def heads(connection: Connection) -> set[str]:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+    return await db.run_sync(heads)
