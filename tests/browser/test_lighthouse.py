@@ -156,6 +156,7 @@ def check_scores(url: str, name: str, form_factor: str, tmp_path: Path) -> None:
     )
     result = json.loads(report.read_text())
     scores = {key: round(c["score"] * 100) for key, c in result["categories"].items()}
+    print(f"lighthouse {name} {form_factor}: {scores}")
     failing = {
         key: audit.get("displayValue") or audit["title"]
         for key, audit in result["audits"].items()
