@@ -7,6 +7,8 @@ never needs a cookie: Tribune's origin ends each run with none in the browser.""
 
 from __future__ import annotations
 
+import random
+import re
 import subprocess
 from collections.abc import Iterator
 from typing import Any
@@ -370,3 +372,66 @@ def test_a_held_comment_shows_to_its_author_alone(
     expect(thread(stranger).locator("li.t-comment")).to_have_count(0)
     page.close()
     stranger.close()
+
+
+def test_more_replies_load_in_place(
+    browser: Browser, tribune: str, hosts: tuple[Host, Host]
+) -> None:
+    url = hosts[0].page("/news/replies", article(tribune, "Many replies"))
+    opened = httpx.post(f"{tribune}/api/v1/threads", json={"url": url}).json()
+    comments = f"{tribune}/api/v1/stories/{opened['id']}/comments"
+    top = httpx.post(comments, json={"name": "Top", "body": "Start here."}).json()
+    vocabulary = [
+        "harbour",
+        "ceasefire",
+        "border",
+        "summit",
+        "minister",
+        "envoy",
+        "treaty",
+        "ballot",
+        "river",
+        "bridge",
+        "council",
+        "market",
+        "winter",
+        "railway",
+        "harvest",
+        "election",
+        "coast",
+        "mayor",
+        "festival",
+        "museum",
+        "budget",
+        "school",
+        "hospital",
+        "tunnel",
+        "airport",
+        "forest",
+        "strike",
+        "orchestra",
+        "library",
+        "stadium",
+    ]
+    rng = random.Random(14)
+    for n in range(14):
+        body = " ".join(rng.sample(vocabulary, 9)).capitalize() + f", reply {n}."
+        reply = httpx.post(comments, json={"name": f"R{n}", "body": body, "parent_id": top["id"]})
+        assert reply.status_code == 201 and reply.json()["status"] == "approved", reply.text
+    page = browser.new_page()
+    page.goto(url)
+    wait_for_thread(page)
+    first = thread(page).locator("li.t-comment").first
+    shown = first.locator("ol.t-replies > li.t-comment")
+    count = shown.count()
+    assert 0 < count < 14
+    more = first.get_by_role("link", name=re.compile(r"Show \d+ more repl"))
+    more.click()
+    expect(shown).to_have_count(14)
+    expect(first.get_by_text(", reply 13.")).to_be_visible()
+    assert page.url == url  # loaded in place, the reader never left the article
+    # The loaded replies work like the others.
+    last = shown.last
+    last.get_by_role("button", name="Vote up comment by R13").click()
+    expect(last.locator(":scope > .t-actions .t-score")).to_have_text("1")
+    page.close()

@@ -137,6 +137,7 @@
     for (const item of section.querySelectorAll("li.t-comment")) controls(item);
     section.querySelector(".t-sort")?.addEventListener("click", sortBy);
     section.querySelector(".t-more a")?.addEventListener("click", more);
+    section.addEventListener("click", moreReplies);
     composer();
     showOwnPending();
     follow();
@@ -462,24 +463,55 @@
     return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${two(d.getUTCHours())}:${two(d.getUTCMinutes())} UTC`;
   };
 
-  /** The reader's own comment, as the fragment would show it (and pending: only to them). */
+  /** A comment from the API (with its replies), as the fragment shows it; the reader's
+   * own pending one only to them. */
   function ownItem(c) {
-    const body = el("div", { className: "t-body", dir: "auto" });
-    body.innerHTML = c.body_html; // sanitized by Tribune
+    const gone = c.status === "deleted" || c.status === "hidden";
+    const name = el("bdi", { textContent: gone ? `[${c.status}]` : c.name });
+    const who = c.website && !gone ? el("a", { href: c.website, rel: "nofollow ugc noopener noreferrer" }, name) : el("span", {}, name);
+    who.className = "t-author";
     const time = el("time", { dateTime: c.created_at, textContent: utc(c.created_at) });
-    const head = el("p", { className: "t-head" }, el("span", { className: "t-author" }, el("bdi", { textContent: c.name })), el("a", { className: "t-when", href: `${BASE}/comments/${c.id}` }, time));
+    const head = el("p", { className: "t-head" }, who, el("a", { className: "t-when", href: `${BASE}/comments/${c.id}` }, time));
+    const body = el(gone ? "p" : "div", { className: "t-body", dir: "auto" });
+    if (gone) body.textContent = c.status === "deleted" ? "This comment was deleted by its author." : "This comment is hidden.";
+    else body.innerHTML = c.body_html; // sanitized by Tribune
     const bar = el("p", { className: "t-actions" }, el("span", { className: "t-score", title: "Score", textContent: String(c.score || 0) }));
-    const item = el("li", { id: `tribune-c${c.id}`, className: "t-comment" }, head, body, bar);
+    const item = el("li", { id: `tribune-c${c.id}`, className: `t-comment${gone ? " t-removed" : ""}` }, head, body);
     item.dataset.id = String(c.id);
-    if (c.status !== "approved") {
+    if (!gone) item.append(bar);
+    if (c.replies?.length) item.append(el("ol", { className: "t-replies" }, ...c.replies.map(ownItem)));
+    if (c.status === "pending" || c.status === "rejected") {
       item.classList.add("t-pending");
       const note = c.status === "pending" ? "Awaiting moderation: only you can see this comment until a moderator approves it." : "Not published.";
       bar.replaceChildren(el("span", { className: "t-mine", textContent: note }));
       bar.dataset.ready = "1";
-    } else {
+    } else if (!gone) {
       controls(item);
     }
     return item;
+  }
+
+  /** "Show N more replies": the next page of them, each under the comment it answers. */
+  async function moreReplies(event) {
+    const link = event.target.closest(".t-more-replies a");
+    if (!link) return;
+    event.preventDefault();
+    const top = link.closest("li.t-comment");
+    const cursor = new URL(link.href).searchParams.get("after") || "";
+    const { ok, data } = await api("GET", `/api/v1/comments/${top.dataset.id}/replies?cursor=${encodeURIComponent(cursor)}`);
+    if (!ok) return say(data.detail || "The replies could not be loaded.");
+    for (const c of data.comments) {
+      if (comment(c.id)) continue;
+      const parent = comment(c.parent_id) || top;
+      // At the display depth a reply goes beside its parent, as the thread shows it.
+      const under = parent.closest("ol.t-replies ol.t-replies ol.t-replies") ? parent.parentElement.closest("li.t-comment") : parent;
+      let list = under.querySelector(":scope > ol.t-replies");
+      if (!list) under.querySelector(":scope > .t-actions, :scope > .t-body").after((list = el("ol", { className: "t-replies" })));
+      list.append(ownItem(c));
+    }
+    if (data.next_cursor) link.href = `${BASE}/comments/${top.dataset.id}/replies?after=${encodeURIComponent(data.next_cursor)}`;
+    else link.closest("p").remove();
+    say("More replies shown");
   }
 
   function place(item, parent) {
