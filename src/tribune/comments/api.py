@@ -41,7 +41,15 @@ from tribune.web.deps import (
 from tribune.web.errors import ProblemError
 from tribune.web.fastlane import GZIP_MIN, Answer, Lane, Params
 from tribune.web.forms import read_json
-from tribune.web.openapi import EDIT_TOKEN, END, UNAVAILABLE, json_body, problems
+from tribune.web.openapi import (
+    EDIT_TOKEN,
+    END,
+    UNAVAILABLE,
+    VOTER,
+    VOTER_GIVEN,
+    json_body,
+    problems,
+)
 from tribune.web.responses import Json
 from tribune.web.security import same_origin
 
@@ -277,8 +285,11 @@ async def preview_comment(request: Request, reader: CurrentReader) -> Response:
     "/comments/{comment_id}/votes",
     operation_id="vote",
     response_model=schemas.VoteOut,
-    responses=problems(400, 404, 413, 415, 422, 429, UNAVAILABLE),
-    openapi_extra=json_body(schemas.VoteIn),
+    responses={
+        200: {"headers": VOTER_GIVEN},
+        **problems(400, 404, 413, 415, 422, 429, UNAVAILABLE),
+    },
+    openapi_extra=json_body(schemas.VoteIn, parameters=[VOTER]),
 )
 async def vote(
     request: Request,
@@ -289,7 +300,8 @@ async def vote(
     comment_id: CommentId,
 ) -> Response:
     """Vote a comment up (1) or down (-1), or withdraw the vote (0). One vote per reader
-    (the `tribune_voter` cookie the first vote sets); `429` when the reader's address
+    (the `tribune_voter` cookie the first vote sets, or the `X-Tribune-Voter` token it
+    answers with); `429` when the reader's address
     already added `TRIBUNE_VOTERS_PER_ADDRESS` new voters to this comment in the last
     hour."""
     data = await read_json(request)
@@ -312,8 +324,11 @@ async def vote(
     operation_id="report_comment",
     status_code=201,
     response_model=schemas.ReportOut,
-    responses=problems(400, 404, 409, 413, 415, 422, 429, UNAVAILABLE),
-    openapi_extra=json_body(schemas.ReportIn),
+    responses={
+        201: {"headers": VOTER_GIVEN},
+        **problems(400, 404, 409, 413, 415, 422, 429, UNAVAILABLE),
+    },
+    openapi_extra=json_body(schemas.ReportIn, parameters=[VOTER]),
 )
 async def report_comment(
     request: Request,
@@ -324,7 +339,8 @@ async def report_comment(
     comment_id: CommentId,
 ) -> Response:
     """Report a comment to the moderators: spam, abuse, off-topic, misinformation or other
-    (with `text`). One report per reader (the `tribune_voter` cookie) per comment; `429`
+    (with `text`). One report per reader (the `tribune_voter` cookie, or the
+    `X-Tribune-Voter` token) per comment; `429`
     when the reader's address already added `TRIBUNE_REPORTERS_PER_ADDRESS` reports of this
     comment in the last hour."""
     data = await read_json(request)

@@ -97,6 +97,25 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+# Who a reader is without cookies (the embed on another site's page): the signed voter id a
+# first vote or report gave, sent back as this header (web/cookies.py).
+VOTER = {
+    "name": "X-Tribune-Voter",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 200},
+    "description": "The voter token a first vote or report answered with (its "
+    "`X-Tribune-Voter` header), for a reader without Tribune's cookie: the embed on another "
+    "site's page. The `tribune_voter` cookie does the same on Tribune's own pages.",
+}
+VOTER_GIVEN = {
+    "X-Tribune-Voter": {
+        "description": "On a reader's first vote or report: their new voter token",
+        "schema": {"type": "string"},
+    }
+}
+
+
 def json_body(model: type[BaseModel], **extra: Any) -> dict[str, Any]:
     """`openapi_extra=` for an operation that reads its JSON body itself (415 for another
     content type, 400 for one that is not a JSON object, 413 over 256 KiB)."""
