@@ -274,3 +274,22 @@ def test_export_then_restore_into_an_empty_database_only(tmp_path: Path) -> None
     )
     refused = run("restore", "--force", str(cut), db=target)
     assert refused.returncode == 1 and "cut short" in refused.stderr
+
+
+def test_import_wxr_says_what_it_found_and_did(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    blog = DATA / "wxr" / "blog.xml"
+    dry = run("import", "wxr", "--dry-run", str(blog), db=db)
+    assert dry.returncode == 0, dry.stderr
+    assert "Recognised a WordPress export: 2 posts with 5 comments" in dry.stdout
+    assert (
+        "1 pingbacks and trackbacks" in dry.stdout and "Dry run: nothing was stored" in dry.stdout
+    )
+    first = run("import", "wxr", str(blog), db=db)
+    assert first.returncode == 0, first.stderr
+    assert "2 new stories, 0 existing ones, 5 new comments (0 already there)" in first.stdout
+    again = run("import", "wxr", str(blog), db=db)
+    assert "0 new stories, 2 existing ones, 0 new comments (5 already there)" in again.stdout
+    bomb = run("import", "wxr", str(DATA / "wxr" / "entity-bomb.xml"), db=db)
+    assert bomb.returncode == 1 and "declares XML entities" in bomb.stderr
+    assert "Traceback" not in bomb.stderr

@@ -280,6 +280,46 @@ def import_page_command(
         raise typer.Exit(1) from None
 
 
+@import_app.command("wxr")
+def import_wxr_command(
+    file: Annotated[Path, typer.Argument(help="A WordPress export (WXR 1.0–1.2, .xml).")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check the file and say what it holds; store nothing.")
+    ] = False,
+) -> None:
+    """Import posts and their comments from a WordPress export (Tools → Export)."""
+    from tribune.importers import ImportRefused, import_wxr
+
+    settings = _settings()
+
+    async def work(db: Database) -> Any:
+        with _rows_progress("Importing", None) as progress:
+            return await import_wxr(db, file, dry_run=dry_run, progress=progress)
+
+    try:
+        summary = _open(settings, work)
+    except ImportRefused as exc:
+        err.print(f"[red]error:[/red] {escape(str(file))} was not imported: {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    found = f"{summary.stories_found:,} posts with {summary.comments_found:,} comments"
+    skipped = ", ".join(f"{n:,} {why}" for why, n in summary.skipped.items() if n) or "nothing"
+    if summary.dry_run:
+        out.print(f"Recognised a WordPress export: {found}; would skip {skipped}", highlight=False)
+        out.print("Dry run: nothing was stored", highlight=False)
+        return
+    out.print(
+        f"Imported {found}: {summary.stories_created:,} new stories, "
+        f"{summary.stories_attached:,} existing ones, {summary.comments_added:,} new comments "
+        f"({summary.comments_found - summary.comments_added:,} already there); skipped {skipped}",
+        highlight=False,
+    )
+    if summary.replies_moved_up:
+        out.print(
+            f"{summary.replies_moved_up:,} replies whose parent the file lacks are top-level",
+            highlight=False,
+        )
+
+
 @app.command()
 def createadmin(
     email: Annotated[

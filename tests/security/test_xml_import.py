@@ -1,7 +1,10 @@
-"""Does not apply yet: WXR and Disqus imports (SECURITY.md A2, D25, D26, D27, D28).
+"""Does not apply yet: the Disqus import, and the rest of the WXR import's plan (SECURITY.md
+A2, D25, D26, D27, D28).
 
-Why: Tribune imports only plain-text page dumps (``tribune import page``): there is no XML
-importer, so nothing parses XML (test_static_gate keeps stdlib XML parsing out of src/).
+Why: the WXR importer exists (``tribune import wxr``), and its entity-expansion and
+external-entity files are refused with nothing stored (tests/storage/test_import_wxr.py);
+the Disqus importer and the rest of the plan below do not exist yet (test_static_gate keeps
+stdlib XML parsing out of src/).
 
 When the issue that adds the WXR/Disqus importers (DESIGN.md: importers/ wxr, disqus) lands,
 this file gets:

@@ -22,7 +22,7 @@ from tribune.comments.validation import (
     validate_comment,
 )
 from tribune.exceptions import Failure, FieldErrors, Invalid, NotFound, Unavailable
-from tribune.fields import whole_number
+from tribune.fields import check_email, check_name, check_website, whole_number
 from tribune.keys import Keys
 from tribune.live.broker import Broker
 from tribune.markdown import render_comment
@@ -68,8 +68,12 @@ def _parent_id(data: dict[str, Any]) -> tuple[int | None, FieldErrors]:
     return value, {}
 
 
-async def _check_parent(conn: Conn, story_id: int, parent_id: int) -> dict[str, Any]:
+async def _check_parent(
+    conn: Conn, story_id: int, parent_id: int, *, imported: bool = False
+) -> dict[str, Any]:
     parent = await store.comment_for_update(conn, parent_id)
+    if imported and parent is not None and parent["story_id"] == story_id:
+        return dict(parent)  # an archive's threading, whatever became of the parent
     if parent is None or parent["status"] not in VISIBLE:  # held ones exist to no one else
         problem = f"There is no comment {parent_id} to reply to"
     elif parent["story_id"] != story_id:
@@ -123,7 +127,7 @@ class Replayed:
     row: RowMapping
 
 
-async def _store_all(conn: Conn, new: list[NewComment]) -> list[Any]:
+async def _store_all(conn: Conn, new: list[NewComment], *, imported: bool = False) -> list[Any]:
     """Store comments together (the posts of one group commit, an import): per story one
     numbering update and one insert. Returns each stored row, Replayed for a post retried
     with its Idempotency-Key, or the exception of a comment that could not be stored (a
@@ -135,7 +139,9 @@ async def _store_all(conn: Conn, new: list[NewComment]) -> list[Any]:
     for index, item in enumerate(new):
         if item.parent_id is not None and outcomes[index] is None:
             try:
-                parents[index] = await _check_parent(conn, item.story_id, item.parent_id)
+                parents[index] = await _check_parent(
+                    conn, item.story_id, item.parent_id, imported=imported
+                )
             except Invalid as exc:
                 outcomes[index] = exc
     by_story: dict[int, list[int]] = {}
@@ -383,6 +389,89 @@ async def import_comments(
         if isinstance(outcome, Exception):
             raise outcome
     return len(new)
+
+
+@dataclass(slots=True)
+class ArchivedComment:
+    """A comment of another system's archive (importers/), with its threading by the
+    source's own keys. ``body`` is Markdown; the fields are checked as a new comment's are,
+    except that an invalid e-mail or website is dropped, not the comment."""
+
+    import_key: str
+    body: str
+    name: str | None = None
+    email: str | None = None
+    website: str | None = None
+    created_at: datetime | None = None
+    parent_key: str | None = None
+    status: CommentStatus = CommentStatus.approved
+
+
+def archived_fields(comment: ArchivedComment) -> CommentFields | str:
+    """The comment's fields as they will be stored, or why it cannot be (its body)."""
+    body = normalize_newlines(comment.body).strip()
+    if problem := check_body(body):
+        return problem
+    name = " ".join((comment.name or "").split())[:100]
+    if not name or check_name(name):
+        name = public.ANONYMOUS
+    email = (comment.email or "").strip() or None
+    website = (comment.website or "").strip() or None
+    return CommentFields(
+        name=name,
+        body=body,
+        email=email if email and not check_email(email) else None,
+        website=website if website and not check_website(website) else None,
+    )
+
+
+async def import_archive(
+    conn: Conn, story_id: int, drafts: list[ArchivedComment], keys: Keys | None = None
+) -> tuple[int, int]:
+    """Store an archive's comments of one story, inside the importer's transaction, parents
+    before their replies; comments an earlier import brought (the same keys) are skipped.
+    A reply whose parent the archive lacks becomes a top-level comment. Returns (added,
+    replies placed at the top level)."""
+    ids = await store.import_ids(conn, story_id)
+    waiting = [draft for draft in drafts if draft.import_key not in ids]
+    added = orphans = 0
+    keys_here = {draft.import_key for draft in drafts}
+    while waiting:
+        ready, later = [], []
+        for draft in waiting:
+            parent = draft.parent_key
+            if parent is None or parent in ids or parent not in keys_here:
+                ready.append(draft)
+            else:
+                later.append(draft)
+        if not ready:  # a cycle of parents: the rest go to the top level
+            ready, later = later, []
+            for draft in ready:
+                draft.parent_key = None
+        new = []
+        for draft in ready:
+            fields = archived_fields(draft)
+            if isinstance(fields, str):
+                raise Invalid(fields, {"body": fields})
+            parent_id = ids.get(draft.parent_key) if draft.parent_key else None
+            orphans += draft.parent_key is not None and parent_id is None
+            new.append(
+                NewComment(
+                    story_id=story_id,
+                    content=_content(fields, keys),
+                    created_at=draft.created_at or datetime.now(UTC),
+                    parent_id=parent_id,
+                    import_key=draft.import_key,
+                    status=draft.status,
+                )
+            )
+        for draft, outcome in zip(ready, await _store_all(conn, new, imported=True), strict=True):
+            if isinstance(outcome, Exception):
+                raise outcome
+            ids[draft.import_key] = int(outcome["id"])
+        added += len(new)
+        waiting = later
+    return added, orphans
 
 
 # Previews -----------------------------------------------------------------------------------

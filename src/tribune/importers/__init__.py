@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy.engine import RowMapping
 
-from tribune.comments.service import import_comments
-from tribune.importers import page
+from tribune import urls
+from tribune.comments.service import import_archive, import_comments
+from tribune.importers import page, wxr
+from tribune.storage import embeds
 from tribune.storage import stories as story_store
 from tribune.storage.engine import Conn, Database
-from tribune.stories.service import create_story
+from tribune.stories.service import StoryDraft, create_story
 
 
 class ImportRefused(ValueError):
@@ -75,3 +79,74 @@ async def _imported_before(
         if (found := await story_store.story_by_source_url(conn, source)) is not None:
             return found
     return None
+
+
+# WordPress --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ArchiveSummary:
+    """What an archive import found, and (unless it was a dry run) did."""
+
+    stories_found: int = 0
+    comments_found: int = 0
+    stories_created: int = 0
+    stories_attached: int = 0
+    comments_added: int = 0
+    replies_moved_up: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    dry_run: bool = False
+
+
+Progress = Callable[[int], None]
+
+
+async def _story_for(conn: Conn, post: wxr.Post) -> tuple[int, bool]:
+    """The story a post's comments go to: the one an earlier import made, the story whose
+    source link or embedded page is the post's address, or a new one. (id, made now)."""
+    for found in (
+        await story_store.story_by_import_key(conn, post.key),
+        await story_store.story_by_source_url(conn, post.link) if post.link else None,
+    ):
+        if found is not None:
+            return int(found["id"]), False
+    page_url = urls.page_url(post.link) if post.link else None
+    if page_url and (thread := await embeds.page_thread(conn, page_url)) is not None:
+        return int(thread["id"]), False
+    draft = StoryDraft(
+        title=post.title, body_md=post.body, import_key=post.key, published_at=post.published_at
+    )
+    return await create_story(conn, draft), True
+
+
+async def import_wxr(
+    db: Database, path: Path, *, dry_run: bool = False, progress: Progress | None = None
+) -> ArchiveSummary:
+    """Import a WordPress export: checked whole first, then stored in one transaction (a
+    file refused anywhere stores nothing). Importing the same file again adds nothing."""
+    summary = ArchiveSummary(dry_run=dry_run)
+    skipped = wxr.Skipped()
+    try:
+        with path.open("rb") as source:
+            for post in wxr.posts(source, skipped):
+                summary.stories_found += 1
+                summary.comments_found += len(post.comments)
+    except OSError as exc:
+        raise ImportRefused(f"{path} cannot be read: {exc.strerror}") from None
+    except wxr.WxrRefused as exc:
+        raise ImportRefused(str(exc)) from None
+    summary.skipped = skipped.as_dict()
+    if dry_run:
+        return summary
+    async with db.transaction() as conn:
+        with path.open("rb") as source:
+            for post in wxr.posts(source, wxr.Skipped()):
+                story_id, made = await _story_for(conn, post)
+                summary.stories_created += made
+                summary.stories_attached += not made
+                added, moved = await import_archive(conn, story_id, post.comments)
+                summary.comments_added += added
+                summary.replies_moved_up += moved
+                if progress:
+                    progress(1 + len(post.comments))
+    return summary

@@ -255,6 +255,15 @@ async def import_keys(conn: Conn, story_id: int) -> set[str]:
     return {row[0] for row in await conn.execute(query)}
 
 
+async def import_ids(conn: Conn, story_id: int) -> dict[str, int]:
+    """Import key → id of a story's imported comments (replies of a later import find
+    their parents among them)."""
+    query = select(comments.c.import_key, comments.c.id).where(
+        comments.c.story_id == story_id, comments.c.import_key.is_not(None)
+    )
+    return {str(row[0]): int(row[1]) for row in await conn.execute(query)}
+
+
 async def recent_comments(conn: Conn, limit: int) -> Sequence[RowMapping]:
     """The newest visible comments with content on published stories, site-wide."""
     query = (

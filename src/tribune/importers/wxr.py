@@ -1,0 +1,270 @@
+"""WordPress exports (WXR 1.0–1.2): posts and pages become stories, or bring their comments to
+the story or embedded page already at their address; comments keep their author, e-mail,
+website, time and threading.
+
+The file is read twice, streamed (defusedxml: no entity declarations, no external
+references), so memory holds one post at a time: first to check all of it, then, only when
+every post and comment is acceptable, to store it in one transaction. Approved comments stay
+approved, pending ones pending, spam becomes rejected; trashed comments are dropped (their
+replies move to the top level), pingbacks and trackbacks are skipped and counted.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from typing import IO, Any
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+from defusedxml.ElementTree import iterparse  # type: ignore[import-untyped]
+
+from tribune.comments.service import ArchivedComment, archived_fields
+from tribune.vocabulary import CommentStatus
+
+WP = "http://wordpress.org/export/"
+CONTENT = "http://purl.org/rss/1.0/modules/content/"
+STORY_TYPES = ("post", "page")
+STATUSES = {"1": CommentStatus.approved, "0": CommentStatus.pending, "spam": CommentStatus.rejected}
+DROPPED = ("trash", "post-trashed")
+LINKBACKS = ("pingback", "trackback")
+
+
+class WxrRefused(ValueError):
+    """The file cannot be imported; nothing was stored. The message names where."""
+
+
+@dataclass(slots=True)
+class Post:
+    number: int  # the item's place in the file, from 1
+    key: str
+    title: str
+    link: str
+    body: str  # Markdown
+    published_at: datetime | None
+    comments: list[ArchivedComment] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Skipped:
+    linkbacks: int = 0
+    trashed: int = 0
+    not_published: int = 0
+    other_items: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "pingbacks and trackbacks": self.linkbacks,
+            "trashed comments": self.trashed,
+            "posts not published": self.not_published,
+            "attachments and other items": self.other_items,
+        }
+
+
+# HTML to Markdown ------------------------------------------------------------------------
+
+
+MARKS = {"strong": "**", "b": "**", "em": "*", "i": "*", "code": "`", "del": "~~"}
+
+
+class _Markdown(HTMLParser):
+    """WordPress's HTML as Markdown: paragraphs, line breaks, emphasis, links, quotes, code
+    and lists; any other markup keeps its text only (the renderer and nh3 decide the rest)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.links: list[str | None] = []
+        self.quote = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in MARKS:
+            self.out.append(MARKS[tag])
+        elif tag == "a":
+            href = dict(attrs).get("href") or ""
+            self.links.append(href if re.match(r"https?://", href) else None)
+            if self.links[-1]:
+                self.out.append("[")
+        elif tag == "br":
+            self.out.append("\n")
+        elif tag in ("p", "div", "ul", "ol", "pre"):
+            self.out.append("\n\n")
+        elif tag == "li":
+            self.out.append("\n- ")
+        elif tag == "blockquote":
+            self.quote += 1
+            self.out.append("\n\n\x00q")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in MARKS:
+            self.out.append(MARKS[tag])
+        elif tag == "a" and self.links:
+            href = self.links.pop()
+            if href:
+                self.out.append(f"]({href})")
+        elif tag in ("p", "div", "ul", "ol", "pre"):
+            self.out.append("\n\n")
+        elif tag == "blockquote" and self.quote:
+            self.quote -= 1
+            self.out.append("\x00/q\n\n")
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(data)
+
+    def markdown(self) -> str:
+        text = "".join(self.out)
+        # Quoted passages: each of their lines starts with "> ".
+        text = re.sub(
+            r"\x00q(.*?)\x00/q",
+            lambda m: "\n".join("> " + line for line in m.group(1).strip().splitlines()),
+            text,
+            flags=re.S,
+        )
+        text = text.replace("\x00q", "").replace("\x00/q", "")
+        return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def markdown_of(markup: str) -> str:
+    parser = _Markdown()
+    parser.feed(markup)
+    parser.close()
+    return parser.markdown()
+
+
+# Reading ---------------------------------------------------------------------------------
+
+
+def _local(tag: str) -> tuple[str, str]:
+    if tag.startswith("{"):
+        namespace, _, name = tag[1:].partition("}")
+        return namespace, name
+    return "", tag
+
+
+def _fields(element: Element) -> dict[str, Any]:
+    """The children of an item or a comment by local name (WordPress's namespace as wp_)."""
+    found: dict[str, Any] = {}
+    for child in element:
+        namespace, name = _local(child.tag)
+        if namespace.startswith(WP):
+            key = f"wp_{name}"
+        elif namespace == CONTENT:
+            key = f"content_{name}"
+        else:
+            key = name
+        if key == "wp_comment":
+            found.setdefault("comments", []).append(child)
+        else:
+            found.setdefault(
+                key, (child.text or "").strip() if key != "content_encoded" else child.text or ""
+            )
+    return found
+
+
+def _time(value: str | None) -> datetime | None:
+    if not value or value.startswith("0000"):
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _comment(post: Post, element: Element, skipped: Skipped) -> None:
+    data = _fields(element)
+    key = data.get("wp_comment_id", "")
+    where = f"item {post.number} ({post.title!r}), comment {key or '?'}"
+    if not key:
+        raise WxrRefused(f"{where}: the comment has no wp:comment_id")
+    if data.get("wp_comment_type", "") in LINKBACKS:
+        skipped.linkbacks += 1
+        return
+    approved = data.get("wp_comment_approved", "1")
+    if approved in DROPPED:
+        skipped.trashed += 1
+        return
+    status = STATUSES.get(approved)
+    if status is None:
+        raise WxrRefused(f"{where}: wp:comment_approved is {approved!r}, not 1, 0 or spam")
+    parent = data.get("wp_comment_parent", "0")
+    draft = ArchivedComment(
+        import_key=f"wxr:{key}",
+        body=markdown_of(data.get("wp_comment_content", "")),
+        name=html.unescape(data.get("wp_comment_author", "")),
+        email=data.get("wp_comment_author_email") or None,
+        website=data.get("wp_comment_author_url") or None,
+        created_at=_time(data.get("wp_comment_date_gmt")) or _time(data.get("wp_comment_date")),
+        parent_key=None if parent in ("", "0") else f"wxr:{parent}",
+        status=status,
+    )
+    problem = archived_fields(draft)
+    if isinstance(problem, str):
+        raise WxrRefused(f"{where}: {problem}")
+    post.comments.append(draft)
+
+
+def posts(source: IO[bytes], skipped: Skipped) -> Iterator[Post]:
+    """The file's posts and pages with their comments, one at a time; WxrRefused for
+    anything that is not a WordPress export, or a part of one that cannot be imported."""
+    number = 0
+    root: Element | None = None
+    channel: Element | None = None
+    try:
+        for event, element in iterparse(source, events=("start", "end")):
+            if event == "start":
+                if root is None:
+                    root = element
+                    if _local(element.tag)[1] != "rss":
+                        raise WxrRefused("this is not a WordPress export (no <rss> element)")
+                elif _local(element.tag)[1] == "channel" and channel is None:
+                    channel = element
+                continue
+            if _local(element.tag)[1] != "item":
+                continue
+            number += 1
+            post = _post(number, element, skipped)
+            if channel is not None:
+                channel.clear()  # what was read is let go: memory holds one post at a time
+            if post is not None:
+                yield post
+    except ParseError as exc:
+        line, column = exc.position
+        raise WxrRefused(
+            f"line {line}, column {column}: the XML is malformed or cut short"
+        ) from None
+    except DefusedXmlException as exc:
+        raise WxrRefused(
+            f"the file declares XML entities or refers to outside files ({type(exc).__name__}): "
+            "WordPress exports never do, so it is refused"
+        ) from None
+    if channel is None:
+        raise WxrRefused("this is not a WordPress export (no <channel> element)")
+
+
+def _post(number: int, element: Element, skipped: Skipped) -> Post | None:
+    data = _fields(element)
+    if data.get("wp_post_type", "post") not in STORY_TYPES:
+        skipped.other_items += 1
+        return None
+    if data.get("wp_status", "publish") != "publish":
+        skipped.not_published += 1
+        return None
+    title = html.unescape(data.get("title", "")).strip()
+    key = data.get("wp_post_id") or data.get("guid") or ""
+    if not title or not key:
+        raise WxrRefused(f"item {number}: a post needs a title and a wp:post_id")
+    post = Post(
+        number=number,
+        key=f"wxr:{data.get('link') or key}",
+        title=title[:300],
+        link=data.get("link", ""),
+        body=markdown_of(data.get("content_encoded", "")) or title,
+        published_at=_time(data.get("wp_post_date_gmt")) or _time(data.get("wp_post_date")),
+    )
+    for comment in data.get("comments", []):
+        _comment(post, comment, skipped)
+    return post
