@@ -281,7 +281,7 @@ def test_import_wxr_says_what_it_found_and_did(tmp_path: Path) -> None:
     blog = DATA / "wxr" / "blog.xml"
     dry = run("import", "wxr", "--dry-run", str(blog), db=db)
     assert dry.returncode == 0, dry.stderr
-    assert "Recognised a WordPress export: 2 posts with 5 comments" in dry.stdout
+    assert "Recognised a WordPress export: 2 stories with 5 comments" in dry.stdout
     assert (
         "1 pingbacks and trackbacks" in dry.stdout and "Dry run: nothing was stored" in dry.stdout
     )
@@ -293,3 +293,13 @@ def test_import_wxr_says_what_it_found_and_did(tmp_path: Path) -> None:
     bomb = run("import", "wxr", str(DATA / "wxr" / "entity-bomb.xml"), db=db)
     assert bomb.returncode == 1 and "declares XML entities" in bomb.stderr
     assert "Traceback" not in bomb.stderr
+
+
+def test_import_disqus_reads_the_gzip_disqus_mails(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    done = run("import", "disqus", str(DATA / "disqus" / "export.xml.gz"), db=db)
+    assert done.returncode == 0, done.stderr
+    assert "Imported 2 stories with 5 comments: 2 new stories" in done.stdout
+    assert "1 posts of threads not in the file" in done.stdout
+    bomb = run("import", "disqus", str(DATA / "disqus" / "bomb.xml.gz"), db=db)
+    assert bomb.returncode == 1 and "compression bomb" in bomb.stderr

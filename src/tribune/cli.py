@@ -280,31 +280,32 @@ def import_page_command(
         raise typer.Exit(1) from None
 
 
-@import_app.command("wxr")
-def import_wxr_command(
-    file: Annotated[Path, typer.Argument(help="A WordPress export (WXR 1.0–1.2, .xml).")],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Check the file and say what it holds; store nothing.")
-    ] = False,
-) -> None:
-    """Import posts and their comments from a WordPress export (Tools → Export)."""
-    from tribune.importers import ImportRefused, import_wxr
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Check the file and say what it holds; store nothing.")
+]
+
+
+def _import_archive(kind: str, file: Path, dry_run: bool) -> None:
+    """An archive import (wxr, disqus) with its progress and summary."""
+    import tribune.importers as importers
 
     settings = _settings()
+    run = {"wxr": importers.import_wxr, "disqus": importers.import_disqus}[kind]
+    label = {"wxr": "a WordPress export", "disqus": "a Disqus export"}[kind]
 
     async def work(db: Database) -> Any:
         with _rows_progress("Importing", None) as progress:
-            return await import_wxr(db, file, dry_run=dry_run, progress=progress)
+            return await run(db, file, dry_run=dry_run, progress=progress)
 
     try:
         summary = _open(settings, work)
-    except ImportRefused as exc:
+    except importers.ImportRefused as exc:
         err.print(f"[red]error:[/red] {escape(str(file))} was not imported: {escape(str(exc))}")
         raise typer.Exit(1) from None
-    found = f"{summary.stories_found:,} posts with {summary.comments_found:,} comments"
+    found = f"{summary.stories_found:,} stories with {summary.comments_found:,} comments"
     skipped = ", ".join(f"{n:,} {why}" for why, n in summary.skipped.items() if n) or "nothing"
     if summary.dry_run:
-        out.print(f"Recognised a WordPress export: {found}; would skip {skipped}", highlight=False)
+        out.print(f"Recognised {label}: {found}; would skip {skipped}", highlight=False)
         out.print("Dry run: nothing was stored", highlight=False)
         return
     out.print(
@@ -318,6 +319,25 @@ def import_wxr_command(
             f"{summary.replies_moved_up:,} replies whose parent the file lacks are top-level",
             highlight=False,
         )
+
+
+@import_app.command("wxr")
+def import_wxr_command(
+    file: Annotated[Path, typer.Argument(help="A WordPress export (WXR 1.0–1.2, .xml).")],
+    dry_run: DryRun = False,
+) -> None:
+    """Import posts and their comments from a WordPress export (Tools → Export)."""
+    _import_archive("wxr", file, dry_run)
+
+
+@import_app.command("disqus")
+def import_disqus_command(
+    file: Annotated[Path, typer.Argument(help="A Disqus export (.xml, or .xml.gz as mailed).")],
+    dry_run: DryRun = False,
+) -> None:
+    """Import threads and posts from a Disqus export: each thread becomes its page's
+    embedded discussion."""
+    _import_archive("disqus", file, dry_run)
 
 
 @app.command()

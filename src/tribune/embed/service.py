@@ -29,7 +29,7 @@ from tribune.fields import INVISIBLE, is_control
 from tribune.public import story_path
 from tribune.storage import embeds as store
 from tribune.storage import stories as story_store
-from tribune.storage.engine import Database
+from tribune.storage.engine import Conn, Database
 from tribune.stories.service import unique_slug
 from tribune.vocabulary import CommentMode, StoryStatus
 
@@ -107,18 +107,7 @@ async def open_thread(
                 row = await store.page_thread(conn, page_url)
                 if row is not None:
                     return _thread(row), False
-                now = datetime.now(UTC)
-                values = {
-                    "slug": await unique_slug(conn, name),
-                    "title": name,
-                    "source_url": page_url,
-                    "page_url": page_url,
-                    "status": StoryStatus.published,
-                    "comment_mode": CommentMode.open,
-                    "published_at": now,
-                    "updated_at": now,
-                    "revision": 1,
-                }
+                values = await _page_values(conn, page_url, name)
                 story_id = await story_store.insert_story(conn, values)
             made = values | {"id": story_id, "comment_count": 0, "version": 0}
             return _thread(made), True
@@ -128,6 +117,33 @@ async def open_thread(
     if found is None:
         raise NotAllowed("The discussion could not be opened just now; please try again")
     return found, False
+
+
+async def _page_values(
+    conn: Conn, page_url: str, title: str, import_key: str | None = None
+) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {
+        "slug": await unique_slug(conn, title),
+        "title": title,
+        "source_url": page_url,
+        "page_url": page_url,
+        "status": StoryStatus.published,
+        "comment_mode": CommentMode.open,
+        "published_at": now,
+        "updated_at": now,
+        "revision": 1,
+        "import_key": import_key,
+    }
+
+
+async def store_page_thread(
+    conn: Conn, page_url: str, title: str, *, import_key: str | None = None
+) -> int:
+    """Make the thread of the page at this (normalised) address inside the caller's
+    transaction (an importer's: no origin check, the operator runs it); its story id."""
+    values = await _page_values(conn, page_url, title_of(title, page_url), import_key)
+    return await story_store.insert_story(conn, values)
 
 
 async def counts_by_url(db: Database, page_urls: Sequence[str]) -> dict[str, int]:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Any, Protocol
 
 from sqlalchemy.engine import RowMapping
 
 from tribune import urls
-from tribune.comments.service import import_archive, import_comments
-from tribune.importers import page, wxr
+from tribune.comments.service import ArchivedComment, import_archive, import_comments
+from tribune.embed import service as embed_service
+from tribune.importers import disqus, page, wxr
+from tribune.importers.markup import open_archive
 from tribune.storage import embeds
 from tribune.storage import stories as story_store
 from tribune.storage.engine import Conn, Database
@@ -101,52 +104,114 @@ class ArchiveSummary:
 Progress = Callable[[int], None]
 
 
-async def _story_for(conn: Conn, post: wxr.Post) -> tuple[int, bool]:
-    """The story a post's comments go to: the one an earlier import made, the story whose
-    source link or embedded page is the post's address, or a new one. (id, made now)."""
+class Item(Protocol):
+    """A story of an archive, with its comments (wxr.Post, disqus.Thread)."""
+
+    key: str
+    link: str
+    title: str
+    comments: list[ArchivedComment]
+
+
+async def _existing(conn: Conn, item: Item) -> int | None:
+    """The story an archive's item goes to, if there is one: the one an earlier import
+    made, the story whose source link is the item's address, or the embedded page's
+    thread at that address."""
     for found in (
-        await story_store.story_by_import_key(conn, post.key),
-        await story_store.story_by_source_url(conn, post.link) if post.link else None,
+        await story_store.story_by_import_key(conn, item.key),
+        await story_store.story_by_source_url(conn, item.link) if item.link else None,
     ):
         if found is not None:
-            return int(found["id"]), False
-    page_url = urls.page_url(post.link) if post.link else None
+            return int(found["id"])
+    page_url = urls.page_url(item.link) if item.link else None
     if page_url and (thread := await embeds.page_thread(conn, page_url)) is not None:
-        return int(thread["id"]), False
+        return int(thread["id"])
+    return None
+
+
+async def _new_wxr_story(conn: Conn, post: Any) -> int:
     draft = StoryDraft(
         title=post.title, body_md=post.body, import_key=post.key, published_at=post.published_at
     )
-    return await create_story(conn, draft), True
+    return await create_story(conn, draft)
 
 
-async def import_wxr(
-    db: Database, path: Path, *, dry_run: bool = False, progress: Progress | None = None
+async def _new_page_thread(conn: Conn, thread: Any) -> int:
+    """A Disqus thread was the discussion under another site's page: it becomes that
+    page's embedded thread (or a titled story when its address is not a page address)."""
+    page_url = urls.page_url(thread.link)
+    if page_url is None:
+        return await create_story(
+            conn, StoryDraft(title=thread.title[:300], body_md="", import_key=thread.key)
+        )
+    return await embed_service.store_page_thread(
+        conn, page_url, thread.title, import_key=thread.key
+    )
+
+
+async def _import(
+    db: Database,
+    path: Path,
+    read: Callable[[IO[bytes], Any], Iterable[Any]],
+    skipped_kind: Callable[[], Any],
+    make: Callable[[Conn, Any], Awaitable[int]],
+    *,
+    dry_run: bool,
+    progress: Progress | None,
 ) -> ArchiveSummary:
-    """Import a WordPress export: checked whole first, then stored in one transaction (a
-    file refused anywhere stores nothing). Importing the same file again adds nothing."""
+    """Check the whole archive first, then store it in one transaction (a file refused
+    anywhere stores nothing); importing the same file again adds nothing."""
     summary = ArchiveSummary(dry_run=dry_run)
-    skipped = wxr.Skipped()
+    skipped = skipped_kind()
     try:
-        with path.open("rb") as source:
-            for post in wxr.posts(source, skipped):
+        with open_archive(path) as source:
+            for item in read(source, skipped):
                 summary.stories_found += 1
-                summary.comments_found += len(post.comments)
+                summary.comments_found += len(item.comments)
     except OSError as exc:
-        raise ImportRefused(f"{path} cannot be read: {exc.strerror}") from None
-    except wxr.WxrRefused as exc:
+        raise ImportRefused(f"{path} cannot be read: {exc.strerror or exc}") from None
+    except (ValueError, EOFError) as exc:  # each format's Refused, ArchiveTooLarge, bad gzip
         raise ImportRefused(str(exc)) from None
     summary.skipped = skipped.as_dict()
     if dry_run:
         return summary
     async with db.transaction() as conn:
-        with path.open("rb") as source:
-            for post in wxr.posts(source, wxr.Skipped()):
-                story_id, made = await _story_for(conn, post)
-                summary.stories_created += made
-                summary.stories_attached += not made
-                added, moved = await import_archive(conn, story_id, post.comments)
+        with open_archive(path) as source:
+            for item in read(source, skipped_kind()):
+                story_id = await _existing(conn, item)
+                if story_id is None:
+                    story_id = await make(conn, item)
+                    summary.stories_created += 1
+                else:
+                    summary.stories_attached += 1
+                added, moved = await import_archive(conn, story_id, item.comments)
                 summary.comments_added += added
                 summary.replies_moved_up += moved
                 if progress:
-                    progress(1 + len(post.comments))
+                    progress(1 + len(item.comments))
     return summary
+
+
+async def import_wxr(
+    db: Database, path: Path, *, dry_run: bool = False, progress: Progress | None = None
+) -> ArchiveSummary:
+    """Import a WordPress export: posts and pages become stories (or bring their comments
+    to the story already at their address)."""
+    return await _import(
+        db, path, wxr.posts, wxr.Skipped, _new_wxr_story, dry_run=dry_run, progress=progress
+    )
+
+
+async def import_disqus(
+    db: Database, path: Path, *, dry_run: bool = False, progress: Progress | None = None
+) -> ArchiveSummary:
+    """Import a Disqus export (gzipped or not): each thread becomes its page's discussion."""
+    return await _import(
+        db,
+        path,
+        disqus.threads,
+        disqus.Skipped,
+        _new_page_thread,
+        dry_run=dry_run,
+        progress=progress,
+    )

@@ -12,11 +12,9 @@ replies move to the top level), pingbacks and trackbacks are skipped and counted
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from typing import IO, Any
 from xml.etree.ElementTree import Element, ParseError
 
@@ -24,6 +22,7 @@ from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from defusedxml.ElementTree import iterparse  # type: ignore[import-untyped]
 
 from tribune.comments.service import ArchivedComment, archived_fields
+from tribune.importers.markup import markdown_of
 from tribune.vocabulary import CommentStatus
 
 WP = "http://wordpress.org/export/"
@@ -63,76 +62,6 @@ class Skipped:
             "posts not published": self.not_published,
             "attachments and other items": self.other_items,
         }
-
-
-# HTML to Markdown ------------------------------------------------------------------------
-
-
-MARKS = {"strong": "**", "b": "**", "em": "*", "i": "*", "code": "`", "del": "~~"}
-
-
-class _Markdown(HTMLParser):
-    """WordPress's HTML as Markdown: paragraphs, line breaks, emphasis, links, quotes, code
-    and lists; any other markup keeps its text only (the renderer and nh3 decide the rest)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.links: list[str | None] = []
-        self.quote = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in MARKS:
-            self.out.append(MARKS[tag])
-        elif tag == "a":
-            href = dict(attrs).get("href") or ""
-            self.links.append(href if re.match(r"https?://", href) else None)
-            if self.links[-1]:
-                self.out.append("[")
-        elif tag == "br":
-            self.out.append("\n")
-        elif tag in ("p", "div", "ul", "ol", "pre"):
-            self.out.append("\n\n")
-        elif tag == "li":
-            self.out.append("\n- ")
-        elif tag == "blockquote":
-            self.quote += 1
-            self.out.append("\n\n\x00q")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in MARKS:
-            self.out.append(MARKS[tag])
-        elif tag == "a" and self.links:
-            href = self.links.pop()
-            if href:
-                self.out.append(f"]({href})")
-        elif tag in ("p", "div", "ul", "ol", "pre"):
-            self.out.append("\n\n")
-        elif tag == "blockquote" and self.quote:
-            self.quote -= 1
-            self.out.append("\x00/q\n\n")
-
-    def handle_data(self, data: str) -> None:
-        self.out.append(data)
-
-    def markdown(self) -> str:
-        text = "".join(self.out)
-        # Quoted passages: each of their lines starts with "> ".
-        text = re.sub(
-            r"\x00q(.*?)\x00/q",
-            lambda m: "\n".join("> " + line for line in m.group(1).strip().splitlines()),
-            text,
-            flags=re.S,
-        )
-        text = text.replace("\x00q", "").replace("\x00/q", "")
-        return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
-def markdown_of(markup: str) -> str:
-    parser = _Markdown()
-    parser.feed(markup)
-    parser.close()
-    return parser.markdown()
 
 
 # Reading ---------------------------------------------------------------------------------

@@ -1,0 +1,187 @@
+"""Disqus exports (the XML Disqus mails from Admin → Export, often gzipped): each thread
+becomes the discussion of its page (an embedded page's thread, or the story at that
+address), each post a comment with its parent.
+
+The file is parsed streamed with defusedxml (no entity declarations, no external
+references); a thread's posts may come anywhere after it, so the posts are gathered by thread
+first. A deleted post with replies stays as a placeholder their replies hang from (without
+replies it is dropped); spam becomes rejected. Threads without an id or without an address,
+and posts of threads the file does not hold, are skipped and counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO, Any
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+from defusedxml.ElementTree import iterparse  # type: ignore[import-untyped]
+
+from tribune.comments.service import ArchivedComment, archived_fields
+from tribune.importers.markup import markdown_of
+from tribune.vocabulary import CommentStatus
+
+DISQUS = "http://disqus.com"
+INTERNALS = "http://disqus.com/disqus-internals"
+DSQ_ID = f"{{{INTERNALS}}}id"
+PLACEHOLDER = "This comment was deleted."
+
+
+class DisqusRefused(ValueError):
+    """The file cannot be imported; nothing was stored. The message names where."""
+
+
+@dataclass(slots=True)
+class Thread:
+    key: str
+    link: str
+    title: str
+    created_at: datetime | None
+    comments: list[ArchivedComment] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Skipped:
+    deleted: int = 0
+    threads_without_id_or_link: int = 0
+    orphan_posts: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "deleted posts without replies": self.deleted,
+            "threads without an id or address": self.threads_without_id_or_link,
+            "posts of threads not in the file": self.orphan_posts,
+        }
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _text(element: Element, name: str) -> str:
+    for child in element:
+        if _local(child.tag) == name:
+            return (child.text or "").strip()
+    return ""
+
+
+def _child(element: Element, name: str) -> Element | None:
+    for child in element:
+        if _local(child.tag) == name:
+            return child
+    return None
+
+
+def _time(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
+
+
+def _post(element: Element, number: int) -> tuple[str, dict[str, Any]]:
+    """(thread key, the post's fields) of a <post>."""
+    key = element.get(DSQ_ID, "")
+    where = f"post {number} (dsq:id {key or '?'})"
+    if not key:
+        raise DisqusRefused(f"{where}: a post needs a dsq:id")
+    thread = _child(element, "thread")
+    parent = _child(element, "parent")
+    author = _child(element, "author")
+    name = ""
+    email = None
+    if author is not None:
+        name = _text(author, "name") or _text(author, "username")
+        email = _text(author, "email") or None
+    return (thread.get(DSQ_ID, "") if thread is not None else ""), {
+        "where": where,
+        "key": f"disqus:{key}",
+        "parent": f"disqus:{parent.get(DSQ_ID)}"
+        if parent is not None and parent.get(DSQ_ID)
+        else None,
+        "body": markdown_of(_text(element, "message")),
+        "name": name,
+        "email": email,
+        "created_at": _time(_text(element, "createdAt")),
+        "deleted": _text(element, "isDeleted") == "true",
+        "spam": _text(element, "isSpam") == "true",
+    }
+
+
+def threads(source: IO[bytes], skipped: Skipped) -> list[Thread]:
+    """The file's threads with their comments; DisqusRefused for what is not a Disqus
+    export, or a post that cannot be imported."""
+    found: dict[str, Thread] = {}
+    posts: list[tuple[str, dict[str, Any]]] = []
+    seen_root = False
+    numbers = {"post": 0}
+    try:
+        for event, element in iterparse(source, events=("start", "end")):
+            name = _local(element.tag)
+            if event == "start":
+                if not seen_root:
+                    seen_root = True
+                    if name != "disqus":
+                        raise DisqusRefused("this is not a Disqus export (no <disqus> element)")
+                continue
+            if name == "thread" and element.get(DSQ_ID) and len(element):
+                key, link = element.get(DSQ_ID, ""), _text(element, "link")
+                if not link:
+                    skipped.threads_without_id_or_link += 1
+                else:
+                    title = _text(element, "title") or link
+                    found[key] = Thread(
+                        f"disqus:{key}", link, title, _time(_text(element, "createdAt"))
+                    )
+                element.clear()
+            elif name == "thread" and not element.get(DSQ_ID) and len(element):
+                skipped.threads_without_id_or_link += 1
+                element.clear()
+            elif name == "post":
+                numbers["post"] += 1
+                posts.append(_post(element, numbers["post"]))
+                element.clear()
+    except ParseError as exc:
+        line, column = exc.position
+        raise DisqusRefused(
+            f"line {line}, column {column}: the XML is malformed or cut short"
+        ) from None
+    except DefusedXmlException as exc:
+        raise DisqusRefused(
+            f"the file declares XML entities or refers to outside files ({type(exc).__name__}): "
+            "Disqus exports never do, so it is refused"
+        ) from None
+    if not seen_root:
+        raise DisqusRefused("this is not a Disqus export (it is empty)")
+    parents = {post["parent"] for _, post in posts if post["parent"]}
+    for thread_key, post in posts:
+        thread = found.get(thread_key)
+        if thread is None:
+            skipped.orphan_posts += 1
+            continue
+        if post["deleted"] and post["key"] not in parents:
+            skipped.deleted += 1
+            continue
+        status = (
+            CommentStatus.deleted
+            if post["deleted"]
+            else CommentStatus.rejected
+            if post["spam"]
+            else CommentStatus.approved
+        )
+        draft = ArchivedComment(
+            import_key=post["key"],
+            body=PLACEHOLDER if post["deleted"] else post["body"],
+            name=None if post["deleted"] else post["name"],
+            email=None if post["deleted"] else post["email"],
+            created_at=post["created_at"],
+            parent_key=post["parent"],
+            status=status,
+        )
+        problem = archived_fields(draft)
+        if isinstance(problem, str):
+            raise DisqusRefused(f"{post['where']}: {problem}")
+        thread.comments.append(draft)
+    return list(found.values())

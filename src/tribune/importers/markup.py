@@ -1,0 +1,128 @@
+"""Other systems' comment markup (HTML) as the Markdown Tribune keeps: what importers share."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import IO, Any
+
+MARKS = {"strong": "**", "b": "**", "em": "*", "i": "*", "code": "`", "del": "~~"}
+
+
+class _Markdown(HTMLParser):
+    """HTML as Markdown (WordPress, Disqus): paragraphs, line breaks, emphasis, links, quotes, code
+    and lists; any other markup keeps its text only (the renderer and nh3 decide the rest)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.links: list[str | None] = []
+        self.quote = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in MARKS:
+            self.out.append(MARKS[tag])
+        elif tag == "a":
+            href = dict(attrs).get("href") or ""
+            self.links.append(href if re.match(r"https?://", href) else None)
+            if self.links[-1]:
+                self.out.append("[")
+        elif tag == "br":
+            self.out.append("\n")
+        elif tag in ("p", "div", "ul", "ol", "pre"):
+            self.out.append("\n\n")
+        elif tag == "li":
+            self.out.append("\n- ")
+        elif tag == "blockquote":
+            self.quote += 1
+            self.out.append("\n\n\x00q")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in MARKS:
+            self.out.append(MARKS[tag])
+        elif tag == "a" and self.links:
+            href = self.links.pop()
+            if href:
+                self.out.append(f"]({href})")
+        elif tag in ("p", "div", "ul", "ol", "pre"):
+            self.out.append("\n\n")
+        elif tag == "blockquote" and self.quote:
+            self.quote -= 1
+            self.out.append("\x00/q\n\n")
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(data)
+
+    def markdown(self) -> str:
+        text = "".join(self.out)
+        # Quoted passages: each of their lines starts with "> ".
+        text = re.sub(
+            r"\x00q(.*?)\x00/q",
+            lambda m: "\n".join("> " + line for line in m.group(1).strip().splitlines()),
+            text,
+            flags=re.S,
+        )
+        text = text.replace("\x00q", "").replace("\x00/q", "")
+        return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def markdown_of(markup: str) -> str:
+    parser = _Markdown()
+    parser.feed(markup)
+    parser.close()
+    return parser.markdown()
+
+
+# Compressed files -------------------------------------------------------------------------
+
+GZIP_MAGIC = b"\x1f\x8b"
+MAX_BYTES = 4 * 1024**3  # what an archive may hold once decompressed
+MAX_RATIO = 200  # decompressed to compressed: beyond it a file is a bomb, not an export
+
+
+class ArchiveTooLarge(ValueError):
+    pass
+
+
+class _Capped(io.RawIOBase):
+    """A gzip file read as it is decompressed, refused once it grows past MAX_BYTES or
+    MAX_RATIO times what was read of the file (a gzip bomb)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.inflated = gzip.GzipFile(fileobj=raw, mode="rb")
+        self.out = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.inflated.read(len(buffer))
+        self.out += len(data)
+        read = max(self.raw.tell(), 1)
+        if self.out > MAX_BYTES or (self.out > 10 * 1024**2 and self.out > MAX_RATIO * read):
+            raise ArchiveTooLarge(
+                f"the file inflates past {MAX_RATIO} times its size (or {MAX_BYTES // 1024**3} GB):"
+                " it is refused as a compression bomb"
+            )
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.inflated.close()
+        self.raw.close()
+        super().close()
+
+
+def open_archive(path: Path) -> IO[bytes]:
+    """The file for reading, decompressed as it is read when it is gzip (whatever its
+    name), within MAX_BYTES and MAX_RATIO."""
+    raw = path.open("rb")
+    if raw.read(2) != GZIP_MAGIC:
+        raw.seek(0)
+        return raw
+    raw.seek(0)
+    return io.BufferedReader(_Capped(raw), buffer_size=1024 * 1024)
