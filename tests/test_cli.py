@@ -303,3 +303,16 @@ def test_import_disqus_reads_the_gzip_disqus_mails(tmp_path: Path) -> None:
     assert "1 posts of threads not in the file" in done.stdout
     bomb = run("import", "disqus", str(DATA / "disqus" / "bomb.xml.gz"), db=db)
     assert bomb.returncode == 1 and "compression bomb" in bomb.stderr
+
+
+def test_import_isso_with_its_site(tmp_path: Path) -> None:
+    from tests.storage.test_import_isso import isso_file
+
+    source = isso_file(tmp_path / "comments.db")
+    done = run(
+        "import", "isso", "--site", "https://blog.example", str(source), db=tmp_path / "t.db"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Imported 2 stories with 4 comments" in done.stdout
+    bad = run("import", "isso", "--site", "nope", str(source), db=tmp_path / "t.db")
+    assert bad.returncode == 2 and "site:" in bad.stderr

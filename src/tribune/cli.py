@@ -285,17 +285,21 @@ DryRun = Annotated[
 ]
 
 
-def _import_archive(kind: str, file: Path, dry_run: bool) -> None:
-    """An archive import (wxr, disqus) with its progress and summary."""
+def _import_archive(kind: str, file: Path, dry_run: bool, **options: Any) -> None:
+    """An archive import (wxr, disqus, isso) with its progress and summary."""
     import tribune.importers as importers
 
     settings = _settings()
-    run = {"wxr": importers.import_wxr, "disqus": importers.import_disqus}[kind]
-    label = {"wxr": "a WordPress export", "disqus": "a Disqus export"}[kind]
+    run: Any = {
+        "wxr": importers.import_wxr,
+        "disqus": importers.import_disqus,
+        "isso": importers.import_isso,
+    }[kind]
+    label = {"wxr": "a WordPress export", "disqus": "a Disqus export", "isso": "an Isso database"}
 
     async def work(db: Database) -> Any:
         with _rows_progress("Importing", None) as progress:
-            return await run(db, file, dry_run=dry_run, progress=progress)
+            return await run(db, file, dry_run=dry_run, progress=progress, **options)
 
     try:
         summary = _open(settings, work)
@@ -305,7 +309,7 @@ def _import_archive(kind: str, file: Path, dry_run: bool) -> None:
     found = f"{summary.stories_found:,} stories with {summary.comments_found:,} comments"
     skipped = ", ".join(f"{n:,} {why}" for why, n in summary.skipped.items() if n) or "nothing"
     if summary.dry_run:
-        out.print(f"Recognised {label}: {found}; would skip {skipped}", highlight=False)
+        out.print(f"Recognised {label[kind]}: {found}; would skip {skipped}", highlight=False)
         out.print("Dry run: nothing was stored", highlight=False)
         return
     out.print(
@@ -338,6 +342,26 @@ def import_disqus_command(
     """Import threads and posts from a Disqus export: each thread becomes its page's
     embedded discussion."""
     _import_archive("disqus", file, dry_run)
+
+
+@import_app.command("isso")
+def import_isso_command(
+    file: Annotated[Path, typer.Argument(help="Isso's SQLite database file (comments.db).")],
+    site: Annotated[
+        str | None,
+        typer.Option(
+            help="The site Isso served (https://blog.example): threads become its pages'."
+        ),
+    ] = None,
+    dry_run: DryRun = False,
+) -> None:
+    """Import threads and comments (with replies, modes and votes) from an Isso database."""
+    from tribune import urls
+
+    if site is not None and urls.origin(site) is None:
+        err.print(f"[red]error:[/red] site: {escape(site)} is not a site's address (https://…)")
+        raise typer.Exit(2)
+    _import_archive("isso", file, dry_run, site=site)
 
 
 @app.command()

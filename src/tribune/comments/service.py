@@ -405,6 +405,7 @@ class ArchivedComment:
     created_at: datetime | None = None
     parent_key: str | None = None
     status: CommentStatus = CommentStatus.approved
+    score: int = 0  # votes the source counted (likes less dislikes)
 
 
 def archived_fields(comment: ArchivedComment) -> CommentFields | str:
@@ -458,7 +459,7 @@ async def import_archive(
             new.append(
                 NewComment(
                     story_id=story_id,
-                    content=_content(fields, keys),
+                    content=_content(fields, keys) | {"score": draft.score},
                     created_at=draft.created_at or datetime.now(UTC),
                     parent_id=parent_id,
                     import_key=draft.import_key,

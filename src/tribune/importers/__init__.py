@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -12,7 +12,7 @@ from sqlalchemy.engine import RowMapping
 from tribune import urls
 from tribune.comments.service import ArchivedComment, import_archive, import_comments
 from tribune.embed import service as embed_service
-from tribune.importers import disqus, page, wxr
+from tribune.importers import disqus, isso, page, wxr
 from tribune.importers.markup import open_archive
 from tribune.storage import embeds
 from tribune.storage import stories as story_store
@@ -149,10 +149,22 @@ async def _new_page_thread(conn: Conn, thread: Any) -> int:
     )
 
 
+def _streamed(
+    read: Callable[[IO[bytes], Any], Iterable[Any]],
+) -> Callable[[Path, Any], Iterator[Any]]:
+    """A reader of an open file as a reader of a path (gzip or not: open_archive)."""
+
+    def reading(path: Path, skipped: Any) -> Iterator[Any]:
+        with open_archive(path) as source:
+            yield from read(source, skipped)
+
+    return reading
+
+
 async def _import(
     db: Database,
     path: Path,
-    read: Callable[[IO[bytes], Any], Iterable[Any]],
+    read: Callable[[Path, Any], Iterable[Any]],
     skipped_kind: Callable[[], Any],
     make: Callable[[Conn, Any], Awaitable[int]],
     *,
@@ -164,10 +176,9 @@ async def _import(
     summary = ArchiveSummary(dry_run=dry_run)
     skipped = skipped_kind()
     try:
-        with open_archive(path) as source:
-            for item in read(source, skipped):
-                summary.stories_found += 1
-                summary.comments_found += len(item.comments)
+        for item in read(path, skipped):
+            summary.stories_found += 1
+            summary.comments_found += len(item.comments)
     except OSError as exc:
         raise ImportRefused(f"{path} cannot be read: {exc.strerror or exc}") from None
     except (ValueError, EOFError) as exc:  # each format's Refused, ArchiveTooLarge, bad gzip
@@ -176,19 +187,18 @@ async def _import(
     if dry_run:
         return summary
     async with db.transaction() as conn:
-        with open_archive(path) as source:
-            for item in read(source, skipped_kind()):
-                story_id = await _existing(conn, item)
-                if story_id is None:
-                    story_id = await make(conn, item)
-                    summary.stories_created += 1
-                else:
-                    summary.stories_attached += 1
-                added, moved = await import_archive(conn, story_id, item.comments)
-                summary.comments_added += added
-                summary.replies_moved_up += moved
-                if progress:
-                    progress(1 + len(item.comments))
+        for item in read(path, skipped_kind()):
+            story_id = await _existing(conn, item)
+            if story_id is None:
+                story_id = await make(conn, item)
+                summary.stories_created += 1
+            else:
+                summary.stories_attached += 1
+            added, moved = await import_archive(conn, story_id, item.comments)
+            summary.comments_added += added
+            summary.replies_moved_up += moved
+            if progress:
+                progress(1 + len(item.comments))
     return summary
 
 
@@ -198,7 +208,13 @@ async def import_wxr(
     """Import a WordPress export: posts and pages become stories (or bring their comments
     to the story already at their address)."""
     return await _import(
-        db, path, wxr.posts, wxr.Skipped, _new_wxr_story, dry_run=dry_run, progress=progress
+        db,
+        path,
+        _streamed(wxr.posts),
+        wxr.Skipped,
+        _new_wxr_story,
+        dry_run=dry_run,
+        progress=progress,
     )
 
 
@@ -209,8 +225,29 @@ async def import_disqus(
     return await _import(
         db,
         path,
-        disqus.threads,
+        _streamed(disqus.threads),
         disqus.Skipped,
+        _new_page_thread,
+        dry_run=dry_run,
+        progress=progress,
+    )
+
+
+async def import_isso(
+    db: Database,
+    path: Path,
+    *,
+    site: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ArchiveSummary:
+    """Import an Isso database file: with ``site`` (the origin Isso served), each thread
+    becomes that page's embedded discussion."""
+    return await _import(
+        db,
+        path,
+        lambda where, skipped: isso.threads(where, skipped, site),
+        isso.Skipped,
         _new_page_thread,
         dry_run=dry_run,
         progress=progress,
