@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import feedparser  # type: ignore[import-untyped]
 import httpx
@@ -316,3 +317,25 @@ def test_import_isso_with_its_site(tmp_path: Path) -> None:
     assert "Imported 2 stories with 4 comments" in done.stdout
     bad = run("import", "isso", "--site", "nope", str(source), db=tmp_path / "t.db")
     assert bad.returncode == 2 and "site:" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (lambda tmp: DATA / "wxr" / "blog.xml", "Recognised a WordPress export"),
+        (lambda tmp: DATA / "disqus" / "export.xml.gz", "Recognised a Disqus export"),
+        (lambda tmp: DATA / "twelve-comments.txt", "Recognised a plain-text page dump"),
+    ],
+)
+def test_import_without_a_kind_recognises_the_file(tmp_path: Path, make: Any, said: str) -> None:
+    done = run("import", str(make(tmp_path)), db=tmp_path / "t.db")
+    assert done.returncode == 0, done.stderr
+    assert said in done.stderr
+    assert "Imported" in done.stdout
+
+
+def test_import_without_a_kind_refuses_what_it_does_not_know(tmp_path: Path) -> None:
+    odd = tmp_path / "odd.xml"
+    odd.write_text('<?xml version="1.0"?><feed/>')
+    done = run("import", str(odd), db=tmp_path / "t.db")
+    assert done.returncode == 1 and "is not any kind Tribune imports" in done.stderr

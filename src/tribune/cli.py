@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.engine import make_url
+from typer.core import TyperGroup
 
 from tribune import __version__
 from tribune.settings import Settings
@@ -36,8 +37,22 @@ app = typer.Typer(
     # them): plain enough to report, short enough to read.
     pretty_exceptions_show_locals=False,
 )
+
+
+class _ImportCommands(TyperGroup):
+    """`tribune import FILE` with no kind: the file goes to the command that recognises it."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args.insert(0, "auto")
+        return super().resolve_command(ctx, args)
+
+
 import_app = typer.Typer(
-    help="Import stories and comments from other systems.", no_args_is_help=True
+    cls=_ImportCommands,
+    help="Import stories and comments from other systems: `tribune import KIND FILE`, or "
+    "`tribune import FILE` to have the kind recognised from the content.",
+    no_args_is_help=True,
 )
 app.add_typer(import_app, name="import")
 token_app = typer.Typer(
@@ -280,6 +295,14 @@ def import_page_command(
         raise typer.Exit(1) from None
 
 
+ARCHIVES = {
+    "wxr": "a WordPress export",
+    "disqus": "a Disqus export",
+    "isso": "an Isso database",
+    "remark42": "a Remark42 backup",
+    "commento": "a Commento export",
+    "page": "a plain-text page dump",
+}
 DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Check the file and say what it holds; store nothing.")
 ]
@@ -294,8 +317,9 @@ def _import_archive(kind: str, file: Path, dry_run: bool, **options: Any) -> Non
         "wxr": importers.import_wxr,
         "disqus": importers.import_disqus,
         "isso": importers.import_isso,
+        "remark42": importers.import_remark42,
+        "commento": importers.import_commento,
     }[kind]
-    label = {"wxr": "a WordPress export", "disqus": "a Disqus export", "isso": "an Isso database"}
 
     async def work(db: Database) -> Any:
         with _rows_progress("Importing", None) as progress:
@@ -309,7 +333,7 @@ def _import_archive(kind: str, file: Path, dry_run: bool, **options: Any) -> Non
     found = f"{summary.stories_found:,} stories with {summary.comments_found:,} comments"
     skipped = ", ".join(f"{n:,} {why}" for why, n in summary.skipped.items() if n) or "nothing"
     if summary.dry_run:
-        out.print(f"Recognised {label[kind]}: {found}; would skip {skipped}", highlight=False)
+        out.print(f"Recognised {ARCHIVES[kind]}: {found}; would skip {skipped}", highlight=False)
         out.print("Dry run: nothing was stored", highlight=False)
         return
     out.print(
@@ -362,6 +386,49 @@ def import_isso_command(
         err.print(f"[red]error:[/red] site: {escape(site)} is not a site's address (https://…)")
         raise typer.Exit(2)
     _import_archive("isso", file, dry_run, site=site)
+
+
+@import_app.command("remark42")
+def import_remark42_command(
+    file: Annotated[Path, typer.Argument(help="A Remark42 backup (gzip of JSON lines).")],
+    dry_run: DryRun = False,
+) -> None:
+    """Import comments from a Remark42 backup: each page's become its embedded discussion."""
+    _import_archive("remark42", file, dry_run)
+
+
+@import_app.command("commento")
+def import_commento_command(
+    file: Annotated[Path, typer.Argument(help="A Commento export (JSON, version 1).")],
+    dry_run: DryRun = False,
+) -> None:
+    """Import comments from a Commento export: each page's become its embedded discussion."""
+    _import_archive("commento", file, dry_run)
+
+
+@import_app.command("auto", hidden=True)
+def import_any_command(
+    file: Annotated[Path, typer.Argument(help="Any file the kinds above read.")],
+    dry_run: DryRun = False,
+) -> None:
+    """`tribune import FILE`: the kind recognised from the content, and said."""
+    from tribune.importers.markup import recognise
+
+    kind = recognise(file) if file.is_file() else None
+    if kind is None:
+        err.print(
+            f"[red]error:[/red] {escape(str(file))} was not imported: its content is not any "
+            "kind Tribune imports (page, wxr, disqus, isso, remark42, commento)"
+        )
+        raise typer.Exit(1)
+    err.print(f"Recognised {ARCHIVES[kind]}", highlight=False)
+    if kind == "page":
+        if dry_run:
+            err.print("[red]error:[/red] --dry-run: page dumps are imported as they are read")
+            raise typer.Exit(2)
+        import_page_command(file)
+        return
+    _import_archive(kind, file, dry_run)
 
 
 @app.command()

@@ -12,7 +12,7 @@ from sqlalchemy.engine import RowMapping
 from tribune import urls
 from tribune.comments.service import ArchivedComment, import_archive, import_comments
 from tribune.embed import service as embed_service
-from tribune.importers import disqus, isso, page, wxr
+from tribune.importers import disqus, isso, jsonarchives, page, wxr
 from tribune.importers.markup import open_archive
 from tribune.storage import embeds
 from tribune.storage import stories as story_store
@@ -248,6 +248,37 @@ async def import_isso(
         path,
         lambda where, skipped: isso.threads(where, skipped, site),
         isso.Skipped,
+        _new_page_thread,
+        dry_run=dry_run,
+        progress=progress,
+    )
+
+
+async def import_remark42(
+    db: Database, path: Path, *, dry_run: bool = False, progress: Progress | None = None
+) -> ArchiveSummary:
+    """Import a Remark42 backup: each page's comments become its embedded discussion."""
+    return await _import(
+        db,
+        path,
+        jsonarchives.remark42,
+        jsonarchives.Skipped,
+        _new_page_thread,
+        dry_run=dry_run,
+        progress=progress,
+    )
+
+
+async def import_commento(
+    db: Database, path: Path, *, dry_run: bool = False, progress: Progress | None = None
+) -> ArchiveSummary:
+    """Import a Commento export (version 1): each page's comments become its embedded
+    discussion."""
+    return await _import(
+        db,
+        path,
+        jsonarchives.commento,
+        jsonarchives.Skipped,
         _new_page_thread,
         dry_run=dry_run,
         progress=progress,

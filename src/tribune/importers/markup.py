@@ -126,3 +126,32 @@ def open_archive(path: Path) -> IO[bytes]:
         return raw
     raw.seek(0)
     return io.BufferedReader(_Capped(raw), buffer_size=1024 * 1024)
+
+
+def recognise(path: Path) -> str | None:
+    """Which kind of archive a file is, from its first bytes: wxr, disqus, isso, remark42,
+    commento or page (a plain-text dump); None when it is none of them."""
+    with path.open("rb") as raw:
+        start = raw.read(16)
+    if start.startswith(b"SQLite format 3\x00"):
+        return "isso"
+    try:
+        with open_archive(path) as source:
+            head = source.read(64 * 1024)
+    except (OSError, EOFError, ValueError):
+        return None
+    text = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    if text.startswith("<"):
+        if re.search(r"<disqus[\s>]", text):
+            return "disqus"
+        if re.search(r"<rss[\s>]", text) and "wordpress.org/export/" in text:
+            return "wxr"
+        return None
+    if text.startswith("{"):
+        first = text.split("\n", 1)[0]
+        if '"posts"' in first and '"version"' in first:
+            return "remark42"
+        if '"comments"' in text and '"version"' in text:
+            return "commento"
+        return None
+    return "page" if text and b"\x00" not in head else None
