@@ -11,7 +11,7 @@ and posts of threads the file does not hold, are skipped and counted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 from xml.etree.ElementTree import Element, ParseError
@@ -19,27 +19,16 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from defusedxml.ElementTree import iterparse  # type: ignore[import-untyped]
 
-from tribune.comments.service import ArchivedComment, archived_fields
-from tribune.importers.markup import markdown_of
+from tribune.importers.markup import Page, archived, markdown_of
 from tribune.vocabulary import CommentStatus
 
 DISQUS = "http://disqus.com"
 INTERNALS = "http://disqus.com/disqus-internals"
 DSQ_ID = f"{{{INTERNALS}}}id"
-PLACEHOLDER = "This comment was deleted."
 
 
 class DisqusRefused(ValueError):
     """The file cannot be imported; nothing was stored. The message names where."""
-
-
-@dataclass(slots=True)
-class Thread:
-    key: str
-    link: str
-    title: str
-    created_at: datetime | None
-    comments: list[ArchivedComment] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -110,10 +99,10 @@ def _post(element: Element, number: int) -> tuple[str, dict[str, Any]]:
     }
 
 
-def threads(source: IO[bytes], skipped: Skipped) -> list[Thread]:
+def threads(source: IO[bytes], skipped: Skipped) -> list[Page]:
     """The file's threads with their comments; DisqusRefused for what is not a Disqus
     export, or a post that cannot be imported."""
-    found: dict[str, Thread] = {}
+    found: dict[str, Page] = {}
     posts: list[tuple[str, dict[str, Any]]] = []
     seen_root = False
     numbers = {"post": 0}
@@ -132,9 +121,7 @@ def threads(source: IO[bytes], skipped: Skipped) -> list[Thread]:
                     skipped.threads_without_id_or_link += 1
                 else:
                     title = _text(element, "title") or link
-                    found[key] = Thread(
-                        f"disqus:{key}", link, title, _time(_text(element, "createdAt"))
-                    )
+                    found[key] = Page(f"disqus:{key}", link, title)
                 element.clear()
             elif name == "thread" and not element.get(DSQ_ID) and len(element):
                 skipped.threads_without_id_or_link += 1
@@ -161,27 +148,21 @@ def threads(source: IO[bytes], skipped: Skipped) -> list[Thread]:
         if thread is None:
             skipped.orphan_posts += 1
             continue
-        if post["deleted"] and post["key"] not in parents:
+        draft = archived(
+            key=post["key"],
+            parent=post["parent"],
+            deleted=post["deleted"],
+            replied=post["key"] in parents,
+            body=post["body"],
+            name=post["name"],
+            email=post["email"],
+            created_at=post["created_at"],
+            status=CommentStatus.rejected if post["spam"] else CommentStatus.approved,
+            where=post["where"],
+            refused=DisqusRefused,
+        )
+        if draft is None:
             skipped.deleted += 1
             continue
-        status = (
-            CommentStatus.deleted
-            if post["deleted"]
-            else CommentStatus.rejected
-            if post["spam"]
-            else CommentStatus.approved
-        )
-        draft = ArchivedComment(
-            import_key=post["key"],
-            body=PLACEHOLDER if post["deleted"] else post["body"],
-            name=None if post["deleted"] else post["name"],
-            email=None if post["deleted"] else post["email"],
-            created_at=post["created_at"],
-            parent_key=post["parent"],
-            status=status,
-        )
-        problem = archived_fields(draft)
-        if isinstance(problem, str):
-            raise DisqusRefused(f"{post['where']}: {problem}")
         thread.comments.append(draft)
     return list(found.values())

@@ -11,27 +11,18 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tribune.comments.service import ArchivedComment, archived_fields
+from tribune.importers.markup import Page, archived
 from tribune.vocabulary import CommentStatus
 
 MODES = {1: CommentStatus.approved, 2: CommentStatus.pending, 4: CommentStatus.deleted}
-PLACEHOLDER = "This comment was deleted."
 
 
 class IssoRefused(ValueError):
     """The file cannot be imported; nothing was stored."""
-
-
-@dataclass(slots=True)
-class Thread:
-    key: str
-    link: str
-    title: str
-    comments: list[ArchivedComment] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -54,7 +45,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
-def threads(path: Path, skipped: Skipped, site: str | None = None) -> Iterator[Thread]:
+def threads(path: Path, skipped: Skipped, site: str | None = None) -> Iterator[Page]:
     connection = _connect(path)
     try:
         rows = connection.execute(
@@ -67,7 +58,7 @@ def threads(path: Path, skipped: Skipped, site: str | None = None) -> Iterator[T
     finally:
         connection.close()
     parents = {row[4] for row in rows if row[4] is not None}
-    current: Thread | None = None
+    current: Page | None = None
     for (
         tid,
         uri,
@@ -87,32 +78,32 @@ def threads(path: Path, skipped: Skipped, site: str | None = None) -> Iterator[T
             if current is not None:
                 yield current
             link = f"{site.rstrip('/')}{uri}" if site and str(uri).startswith("/") else ""
-            current = Thread(f"isso:{uri}", link, (title or uri or f"Thread {tid}")[:300])
+            current = Page(f"isso:{uri}", link, (title or uri or f"Thread {tid}")[:300])
         if cid is None:
             continue
         status = MODES.get(mode, CommentStatus.pending)
-        if status == CommentStatus.deleted and cid not in parents:
-            skipped.deleted += 1
-            continue
-        deleted = status == CommentStatus.deleted
         try:
             when = datetime.fromtimestamp(float(created), UTC)
         except (TypeError, ValueError, OverflowError):
             when = None
-        draft = ArchivedComment(
-            import_key=f"isso:{cid}",
-            body=PLACEHOLDER if deleted else str(text or ""),
-            name=None if deleted else author,
-            email=None if deleted else email,
-            website=None if deleted else website,
+        draft = archived(
+            key=f"isso:{cid}",
+            parent=f"isso:{parent}" if parent is not None else None,
+            deleted=status == CommentStatus.deleted,
+            replied=cid in parents,
+            body=str(text or ""),
+            name=author,
+            email=email,
+            website=website,
             created_at=when,
-            parent_key=f"isso:{parent}" if parent is not None else None,
             status=status,
             score=int(likes or 0) - int(dislikes or 0),
+            where=f"comment {cid} of {uri}",
+            refused=IssoRefused,
         )
-        problem = archived_fields(draft)
-        if isinstance(problem, str):
-            raise IssoRefused(f"comment {cid} of {uri}: {problem}")
+        if draft is None:
+            skipped.deleted += 1
+            continue
         current.comments.append(draft)
     if current is not None:
         yield current

@@ -6,30 +6,19 @@ dropped."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from tribune.comments.service import ArchivedComment, archived_fields
-from tribune.importers.markup import markdown_of, open_archive
+from tribune.importers.markup import Page, archived, markdown_of, open_archive
 from tribune.vocabulary import CommentStatus
-
-PLACEHOLDER = "This comment was deleted."
 
 
 class JsonRefused(ValueError):
     """The file cannot be imported; nothing was stored. The message names where."""
-
-
-@dataclass(slots=True)
-class Page:
-    key: str
-    link: str
-    title: str
-    comments: list[ArchivedComment] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -60,24 +49,24 @@ def _pages(found: list[tuple[str, str, str, dict[str, Any]]], skipped: Skipped) 
             page = pages[link] = Page(f"{comment['kind']}:{link}", link, title or link)
         elif title and page.title == link:
             page.title = title
-        deleted = comment["deleted"]
-        if deleted and comment["key"] not in parents:
+        draft = archived(
+            key=comment["key"],
+            parent=comment["parent"],
+            deleted=comment["deleted"],
+            replied=comment["key"] in parents,
+            body=comment["body"],
+            name=comment["name"],
+            email=comment.get("email"),
+            website=comment.get("website"),
+            created_at=_time(comment["time"]),
+            status=comment["status"],
+            score=int(comment.get("score") or 0),
+            where=where,
+            refused=JsonRefused,
+        )
+        if draft is None:
             skipped.deleted += 1
             continue
-        draft = ArchivedComment(
-            import_key=comment["key"],
-            body=PLACEHOLDER if deleted else comment["body"],
-            name=None if deleted else comment["name"],
-            email=None if deleted else comment.get("email"),
-            website=None if deleted else comment.get("website"),
-            created_at=_time(comment["time"]),
-            parent_key=comment["parent"],
-            status=CommentStatus.deleted if deleted else comment["status"],
-            score=int(comment.get("score") or 0),
-        )
-        problem = archived_fields(draft)
-        if isinstance(problem, str):
-            raise JsonRefused(f"{where}: {problem}")
         page.comments.append(draft)
     yield from pages.values()
 

@@ -1,13 +1,70 @@
-"""Other systems' comment markup (HTML) as the Markdown Tribune keeps: what importers share."""
+"""What the importers share: other systems' markup (HTML) as the Markdown Tribune keeps,
+an archive's pages and comments as Tribune keeps them, and reading compressed files safely."""
 
 from __future__ import annotations
 
 import gzip
 import io
 import re
+from dataclasses import dataclass, field
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import IO, Any
+
+from tribune.comments.service import ArchivedComment, archived_fields
+from tribune.vocabulary import CommentStatus
+
+PLACEHOLDER = "This comment was deleted."
+
+
+@dataclass(slots=True)
+class Page:
+    """A story of an archive (a thread, a page's comments) with its comments."""
+
+    key: str
+    link: str
+    title: str
+    comments: list[ArchivedComment] = field(default_factory=list)
+
+
+def archived(
+    *,
+    key: str,
+    parent: str | None,
+    deleted: bool,
+    replied: bool,
+    body: str,
+    name: str | None,
+    email: str | None = None,
+    website: str | None = None,
+    created_at: datetime | None = None,
+    status: CommentStatus = CommentStatus.approved,
+    score: int = 0,
+    where: str,
+    refused: type[ValueError],
+) -> ArchivedComment | None:
+    """A comment of an archive as Tribune keeps it: None for a deleted one that no reply
+    hangs from, a placeholder (no author, no text) for a deleted one with replies; refused
+    (naming ``where``) when its fields cannot be kept."""
+    if deleted and not replied:
+        return None
+    draft = ArchivedComment(
+        import_key=key,
+        body=PLACEHOLDER if deleted else body,
+        name=None if deleted else name,
+        email=None if deleted else email,
+        website=None if deleted else website,
+        created_at=created_at,
+        parent_key=parent,
+        status=CommentStatus.deleted if deleted else status,
+        score=score,
+    )
+    problem = archived_fields(draft)
+    if isinstance(problem, str):
+        raise refused(f"{where}: {problem}")
+    return draft
+
 
 MARKS = {"strong": "**", "b": "**", "em": "*", "i": "*", "code": "`", "del": "~~"}
 
