@@ -4,9 +4,6 @@ and embed.js takes that markup over in Chromium without fetching the first page 
 
 from __future__ import annotations
 
-import grp
-import os
-import pwd
 import re
 import subprocess
 from collections.abc import Iterator
@@ -18,7 +15,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import site_database
 from tests.browser.hosts import article
-from tests.security.test_nginx import NGINX, README, require_nginx, wait_for_port
+from tests.security.test_nginx import NGINX, README, require_nginx, wait_for_port, whole_conf
 from tests.server import free_port, running_server
 
 pytestmark = pytest.mark.browser
@@ -48,34 +45,8 @@ def host_with_include(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
     with running_server(database, workdir, TRIBUNE_ALLOWED_ORIGINS=origin) as tribune:
         (www / "news" / "talks.html").write_text(article(tribune, "Talks resume", inside=INCLUDE))
         conf = workdir / "nginx.conf"
-        # Started as root, the workers would switch to "nobody", who cannot read workdir.
-        user = ""
-        if os.geteuid() == 0:
-            user = (
-                f"user {pwd.getpwuid(os.geteuid()).pw_name} {grp.getgrgid(os.getegid()).gr_name};"
-            )
-        conf.write_text(
-            f"""{user}
-daemon off;
-worker_processes 1;
-pid {workdir / "nginx.pid"};
-error_log {workdir / "error.log"} warn;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-    client_body_temp_path {workdir / "body"};
-    proxy_temp_path {workdir / "proxy"};
-    fastcgi_temp_path {workdir / "fastcgi"};
-    uwsgi_temp_path {workdir / "uwsgi"};
-    scgi_temp_path {workdir / "scgi"};
-    default_type text/html;
-    server {{
-        listen 127.0.0.1:{listen};
-{ssi_block(tribune, www)}
-    }}
-}}
-"""
-        )
+        server = f"server {{\n    listen 127.0.0.1:{listen};\n    default_type text/html;\n"
+        conf.write_text(whole_conf(workdir, server + ssi_block(tribune, www) + "}"))
         log = workdir / "error.log"
         process = subprocess.Popen(
             [NGINX, "-p", str(workdir), "-c", str(conf), "-e", str(log)],

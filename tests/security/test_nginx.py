@@ -60,6 +60,12 @@ def nginx_conf(workdir: Path, upstream: int, listen: int, cert: Path, key: Path)
     block = replaced(block, r"listen 443 ", f"listen 127.0.0.1:{listen} ")
     block = replaced(block, r"ssl_certificate \S+;", f"ssl_certificate {cert};")
     block = replaced(block, r"ssl_certificate_key \S+;", f"ssl_certificate_key {key};")
+    return whole_conf(workdir, block)
+
+
+def whole_conf(workdir: Path, http: str) -> str:
+    """A complete configuration around ``http`` (what goes inside ``http {}``), of nginx's
+    own files in workdir, for a master process in the foreground as the current user."""
     # Started as root, the workers would switch to "nobody", who cannot write in workdir.
     user = ""
     if os.geteuid() == 0:
@@ -77,7 +83,7 @@ events {{ worker_connections 256; }}
 http {{
     access_log off;
 {temp}
-{block}
+{http}
 }}
 """
 
