@@ -81,6 +81,7 @@ async def test_a_page_opens_its_thread_once_however_its_address_is_spelled(
     assert page.status_code == 200
     assert f'<link rel="canonical" href="{ARTICLE}">' in page.text
     assert '<meta name="robots" content="noindex, follow">' in page.text
+    assert "<dt>The article</dt>" in page.text  # the discussion's page names its article
 
 
 async def test_a_title_is_one_line_of_plain_text_cut_to_length(http: httpx.AsyncClient) -> None:
