@@ -24,7 +24,7 @@ from tribune.moderation import reports
 from tribune.storage.engine import Database
 from tribune.stories import service as stories
 from tribune.vocabulary import Sort
-from tribune.web.cookies import remember_voter
+from tribune.web.cookies import own_tokens, remember_voter
 from tribune.web.deps import (
     MAX_ID,
     AppKeys,
@@ -255,6 +255,62 @@ async def delete_comment(
         events=events_of(request),
     )
     return Response(status_code=204)
+
+
+# A reader's own data -----------------------------------------------------------------------
+
+OWN_TOKENS = json_body(schemas.OwnTokens)
+
+
+def _tokens_of(request: Request, data: dict[str, object], keys: AppKeys) -> object:
+    """The edit tokens the request names: in its JSON (the embed's, the API's), else those
+    of this browser's tribune_own cookie (Tribune's own pages)."""
+    if "tokens" in data:
+        return data["tokens"]
+    return list(own_tokens(request, keys).values()) or None
+
+
+@router.post(
+    "/comments/mine",
+    operation_id="my_comments",
+    response_model=schemas.OwnData,
+    responses=problems(400, 403, 404, 413, 415, 422, UNAVAILABLE),
+    openapi_extra=OWN_TOKENS,
+)
+async def my_comments(request: Request, db: Db, keys: AppKeys, settings: AppSettings) -> Response:
+    """Everything Tribune keeps of one's own comments, during the edit window: send their
+    edit tokens as `{"tokens": [...]}` (Tribune's own pages may leave them out: the browser's
+    cookie holds them). The name, e-mail and website as given, the text as written and as
+    shown, the story, times, status, score, and whether an address hash is kept."""
+    data = await read_json(request)
+    found = await editing.own_data(
+        db, _tokens_of(request, data, keys), keys=keys, window_minutes=settings.edit_minutes
+    )
+    return Json({"comments": found}, headers={"Cache-Control": "no-store"})
+
+
+@router.post(
+    "/comments/mine/erase",
+    operation_id="erase_my_comments",
+    response_model=schemas.Erased,
+    responses=problems(400, 403, 404, 413, 415, 422, UNAVAILABLE),
+    openapi_extra=OWN_TOKENS,
+)
+async def erase_my_comments(
+    request: Request, db: Db, keys: AppKeys, settings: AppSettings
+) -> Response:
+    """Erase one's own comments, during the edit window (their edit tokens, as for
+    `/comments/mine`): each is removed, or, where replies hang from it, left as a placeholder
+    keeping nothing of its author or text. One token that does not hold erases nothing."""
+    data = await read_json(request)
+    erased = await editing.erase_own(
+        db,
+        _tokens_of(request, data, keys),
+        keys=keys,
+        window_minutes=settings.edit_minutes,
+        events=events_of(request),
+    )
+    return Json({"erased": erased})
 
 
 # Previews -----------------------------------------------------------------------------------

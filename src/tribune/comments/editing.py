@@ -203,3 +203,103 @@ async def _remove_own(conn: Conn, row: dict[str, Any], was_visible: bool) -> Non
             and parent["reply_count"] == 0
         )
         current = dict(parent) if parent is not None and placeholder_done else None
+
+
+# A reader's own data ---------------------------------------------------------------------
+#
+# The browser that posted a comment holds its edit token (the tribune_own cookie, or the
+# embed's storage): with it, during the edit window, the reader can see everything Tribune
+# keeps of that comment and erase it. (Afterwards, proving the e-mail they gave: that waits
+# for mail.)
+
+OWN_DATA_MAX = 50  # tokens one request may name
+# Who wrote it, and every signal about them: what an erasure removes even from a
+# placeholder that replies still hang from.
+PERSONAL = {
+    "name": None,
+    "email": None,
+    "website": None,
+    "avatar": None,
+    "email_hash": None,
+    "client_hash": None,
+    "fingerprint": None,
+    "idempotency_key": None,
+    "body_md": "",
+    "body_html": "",
+    "previous_body_md": None,
+}
+
+
+def _token_ids(keys: Keys, tokens: object) -> list[tuple[int, str]]:
+    """(comment id, token) for each token given; Invalid unless they are a list of at most
+    OWN_DATA_MAX of our edit tokens."""
+    if not isinstance(tokens, list) or not tokens or len(tokens) > OWN_DATA_MAX:
+        raise Invalid(
+            "Tokens are missing",
+            {"tokens": f"Send the edit tokens of your comments, 1–{OWN_DATA_MAX} of them"},
+        )
+    found = []
+    for token in tokens:
+        data = keys.unsign("edit", token) if isinstance(token, str) else None
+        if not isinstance(data, dict) or not isinstance(data.get("c"), int):
+            raise Invalid("A token is not valid", {"tokens": "A token is not one of ours"})
+        found.append((int(data["c"]), token))
+    return found
+
+
+async def own_data(
+    db: Database, tokens: object, *, keys: Keys, window_minutes: int
+) -> list[dict[str, Any]]:
+    """Everything kept of the comments these edit tokens are for (within the edit window):
+    who wrote it as they gave it, the text as written and as shown, its story, times,
+    status and score, and whether a keyed hash of the address it came from is kept."""
+    found = []
+    async with db.transaction() as conn:  # _own_comment reads FOR UPDATE: not read-only
+        for comment_id, token in _token_ids(keys, tokens):
+            row = await _own_comment(
+                conn, keys, comment_id, token, window_minutes, store.OWN_DATA_COLUMNS
+            )
+            story = await story_store.story_title(conn, row["story_id"])
+            found.append(
+                {
+                    "id": row["id"],
+                    "story": story
+                    and {
+                        "id": story["id"],
+                        "title": story["title"],
+                        "path": public.story_path(story["slug"]),
+                    },
+                    "parent_id": row["parent_id"],
+                    "name": row["name"],
+                    "email": row["email"],
+                    "website": row["website"],
+                    "body": row["body_md"],
+                    "body_html": row["body_html"],
+                    "created_at": row["created_at"],
+                    "edited_at": row["edited_at"],
+                    "status": row["status"],
+                    "score": row["score"],
+                    "address_hash_kept": row["client_hash"] is not None,
+                }
+            )
+    return found
+
+
+async def erase_own(
+    db: Database, tokens: object, *, keys: Keys, window_minutes: int, events: Broker
+) -> list[int]:
+    """Erase the comments these edit tokens are for: each is removed, or, where replies
+    hang from it, left as a placeholder with nothing of its author or text. All or none:
+    one token that does not hold (wrong, or its window passed) erases nothing."""
+    erased = []
+    async with db.transaction() as conn:
+        for comment_id, token in _token_ids(keys, tokens):
+            row = await _own_comment(conn, keys, comment_id, token, window_minutes)
+            was_visible = row["status"] == CommentStatus.approved
+            await _remove_own(conn, row, was_visible)
+            await store.update_comment(conn, comment_id, PERSONAL)  # the placeholder, if kept
+            erased.append((row["story_id"], comment_id, was_visible))
+    for story_id, comment_id, was_visible in erased:
+        if was_visible:
+            await events.publish(story_id, EventKind.delete, {"id": comment_id})
+    return [comment_id for _, comment_id, _ in erased]

@@ -216,3 +216,44 @@ class ReportOut(BaseModel):
     comment_id: int
     reported: bool
     hidden: bool = Field(description="Whether reports now hide it until a moderator looks.")
+
+
+class OwnTokens(BaseModel):
+    model_config = REQUEST
+    tokens: list[str] = Field(
+        max_length=50,
+        description="Edit tokens of one's own comments (1–50), as posting answered them",
+    )
+
+
+class OwnStory(BaseModel):
+    id: int
+    title: str
+    path: str
+
+
+class OwnComment(BaseModel):
+    id: int
+    story: OwnStory | None
+    parent_id: int | None
+    name: str | None
+    email: str | None
+    website: str | None
+    body: str = Field(description="The text as written (Markdown)")
+    body_html: str
+    created_at: datetime
+    edited_at: datetime | None
+    status: str
+    score: int
+    address_hash_kept: bool = Field(
+        description="Whether a keyed hash of the address it was posted from is kept (never "
+        "the address itself)"
+    )
+
+
+class OwnData(BaseModel):
+    comments: list[OwnComment]
+
+
+class Erased(BaseModel):
+    erased: list[int] = Field(description="The ids of the comments erased")

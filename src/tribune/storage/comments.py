@@ -33,6 +33,9 @@ PUBLIC_COLUMNS = [
     comments.c.featured,
 ]
 
+# What a reader's download of their own comment holds besides (comments/editing.own_data).
+OWN_DATA_COLUMNS = (comments.c.body_md, comments.c.email, comments.c.client_hash)
+
 # What an edit needs besides: the text it replaces, the text a moderator last saw, and why
 # the rules held it.
 EDIT_COLUMNS = (comments.c.body_md, comments.c.previous_body_md, comments.c.verdicts)

@@ -362,3 +362,10 @@ async def thread_meta(conn: Conn, story_id: int) -> tuple[int, int] | None:
     """What a thread read needs of its published story: (version, comment count)."""
     row = (await conn.execute(thread_meta_query(story_id, StoryStatus.published))).first()
     return None if row is None else (int(row[0]), int(row[1]))
+
+
+async def story_title(conn: Conn, story_id: int) -> dict[str, Any] | None:
+    """A story's id, title and slug, whatever its status (what a reader's own data names)."""
+    query = select(stories.c.id, stories.c.title, stories.c.slug).where(stories.c.id == story_id)
+    row = (await conn.execute(query)).mappings().first()
+    return None if row is None else dict(row)
