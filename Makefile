@@ -70,6 +70,7 @@ bench: $(VENV)/.test-installed wrk
 	$(BIN)/python bench/thread_pages.py
 	$(BIN)/python bench/publishing.py
 	$(BIN)/python bench/search.py $(SEARCH_ARGS)
+	$(BIN)/python bench/imports.py $(IMPORT_ARGS)
 	$(BIN)/python bench/flood.py $(FLOOD_ARGS)
 
 bench-quick: $(VENV)/.test-installed wrk
