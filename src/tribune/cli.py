@@ -309,7 +309,7 @@ DryRun = Annotated[
 
 
 def _import_archive(kind: str, file: Path, dry_run: bool, **options: Any) -> None:
-    """An archive import (wxr, disqus, isso) with its progress and summary."""
+    """An archive import (any kind of ARCHIVES but page) with its progress and summary."""
     import tribune.importers as importers
 
     settings = _settings()
@@ -418,7 +418,7 @@ def import_any_command(
     if kind is None:
         err.print(
             f"[red]error:[/red] {escape(str(file))} was not imported: its content is not any "
-            "kind Tribune imports (page, wxr, disqus, isso, remark42, commento)"
+            f"kind Tribune imports ({', '.join(ARCHIVES)})"
         )
         raise typer.Exit(1)
     err.print(f"Recognised {ARCHIVES[kind]}", highlight=False)

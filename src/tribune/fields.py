@@ -40,6 +40,17 @@ INVISIBLE = frozenset(
 )
 
 
+def visible_text(text: str, unseen: frozenset[str] = frozenset()) -> str:
+    """Text a reader typed (a query) or a page sent (a title) as what can be shown: the
+    invisible characters above dropped; control characters, lone surrogates, unassigned
+    code points and any of ``unseen`` each a space."""
+    return "".join(
+        " " if c in unseen or is_control(c) or unicodedata.category(c) in ("Cs", "Cn") else c
+        for c in text
+        if c not in INVISIBLE
+    )
+
+
 REASON_MAX = 1000
 
 

@@ -16,7 +16,6 @@ threads for another's addresses. Reading a page's thread makes nothing.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tribune import urls
 from tribune.exceptions import Invalid, NotAllowed
-from tribune.fields import INVISIBLE, is_control
+from tribune.fields import visible_text
 from tribune.public import story_path
 from tribune.storage import embeds as store
 from tribune.storage import stories as story_store
@@ -43,12 +42,7 @@ OTHER_SITE = "A page may open a discussion only for an address of its own site"
 def title_of(text: str | None, page_url: str) -> str:
     """The title a page sent, as one line of plain text of at most TITLE_MAX characters;
     the address without its scheme when it sent none."""
-    cleaned = "".join(
-        " " if is_control(c) or unicodedata.category(c) in ("Cs", "Cn") else c
-        for c in (text or "")[: TITLE_MAX * 4]
-        if c not in INVISIBLE
-    )
-    line = re.sub(r"\s+", " ", cleaned).strip()
+    line = re.sub(r"\s+", " ", visible_text((text or "")[: TITLE_MAX * 4])).strip()
     if len(line) > TITLE_MAX:
         line = line[: TITLE_MAX - 1].rstrip() + "…"
     return line or page_url.split("://", 1)[1]

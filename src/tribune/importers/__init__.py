@@ -84,7 +84,7 @@ async def _imported_before(
     return None
 
 
-# WordPress --------------------------------------------------------------------------------
+# Archives (wxr, disqus, isso, remark42, commento) --------------------------------------------
 
 
 @dataclass(slots=True)
@@ -105,7 +105,7 @@ Progress = Callable[[int], None]
 
 
 class Item(Protocol):
-    """A story of an archive, with its comments (wxr.Post, disqus.Thread)."""
+    """A story of an archive, with its comments (wxr.Post, markup.Page)."""
 
     key: str
     link: str
@@ -137,8 +137,9 @@ async def _new_wxr_story(conn: Conn, post: Any) -> int:
 
 
 async def _new_page_thread(conn: Conn, thread: Any) -> int:
-    """A Disqus thread was the discussion under another site's page: it becomes that
-    page's embedded thread (or a titled story when its address is not a page address)."""
+    """A thread of a comment system (Disqus, Isso, Remark42, Commento) was the discussion
+    under another site's page: it becomes that page's embedded thread (or a titled story
+    when its address is not a page address)."""
     page_url = urls.page_url(thread.link)
     if page_url is None:
         return await create_story(

@@ -94,16 +94,15 @@ async def schema_revision(db: Database) -> str:
     return ",".join(sorted(heads))
 
 
+def _exported(with_secrets: bool) -> list[Table]:
+    """The tables an export writes, in order."""
+    return [t for t in store.tables() if with_secrets or t.name not in SECRET_TABLES]
+
+
 async def row_count(db: Database, *, with_secrets: bool = False) -> int:
     """How many rows an export would write (for its progress bar)."""
     async with db.read() as conn:
-        return sum(
-            [
-                await store.count(conn, table)
-                for table in store.tables()
-                if with_secrets or table.name not in SECRET_TABLES
-            ]
-        )
+        return sum([await store.count(conn, table) for table in _exported(with_secrets)])
 
 
 async def export(
@@ -111,7 +110,7 @@ async def export(
 ) -> Summary:
     """Write the whole site to ``path`` (gzip when it ends in .gz), streamed: one read
     transaction, so the file is one moment of the site."""
-    chosen = [t for t in store.tables() if with_secrets or t.name not in SECRET_TABLES]
+    chosen = _exported(with_secrets)
     counts: dict[str, int] = {}
     revision = await schema_revision(db)
     written = path.with_name(path.name + ".partial")
@@ -225,6 +224,7 @@ async def _restore(db: Database, path: Path, force: bool, progress: Progress | N
         raise BackupRefused("line 1: the backup names a table this version does not have")
     hasher = PasswordHasher()
     counts = {name: 0 for name in order}
+    total = 0  # rows read so far
     ended = False
     async with db.transaction() as conn:
         if not await store.is_empty(conn):
@@ -245,10 +245,9 @@ async def _restore(db: Database, path: Path, force: bool, progress: Progress | N
                 if current is not None:
                     await store.insert_rows(conn, current, batch)
                 expected = record["end"].get("rows") if isinstance(record["end"], dict) else None
-                if expected != sum(counts.values()):
+                if expected != total:
                     raise BackupRefused(
-                        f"line {number}: the backup says {expected} rows, it holds "
-                        f"{sum(counts.values())}"
+                        f"line {number}: the backup says {expected} rows, it holds {total}"
                     )
                 continue
             if not isinstance(record, dict) or set(record) != {"table", "row"}:
@@ -264,14 +263,15 @@ async def _restore(db: Database, path: Path, force: bool, progress: Progress | N
                 batch, current, position = [], known[name], order.index(name)
             batch.append(_decode(current, record["row"], number, hasher))
             counts[name] += 1
+            total += 1
             if len(batch) >= store.BATCH:
                 await store.insert_rows(conn, current, batch)
                 batch = []
-            if progress and sum(counts.values()) % 500 == 0:
+            if progress and total % 500 == 0:
                 progress(500)
         if not ended:
             raise BackupRefused("the backup was cut short: its last line is missing")
         await store.after_restore(conn)
     if progress:
-        progress(sum(counts.values()) % 500)
-    return Summary(sum(counts.values()), counts)
+        progress(total % 500)
+    return Summary(total, counts)

@@ -14,15 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element
 
-from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
-from defusedxml.ElementTree import iterparse  # type: ignore[import-untyped]
-
-from tribune.importers.markup import Page, archived, markdown_of
+from tribune.importers.markup import Page, archived, markdown_of, xml_events
 from tribune.vocabulary import CommentStatus
 
-DISQUS = "http://disqus.com"
 INTERNALS = "http://disqus.com/disqus-internals"
 DSQ_ID = f"{{{INTERNALS}}}id"
 
@@ -105,41 +101,26 @@ def threads(source: IO[bytes], skipped: Skipped) -> list[Page]:
     found: dict[str, Page] = {}
     posts: list[tuple[str, dict[str, Any]]] = []
     seen_root = False
-    numbers = {"post": 0}
-    try:
-        for event, element in iterparse(source, events=("start", "end")):
-            name = _local(element.tag)
-            if event == "start":
-                if not seen_root:
-                    seen_root = True
-                    if name != "disqus":
-                        raise DisqusRefused("this is not a Disqus export (no <disqus> element)")
-                continue
-            if name == "thread" and element.get(DSQ_ID) and len(element):
-                key, link = element.get(DSQ_ID, ""), _text(element, "link")
-                if not link:
-                    skipped.threads_without_id_or_link += 1
-                else:
-                    title = _text(element, "title") or link
-                    found[key] = Page(f"disqus:{key}", link, title)
-                element.clear()
-            elif name == "thread" and not element.get(DSQ_ID) and len(element):
+    number = 0  # of the post, for messages
+    for event, element in xml_events(source, DisqusRefused, "Disqus exports"):
+        name = _local(element.tag)
+        if event == "start":
+            if not seen_root:
+                seen_root = True
+                if name != "disqus":
+                    raise DisqusRefused("this is not a Disqus export (no <disqus> element)")
+            continue
+        if name == "thread" and len(element):  # a post's <thread dsq:id/> refers, is empty
+            key, link = element.get(DSQ_ID, ""), _text(element, "link")
+            if key and link:
+                found[key] = Page(f"disqus:{key}", link, _text(element, "title") or link)
+            else:
                 skipped.threads_without_id_or_link += 1
-                element.clear()
-            elif name == "post":
-                numbers["post"] += 1
-                posts.append(_post(element, numbers["post"]))
-                element.clear()
-    except ParseError as exc:
-        line, column = exc.position
-        raise DisqusRefused(
-            f"line {line}, column {column}: the XML is malformed or cut short"
-        ) from None
-    except DefusedXmlException as exc:
-        raise DisqusRefused(
-            f"the file declares XML entities or refers to outside files ({type(exc).__name__}): "
-            "Disqus exports never do, so it is refused"
-        ) from None
+            element.clear()
+        elif name == "post":
+            number += 1
+            posts.append(_post(element, number))
+            element.clear()
     if not seen_root:
         raise DisqusRefused("this is not a Disqus export (it is empty)")
     parents = {post["parent"] for _, post in posts if post["parent"]}

@@ -6,11 +6,16 @@ from __future__ import annotations
 import gzip
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import IO, Any
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+from defusedxml.ElementTree import iterparse  # type: ignore[import-untyped]
 
 from tribune.comments.service import ArchivedComment, archived_fields
 from tribune.vocabulary import CommentStatus
@@ -131,6 +136,25 @@ def markdown_of(markup: str) -> str:
     parser.feed(markup)
     parser.close()
     return parser.markdown()
+
+
+# XML ------------------------------------------------------------------------------------
+
+
+def xml_events(source: IO[bytes], refused: type[ValueError], kind: str) -> Iterator[Any]:
+    """defusedxml's iterparse of the file (start and end events), its failures as
+    ``refused``: a malformed or cut-short file naming its line and column; one that declares
+    entities or refers to outside files (entity expansion, XXE), which ``kind`` never does."""
+    try:
+        yield from iterparse(source, events=("start", "end"))
+    except ParseError as exc:
+        line, column = exc.position
+        raise refused(f"line {line}, column {column}: the XML is malformed or cut short") from None
+    except DefusedXmlException as exc:
+        raise refused(
+            f"the file declares XML entities or refers to outside files ({type(exc).__name__}): "
+            f"{kind} never do, so it is refused"
+        ) from None
 
 
 # Compressed files -------------------------------------------------------------------------

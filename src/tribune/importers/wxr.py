@@ -16,13 +16,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element
 
-from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
-from defusedxml.ElementTree import iterparse  # type: ignore[import-untyped]
-
-from tribune.comments.service import ArchivedComment, archived_fields
-from tribune.importers.markup import markdown_of
+from tribune.comments.service import ArchivedComment
+from tribune.importers.markup import archived, markdown_of, xml_events
 from tribune.vocabulary import CommentStatus
 
 WP = "http://wordpress.org/export/"
@@ -120,20 +117,22 @@ def _comment(post: Post, element: Element, skipped: Skipped) -> None:
     if status is None:
         raise WxrRefused(f"{where}: wp:comment_approved is {approved!r}, not 1, 0 or spam")
     parent = data.get("wp_comment_parent", "0")
-    draft = ArchivedComment(
-        import_key=f"wxr:{key}",
+    draft = archived(
+        key=f"wxr:{key}",
+        parent=None if parent in ("", "0") else f"wxr:{parent}",
+        deleted=False,
+        replied=False,
         body=markdown_of(data.get("wp_comment_content", "")),
         name=html.unescape(data.get("wp_comment_author", "")),
         email=data.get("wp_comment_author_email") or None,
         website=data.get("wp_comment_author_url") or None,
         created_at=_time(data.get("wp_comment_date_gmt")) or _time(data.get("wp_comment_date")),
-        parent_key=None if parent in ("", "0") else f"wxr:{parent}",
         status=status,
+        where=where,
+        refused=WxrRefused,
     )
-    problem = archived_fields(draft)
-    if isinstance(problem, str):
-        raise WxrRefused(f"{where}: {problem}")
-    post.comments.append(draft)
+    if draft is not None:
+        post.comments.append(draft)
 
 
 def posts(source: IO[bytes], skipped: Skipped) -> Iterator[Post]:
@@ -142,34 +141,23 @@ def posts(source: IO[bytes], skipped: Skipped) -> Iterator[Post]:
     number = 0
     root: Element | None = None
     channel: Element | None = None
-    try:
-        for event, element in iterparse(source, events=("start", "end")):
-            if event == "start":
-                if root is None:
-                    root = element
-                    if _local(element.tag)[1] != "rss":
-                        raise WxrRefused("this is not a WordPress export (no <rss> element)")
-                elif _local(element.tag)[1] == "channel" and channel is None:
-                    channel = element
-                continue
-            if _local(element.tag)[1] != "item":
-                continue
-            number += 1
-            post = _post(number, element, skipped)
-            if channel is not None:
-                channel.clear()  # what was read is let go: memory holds one post at a time
-            if post is not None:
-                yield post
-    except ParseError as exc:
-        line, column = exc.position
-        raise WxrRefused(
-            f"line {line}, column {column}: the XML is malformed or cut short"
-        ) from None
-    except DefusedXmlException as exc:
-        raise WxrRefused(
-            f"the file declares XML entities or refers to outside files ({type(exc).__name__}): "
-            "WordPress exports never do, so it is refused"
-        ) from None
+    for event, element in xml_events(source, WxrRefused, "WordPress exports"):
+        if event == "start":
+            if root is None:
+                root = element
+                if _local(element.tag)[1] != "rss":
+                    raise WxrRefused("this is not a WordPress export (no <rss> element)")
+            elif _local(element.tag)[1] == "channel" and channel is None:
+                channel = element
+            continue
+        if _local(element.tag)[1] != "item":
+            continue
+        number += 1
+        post = _post(number, element, skipped)
+        if channel is not None:
+            channel.clear()  # what was read is let go: memory holds one post at a time
+        if post is not None:
+            yield post
     if channel is None:
         raise WxrRefused("this is not a WordPress export (no <channel> element)")
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from tribune import cursor as cursors
 from tribune.exceptions import Invalid
-from tribune.fields import INVISIBLE, is_control
+from tribune.fields import visible_text
 from tribune.public import ANONYMOUS, story_path
 from tribune.storage import search as store
 from tribune.storage.engine import Conn, Database
@@ -58,13 +58,9 @@ _STOP_WORDS = (
 )
 STOP_WORDS = frozenset(_STOP_WORDS.split())
 
-# Unseen or unprintable: control characters (NUL, which PostgreSQL refuses, included), lone
-# surrogates, unassigned code points, and the snippets' own markers become spaces.
-_DROPPED = {MARK_START, MARK_END}
-
-
-def _unprintable(char: str) -> bool:
-    return char in _DROPPED or is_control(char) or unicodedata.category(char) in ("Cs", "Cn")
+# The snippets' own markers never come from a query (fields.visible_text drops the rest of
+# what cannot be shown: control characters, NUL included, which PostgreSQL refuses).
+_DROPPED = frozenset({MARK_START, MARK_END})
 
 
 def clean_query(q: str | None) -> str:
@@ -72,7 +68,7 @@ def clean_query(q: str | None) -> str:
     characters, trimmed. What the search page shows back in its box."""
     if not q:
         return ""
-    text = "".join(" " if _unprintable(c) else c for c in q[: QUERY_MAX * 2] if c not in INVISIBLE)
+    text = visible_text(q[: QUERY_MAX * 2], _DROPPED)
     return text[:QUERY_MAX].strip()
 
 
