@@ -122,7 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ]
     app.add_middleware(FastLane, lanes=lanes)
     # Other sites' pages reach the API and the embed only from TRIBUNE_ALLOWED_ORIGINS.
-    app.add_middleware(Cors, allowed=settings.origins(), base_url=settings.base_url)
+    app.add_middleware(Cors, allowed=settings.origins())
     # Outermost last: the client's address and scheme (behind a trusted proxy), security
     # headers on every answer, then the edge's own refusals (Host, slow bodies), then any
     # error answered without dropping the connection.

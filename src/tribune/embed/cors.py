@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tribune.jsonformat import dumps
-from tribune.urls import origin as origin_of
+from tribune.web.security import same_origin
 
 SCOPE = ("/api/", "/embed/")  # what other sites' pages may reach (embed.js itself is a script)
 METHODS = "GET, POST, PATCH, DELETE"
@@ -39,27 +40,20 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _own(scope: Scope, base_url: str) -> set[str]:
-    host = _header(scope, b"host") or ""
-    own = {f"{scope.get('scheme', 'http')}://{host}"}
-    base = origin_of(base_url)
-    return own | ({base} if base else set())
-
-
 class Cors:
     """Pure ASGI, outside the fast lanes (their answers get the headers too)."""
 
-    def __init__(self, app: ASGIApp, *, allowed: Collection[str], base_url: str) -> None:
+    def __init__(self, app: ASGIApp, *, allowed: Collection[str]) -> None:
         self.app = app
         self.allowed = frozenset(allowed)
-        self.base_url = base_url
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not str(scope["path"]).startswith(SCOPE):
             await self.app(scope, receive, send)
             return
         asking = _header(scope, b"origin")
-        if asking is None or asking in _own(scope, self.base_url):
+        # This site's own pages (web/security.py decides what "own" is, for CSRF too).
+        if asking is None or same_origin(Request(scope)):
             await self.app(scope, receive, _varying(send, None))
             return
         if asking not in self.allowed:
