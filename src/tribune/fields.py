@@ -5,6 +5,7 @@ Readers' comments (comments/validation.py), staff accounts and importers all use
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from urllib.parse import urlsplit
 
@@ -29,6 +30,17 @@ def whole_number(text: str) -> int | None:
 def is_control(char: str) -> bool:
     # Cc covers NUL, CR, LF, ESC and NEL; line and paragraph separators break names too.
     return unicodedata.category(char) in ("Cc", "Zl", "Zp")
+
+
+# is_control's characters but tab and line feed, as one search: a comment body is checked on
+# every post, and a character-by-character test cost a millisecond for a 1 KB body.
+_CONTROL_IN_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def has_control(text: str) -> bool:
+    """Whether a text of several lines holds a control character other than tab and line
+    feed (what is_control finds, less those two)."""
+    return _CONTROL_IN_LINES.search(text) is not None
 
 
 # Characters that show nothing or turn the text after them around: in a name they make it
@@ -58,7 +70,7 @@ def check_note(value: str, field: str, limit: int = REASON_MAX) -> str | None:
     """A short text people write for others to read (a report, a moderator's reason): no
     control characters but line breaks and tabs (a NUL is refused by PostgreSQL, and
     escapes would mislead whoever reads it), at most ``limit`` characters."""
-    if any(is_control(c) and c not in "\n\t" for c in value):
+    if has_control(value):
         return f"{field} must not contain control characters"
     if len(value.strip()) > limit:
         return f"{field} must be at most {limit:,} characters"

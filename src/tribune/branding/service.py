@@ -9,7 +9,7 @@ from tribune import identity
 from tribune.accounts.service import Staff, audit
 from tribune.branding.logo import LogoRefused, Processed, process
 from tribune.exceptions import Invalid
-from tribune.fields import INVISIBLE, is_control
+from tribune.fields import INVISIBLE, has_control, is_control
 from tribune.identity import FOOTER_MAX, HEX_COLOUR, NAME_MAX, TAGLINE_MAX, Logo, Site, SiteCache
 from tribune.storage import site as store
 from tribune.storage.engine import Database
@@ -50,9 +50,7 @@ def check(form: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     if message := _line(values["tagline"], "tagline", TAGLINE_MAX):
         errors["tagline"] = message
     footer = values["footer"]
-    if any(is_control(c) and c not in "\n\t" for c in footer) or any(
-        c in INVISIBLE for c in footer
-    ):
+    if has_control(footer) or not INVISIBLE.isdisjoint(footer):
         errors["footer"] = "The footer text cannot contain control or invisible characters."
     elif len(footer) > FOOTER_MAX:
         errors["footer"] = (

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tribune.exceptions import FieldErrors
-from tribune.fields import EMPTY_NAME, check_email, check_name, check_website, is_control
+from tribune.fields import EMPTY_NAME, check_email, check_name, check_website, has_control
 
 EMPTY_BODY = "Please enter your comment!"
 BODY_MAX = 10_000
@@ -38,7 +38,7 @@ def check_body(value: str) -> str | None:
             f"Your comment is {len(body):,} characters long, and the limit is {BODY_MAX:,}. "
             "Please shorten it."
         )
-    if any(is_control(c) and c not in "\t\n" for c in body):
+    if has_control(body):
         return (
             "Your comment contains a hidden control character (pasted text often brings one). "
             "Please remove it."

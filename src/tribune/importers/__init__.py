@@ -1,8 +1,12 @@
-"""Importers: each kind turns a file into stories and comments, stored in one transaction."""
+"""Importers: each kind turns a file into stories and comments. A page dump is stored in one
+transaction; an archive is checked whole, then stored in short transactions and taken back
+as one import if storing fails part-way."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -10,10 +14,17 @@ from typing import IO, Any, Protocol
 from sqlalchemy.engine import RowMapping
 
 from tribune import urls
-from tribune.comments.service import ArchivedComment, import_archive, import_comments
+from tribune.comments.service import (
+    IMPORT_BATCH,
+    ArchivedComment,
+    import_archive,
+    import_comments,
+)
 from tribune.embed import service as embed_service
 from tribune.importers import disqus, isso, jsonarchives, page, wxr
 from tribune.importers.markup import open_archive
+from tribune.storage import comments as comment_store
+from tribune.storage import editor as editor_store
 from tribune.storage import embeds
 from tribune.storage import stories as story_store
 from tribune.storage.engine import Conn, Database
@@ -162,6 +173,23 @@ def _streamed(
     return reading
 
 
+@dataclass(slots=True)
+class _Written:
+    """What a running import has committed so far: what undoing it would remove."""
+
+    stories: list[int] = field(default_factory=list)
+    comments: dict[int, list[int]] = field(default_factory=dict)  # by story it joined
+
+
+async def _each(items: Iterable[Any], per_hop: int = 16) -> AsyncIterator[Any]:
+    """The archive's items, parsed in a worker thread a few at a time: a serving instance
+    (the admin upload) keeps answering readers while a large file is read."""
+    iterator = iter(items)
+    while batch := await asyncio.to_thread(lambda: list(itertools.islice(iterator, per_hop))):
+        for item in batch:
+            yield item
+
+
 async def _import(
     db: Database,
     path: Path,
@@ -172,12 +200,14 @@ async def _import(
     dry_run: bool,
     progress: Progress | None,
 ) -> ArchiveSummary:
-    """Check the whole archive first, then store it in one transaction (a file refused
-    anywhere stores nothing); importing the same file again adds nothing."""
+    """Check the whole archive first, then store it in short transactions (a large import
+    never holds the write lock for long); if storing fails part-way, what it stored is
+    taken back, so a file refused anywhere stores nothing. Importing the same file again
+    adds nothing."""
     summary = ArchiveSummary(dry_run=dry_run)
     skipped = skipped_kind()
     try:
-        for item in read(path, skipped):
+        async for item in _each(read(path, skipped)):
             summary.stories_found += 1
             summary.comments_found += len(item.comments)
     except OSError as exc:
@@ -187,20 +217,55 @@ async def _import(
     summary.skipped = skipped.as_dict()
     if dry_run:
         return summary
-    async with db.transaction() as conn:
-        for item in read(path, skipped_kind()):
-            story_id = await _existing(conn, item)
-            if story_id is None:
-                story_id = await make(conn, item)
-                summary.stories_created += 1
-            else:
-                summary.stories_attached += 1
-            added, moved = await import_archive(conn, story_id, item.comments)
+    written = _Written()
+    try:
+        async for item in _each(read(path, skipped_kind())):
+            async with db.transaction() as conn:
+                story_id = await _existing(conn, item)
+                if story_id is None:
+                    story_id = await make(conn, item)
+                    written.stories.append(story_id)
+                    summary.stories_created += 1
+                else:
+                    summary.stories_attached += 1
+            joined = written.comments.setdefault(story_id, [])
+
+            def stored(ids: list[int], joined: list[int] = joined) -> None:
+                joined.extend(ids)
+                if progress:
+                    progress(len(ids))
+
+            added, moved = await import_archive(
+                db.transaction, story_id, item.comments, stored=stored
+            )
             summary.comments_added += added
             summary.replies_moved_up += moved
             if progress:
-                progress(1 + len(item.comments))
+                progress(1)
+    except BaseException:
+        await _undo(db, written)
+        raise
     return summary
+
+
+async def _undo(db: Database, written: _Written) -> None:
+    """Take back a failed import: the stories it made (with their comments) and the
+    comments it added to stories that were there before, in short transactions."""
+    made = set(written.stories)
+    for story_id in written.stories:
+        async with db.transaction() as conn:
+            await editor_store.delete_story(conn, story_id)
+    for story_id, ids in written.comments.items():
+        if story_id in made:
+            continue
+        # Newest first: a reply is stored after its parent, and deleting a parent first
+        # would take its replies (by cascade) without their counters.
+        newest = ids[::-1]
+        for start in range(0, len(newest), IMPORT_BATCH):
+            async with db.transaction() as conn:
+                await comment_store.remove_imported(
+                    conn, story_id, newest[start : start + IMPORT_BATCH]
+                )
 
 
 async def import_wxr(

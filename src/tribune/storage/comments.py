@@ -6,11 +6,22 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Table, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    BigInteger,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.engine import Row, RowMapping
 
 from tribune.storage.engine import Conn
-from tribune.storage.tables import comments, stories, votes
+from tribune.storage.tables import comments, stories, threads, votes
 from tribune.vocabulary import CommentStatus, Sort, StoryStatus
 
 PUBLIC_COLUMNS = [
@@ -96,11 +107,20 @@ async def hidden_among(
     return (await conn.execute(query)).mappings().all()
 
 
+_FOR_UPDATE = select(*PUBLIC_COLUMNS).where(comments.c.id == bindparam("comment")).with_for_update()
+
+
 async def comment_for_update(conn: Conn, comment_id: int, *extra: Any) -> RowMapping | None:
     """The comment row (its public columns and any ``extra`` ones), locked for the rest of
     the transaction on PostgreSQL."""
-    query = select(*PUBLIC_COLUMNS, *extra).where(comments.c.id == comment_id).with_for_update()
-    return (await conn.execute(query)).mappings().first()
+    query = (
+        select(*PUBLIC_COLUMNS, *extra)
+        .where(comments.c.id == bindparam("comment"))
+        .with_for_update()
+        if extra
+        else _FOR_UPDATE
+    )
+    return (await conn.execute(query, {"comment": comment_id})).mappings().first()
 
 
 def _top_level_shown(story_id: int) -> list[Any]:
@@ -299,6 +319,19 @@ async def newest_of_story(conn: Conn, story_id: int, limit: int) -> Sequence[Row
 # Writes to counters ----------------------------------------------------------------------------
 
 
+# Built once: constructing a statement costs more than SQLite takes to run it, and a reply
+# moves two comments' counters.
+_ADD_TO_COUNTS = (
+    update(comments)
+    .where(comments.c.id == bindparam("comment"))
+    .values(
+        reply_count=comments.c.reply_count + bindparam("replies"),
+        descendant_count=comments.c.descendant_count + bindparam("descendants"),
+        score=comments.c.score + bindparam("score"),
+    )
+)
+
+
 async def add_to_counts(
     conn: Conn,
     comment_id: int,
@@ -307,15 +340,50 @@ async def add_to_counts(
     descendants: int = 0,
     score: int = 0,
 ) -> None:
-    values: dict[str, Any] = {}
-    if replies:
-        values["reply_count"] = comments.c.reply_count + replies
-    if descendants:
-        values["descendant_count"] = comments.c.descendant_count + descendants
-    if score:
-        values["score"] = comments.c.score + score
-    if values:
-        await conn.execute(update(comments).where(comments.c.id == comment_id).values(**values))
+    if replies or descendants or score:
+        params = {
+            "comment": comment_id,
+            "replies": replies,
+            "descendants": descendants,
+            "score": score,
+        }
+        await conn.execute(_ADD_TO_COUNTS, params)
+
+
+async def remove_imported(conn: Conn, story_id: int, comment_ids: Sequence[int]) -> None:
+    """Take back comments an import stored in a story that was there before it (an import
+    that failed part-way): the counters their visible ones added to the comments they
+    replied to and to the story go back down, and the thread version moves."""
+    if not comment_ids:
+        return
+    gone = set(comment_ids)
+    rows = await conn.execute(
+        select(comments.c.parent_id, comments.c.root_id).where(
+            comments.c.id.in_(gone), comments.c.status == CommentStatus.approved
+        )
+    )
+    replies: dict[int, int] = {}
+    descendants: dict[int, int] = {}
+    visible = 0
+    for parent_id, root_id in rows:
+        visible += 1
+        if parent_id is not None and parent_id not in gone:
+            replies[parent_id] = replies.get(parent_id, 0) + 1
+        if root_id is not None and root_id not in gone:
+            descendants[root_id] = descendants.get(root_id, 0) + 1
+    for comment_id in replies.keys() | descendants.keys():
+        await add_to_counts(
+            conn,
+            comment_id,
+            replies=-replies.get(comment_id, 0),
+            descendants=-descendants.get(comment_id, 0),
+        )
+    await conn.execute(delete(comments).where(comments.c.id.in_(gone)))
+    await conn.execute(
+        update(threads)
+        .where(threads.c.story_id == story_id)
+        .values(comment_count=threads.c.comment_count - visible, version=threads.c.version + 1)
+    )
 
 
 async def update_comment(conn: Conn, comment_id: int, values: dict[str, Any]) -> None:
