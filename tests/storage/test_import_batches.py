@@ -100,7 +100,8 @@ async def test_readers_posts_get_through_while_a_large_file_imports(tmp_path: Pa
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
             )
-        waits, started = [], time.monotonic()
+        waits: list[float] = []
+        started = time.monotonic()
         while importing.poll() is None:
             asked = time.monotonic()
             await make_comment(db, story_id, f"Posted during the import, number {len(waits)}")
