@@ -17,6 +17,7 @@ from tribune.accounts import deps as staff_deps
 from tribune.accounts import routes as accounts
 from tribune.branding import routes as branding
 from tribune.comments import actions as comment_actions
+from tribune.comments import admin as comment_admin
 from tribune.comments import api as comments_api
 from tribune.comments import pages as comments_pages
 from tribune.comments.cache import fragment_cache, thread_cache
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts.router)
     app.include_router(story_admin.router)
     app.include_router(moderation.router)
+    app.include_router(comment_admin.router)
     app.include_router(moderation.api)
     app.include_router(branding.router)
     app.include_router(media.router)

@@ -84,6 +84,7 @@ class Permission(enum.StrEnum):
     site = "site"  # the site's name, tagline, footer, accent colour and logo
     staff = "staff"
     audit = "audit"
+    commenters = "commenters"  # a commenter's comments by e-mail: find, export, erase
 
 
 class QueueTab(enum.StrEnum):
@@ -185,6 +186,10 @@ class AuditAction(enum.StrEnum):
     story_restore = "story.restore"
     token_create = "token.create"  # noqa: S105 (an action name, not a password)
     token_revoke = "token.revoke"  # noqa: S105
+    # What a reader asked of their data, done by an admin; audited without the e-mail.
+    commenter_lookup = "commenter.lookup"
+    commenter_export = "commenter.export"
+    commenter_erase = "commenter.erase"
 
     @classmethod
     def of(cls, action: ModerationAction) -> AuditAction:

@@ -131,6 +131,7 @@ OWN_FORM_ACTIONS = re.compile(
     r"/(?:stories/[^/?#]+/comments(?:#comment-form)?|search"
     r"|comments/[0-9]+/(?:vote|edit|delete|report)"
     r"|admin/(?:login|logout|moderation|bans|bans/[0-9]+/lift|rules|staff"
+    r"|commenters|commenters/(?:export|erase)"
     r"|staff/[0-9]+/(?:remove|role|password)|tokens|tokens/[0-9]+/revoke"
     r"|stories|stories/new|stories/preview|stories/[0-9]+"
     r"|stories/[0-9]+/(?:mode|compare|delete|revisions/[0-9]+/restore)))"

@@ -193,6 +193,30 @@ async def test_staff_pages_and_forms(
         assert answer.status_code < 500, _refusal(answer, (path, fields))
 
 
+@budget(15)
+@given(
+    lookup=form("email", "removed", "kept", also=("ana@example.org", "ANA@example.org", "0")),
+    export=form("email", also=("ana@example.org",)),
+    erase=form("email", "confirmed", also=("ana@example.org", "yes")),
+)
+async def test_the_commenters_page_and_forms(
+    admin: httpx.AsyncClient,
+    story: dict[str, Any],
+    lookup: dict[str, str],
+    export: dict[str, str],
+    erase: dict[str, str],
+) -> None:
+    answer = await admin.get("/admin/commenters", params=lookup)
+    assert answer.status_code < 500, _refusal(answer, lookup)
+    token = await _token(admin, "/admin/commenters")
+    for path, fields in (
+        ("/admin/commenters/export", export),
+        ("/admin/commenters/erase", erase),
+    ):
+        answer = await admin.post(path, data=fields | {"csrf_token": token})
+        assert answer.status_code < 500, _refusal(answer, (path, fields))
+
+
 _visitors = count(1)
 
 

@@ -168,6 +168,7 @@ QUERIES = {
     "/embed/thread": "?url=http://testserver/page",
     "/embed/counts": "?url=http://testserver/page",
     "/admin/moderation": "?tab=all",
+    "/admin/commenters": "?email=reader@example.org",
     "/admin/stories/{story_id}/compare": "?a=1&b=1",
 }
 

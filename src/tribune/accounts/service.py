@@ -54,6 +54,7 @@ PERMISSIONS: dict[Permission, set[Role]] = {
     Permission.site: {Role.admin},
     Permission.staff: {Role.admin},
     Permission.audit: {Role.admin},
+    Permission.commenters: {Role.admin},
 }
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -361,6 +362,9 @@ ACTION_WORDS: dict[str, str] = {
     AuditAction.story_restore: "Restored a story's revision",
     AuditAction.token_create: "Created an API token",
     AuditAction.token_revoke: "Revoked an API token",
+    AuditAction.commenter_lookup: "Looked up a commenter's comments by e-mail",
+    AuditAction.commenter_export: "Exported a commenter's comments",
+    AuditAction.commenter_erase: "Erased a commenter's comments",
 }
 SAMPLE = 80
 
@@ -368,6 +372,27 @@ SAMPLE = 80
 def _sample(text: str | None) -> str:
     flat = " ".join((text or "").split())
     return flat if len(flat) <= SAMPLE else flat[: SAMPLE - 1].rstrip() + "…"
+
+
+# Their entries hold counts only: the address looked up is in no entry.
+COMMENTER_ACTIONS = (
+    AuditAction.commenter_lookup,
+    AuditAction.commenter_export,
+    AuditAction.commenter_erase,
+)
+
+
+def _commenter_counts(action: str, detail: dict[str, Any]) -> str:
+    count = detail.get("comments", 0)
+    comments = f"{count} comment{'s' if count != 1 else ''}"
+    if action == AuditAction.commenter_lookup:
+        return f"{comments} found"
+    if action == AuditAction.commenter_export:
+        return f"{comments} exported"
+    return (
+        f"{comments} erased: {detail.get('removed', 0)} removed, "
+        f"{detail.get('placeholders', 0)} kept as empty placeholders for their replies"
+    )
 
 
 async def describe_audit(db: Database, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -452,6 +477,8 @@ async def describe_audit(db: Database, entries: list[dict[str, Any]]) -> list[di
             if "mode" in detail:
                 hold = ", first comments held" if detail.get("first_comment_hold") else ""
                 changes.append(f"comments: {detail['mode']}{hold}")
+        if entry["action"] in COMMENTER_ACTIONS:
+            changes.append(_commenter_counts(entry["action"], detail))
         if entry["action"] == AuditAction.rules_change:
             changes = [str(line) for line in detail.get("changes") or []]
         elif entry["action"] == AuditAction.login_failed:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tribune import public
+from tribune.comments import personal
 from tribune.comments.validation import check_body, normalize_newlines
 from tribune.exceptions import Invalid, NotAllowed, NotFound
 from tribune.keys import Keys, TokenExpired, TokenInvalid
@@ -153,56 +154,9 @@ async def delete_comment(
     async with db.transaction() as conn:
         row = await _own_comment(conn, keys, comment_id, token, window_minutes)
         was_visible = row["status"] == CommentStatus.approved
-        await _remove_own(conn, row, was_visible)
+        await personal.remove(conn, row, was_visible)
     if was_visible:
         await events.publish(row["story_id"], EventKind.delete, {"id": comment_id})
-
-
-async def _remove_own(conn: Conn, row: dict[str, Any], was_visible: bool) -> None:
-    """Remove a comment's row, or leave a placeholder when it has replies. A held or rejected
-    comment was never counted where readers see counts."""
-    if was_visible:
-        await story_store.change_comment_count(conn, row["story_id"], -1)
-        if row["root_id"] is not None:
-            await store.add_to_counts(conn, row["root_id"], descendants=-1)
-    else:
-        await story_store.bump_version(conn, row["story_id"])
-    if row["reply_count"] > 0:
-        if not was_visible and row["parent_id"] is not None:
-            # The placeholder holds its place among its parent's replies again.
-            await store.add_to_counts(conn, row["parent_id"], replies=1)
-        await store.update_comment(
-            conn,
-            row["id"],
-            {
-                "status": CommentStatus.deleted,
-                "name": None,
-                "email": None,
-                "website": None,
-                "avatar": None,
-                "body_md": "",
-                "body_html": "",
-            },
-        )
-        return
-    # Remove the comment, then each placeholder left without replies, walking upwards.
-    current: dict[str, Any] | None = row
-    counted = was_visible
-    while current is not None:
-        await store.delete_comment(conn, current["id"])
-        parent_id = current["parent_id"]
-        if parent_id is None:
-            break
-        if counted:
-            await store.add_to_counts(conn, parent_id, replies=-1)
-        counted = True  # every placeholder above was among its parent's replies
-        parent = await store.comment_for_update(conn, parent_id)
-        placeholder_done = (
-            parent is not None
-            and parent["status"] == CommentStatus.deleted
-            and parent["reply_count"] == 0
-        )
-        current = dict(parent) if parent is not None and placeholder_done else None
 
 
 # A reader's own data ---------------------------------------------------------------------
@@ -213,21 +167,6 @@ async def _remove_own(conn: Conn, row: dict[str, Any], was_visible: bool) -> Non
 # for mail.)
 
 OWN_DATA_MAX = 50  # tokens one request may name
-# Who wrote it, and every signal about them: what an erasure removes even from a
-# placeholder that replies still hang from.
-PERSONAL = {
-    "name": None,
-    "email": None,
-    "website": None,
-    "avatar": None,
-    "email_hash": None,
-    "client_hash": None,
-    "fingerprint": None,
-    "idempotency_key": None,
-    "body_md": "",
-    "body_html": "",
-    "previous_body_md": None,
-}
 
 
 def _token_ids(keys: Keys, tokens: object) -> list[tuple[int, str]]:
@@ -260,28 +199,7 @@ async def own_data(
                 conn, keys, comment_id, token, window_minutes, store.OWN_DATA_COLUMNS
             )
             story = await story_store.story_title(conn, row["story_id"])
-            found.append(
-                {
-                    "id": row["id"],
-                    "story": story
-                    and {
-                        "id": story["id"],
-                        "title": story["title"],
-                        "path": public.story_path(story["slug"]),
-                    },
-                    "parent_id": row["parent_id"],
-                    "name": row["name"],
-                    "email": row["email"],
-                    "website": row["website"],
-                    "body": row["body_md"],
-                    "body_html": row["body_html"],
-                    "created_at": row["created_at"],
-                    "edited_at": row["edited_at"],
-                    "status": row["status"],
-                    "score": row["score"],
-                    "address_hash_kept": row["client_hash"] is not None,
-                }
-            )
+            found.append(personal.record(row, story))
     return found
 
 
@@ -295,9 +213,7 @@ async def erase_own(
     async with db.transaction() as conn:
         for comment_id, token in _token_ids(keys, tokens):
             row = await _own_comment(conn, keys, comment_id, token, window_minutes)
-            was_visible = row["status"] == CommentStatus.approved
-            await _remove_own(conn, row, was_visible)
-            await store.update_comment(conn, comment_id, PERSONAL)  # the placeholder, if kept
+            was_visible, _removed = await personal.erase(conn, row)
             erased.append((row["story_id"], comment_id, was_visible))
     for story_id, comment_id, was_visible in erased:
         if was_visible:

@@ -394,6 +394,50 @@ async def delete_comment(conn: Conn, comment_id: int) -> None:
     await conn.execute(delete(comments).where(comments.c.id == comment_id))
 
 
+# One commenter's comments by e-mail (comments/personal.py) -------------------------------------
+
+
+def _of_email(lowered: str, email_hash: str) -> Any:
+    """Comments given this address in any case (``lowered``: the address lower-cased), or
+    holding its keyed hash: imported comments keep no hash, and a placeholder its author
+    deleted keeps only the hash. The hash is indexed; lower(email) is not, so a lookup reads
+    the whole table (an admin's occasional request, not a reader's page)."""
+    return or_(func.lower(comments.c.email) == lowered, comments.c.email_hash == email_hash)
+
+
+async def count_by_email(conn: Conn, lowered: str, email_hash: str) -> int:
+    query = select(func.count()).select_from(comments).where(_of_email(lowered, email_hash))
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def comments_by_email(
+    conn: Conn, lowered: str, email_hash: str, limit: int | None
+) -> Sequence[RowMapping]:
+    """The address's comments newest first, everything kept of each, with their stories'
+    title and slug (whatever the story's status); all of them when ``limit`` is None."""
+    query = (
+        select(
+            *PUBLIC_COLUMNS,
+            comments.c.email,
+            comments.c.body_md,
+            comments.c.client_hash,
+            stories.c.title.label("story_title"),
+            stories.c.slug.label("story_slug"),
+        )
+        .join(stories, stories.c.id == comments.c.story_id)
+        .where(_of_email(lowered, email_hash))
+        .order_by(comments.c.created_at.desc(), comments.c.id.desc())
+        .limit(limit)
+    )
+    return (await conn.execute(query)).mappings().all()
+
+
+async def ids_by_email(conn: Conn, lowered: str, email_hash: str) -> list[int]:
+    """The ids of the address's comments, the newest (highest) first."""
+    query = select(comments.c.id).where(_of_email(lowered, email_hash))
+    return [int(i) for i in (await conn.execute(query.order_by(comments.c.id.desc()))).scalars()]
+
+
 # Votes -----------------------------------------------------------------------------------------
 
 
