@@ -25,7 +25,7 @@ from sqlalchemy import text
 from tests.helpers import BASE_URL, client_at, signed_in
 from tribune.app import create_app
 from tribune.cli import demo_bytes
-from tribune.importers import import_page
+from tribune.importers.service import import_page
 from tribune.settings import Settings
 from tribune.storage import migrate
 from tribune.storage.engine import Database
@@ -151,6 +151,7 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
 async def app(settings: Settings) -> AsyncIterator[Any]:
     application = create_app(settings)
     yield application
+    await application.state.imports.stop()
     await application.state.db.dispose()
 
 

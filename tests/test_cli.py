@@ -339,3 +339,15 @@ def test_import_without_a_kind_refuses_what_it_does_not_know(tmp_path: Path) -> 
     odd.write_text('<?xml version="1.0"?><feed/>')
     done = run("import", str(odd), db=tmp_path / "t.db")
     assert done.returncode == 1 and "is not any kind Tribune imports" in done.stderr
+
+
+@pytest.mark.parametrize("logged", [False, True])
+def test_the_access_log_is_off_unless_asked_for(tmp_path: Path, logged: bool) -> None:
+    """Off by default (it cost ~40% of the fastest reads); TRIBUNE_ACCESS_LOG=1 brings it."""
+    variables = {"TRIBUNE_ACCESS_LOG": "1"} if logged else {}
+    with server_process(f"sqlite:///{tmp_path / 'site.db'}", tmp_path, env=variables) as (base, _):
+        assert httpx.get(f"{base}/stories/no-such-story").status_code == 404
+        log = next(tmp_path.glob("server-*.log"))
+    lines = log.read_text()
+    assert ("GET /stories/no-such-story HTTP/1.1" in lines) is logged, lines
+    assert "Tribune" in lines  # the server's own lines are there either way

@@ -15,7 +15,7 @@ from tests.helpers import client_at, signed_in
 from tests.server import TRIBUNE, running_server, tribune_env
 from tribune.app import create_app
 from tribune.cli import demo_bytes
-from tribune.importers import import_page
+from tribune.importers.service import import_page
 from tribune.moderation.rules import RuleConfig
 from tribune.ratelimit import ADDRESS_FACTOR
 from tribune.settings import Settings

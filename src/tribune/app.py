@@ -25,6 +25,8 @@ from tribune.embed import routes as embed
 from tribune.embed.cors import Cors
 from tribune.exceptions import NotFound
 from tribune.identity import SiteCache
+from tribune.importers import routes as imports
+from tribune.importers.jobs import Imports
 from tribune.keys import Keys
 from tribune.live import sse
 from tribune.live.broker import make_broker
@@ -66,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         for loop in loops:
             loop.cancel()
+        await _app.state.imports.stop()  # each takes back what it stored
         await broker.close()  # ends live streams: browsers reconnect elsewhere
         await db.dispose()
 
@@ -88,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.broker = broker
     app.state.untrusted_forwarders = UntrustedForwarders()
     app.state.site = SiteCache(db)
+    app.state.imports = Imports(db)
 
     app.include_router(health.router)
     app.include_router(stories.api)
@@ -109,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(comment_admin.router)
     app.include_router(moderation.api)
     app.include_router(branding.router)
+    app.include_router(imports.router)
     app.include_router(media.router)
     app.add_api_route("/static/{digest}/{name}", static_file, include_in_schema=False)
     errors.install(app)

@@ -137,7 +137,7 @@ def _run(settings: Settings, work: Coroutine[Any, Any, T]) -> T:
 
 async def _prepare(settings: Settings) -> None:
     """Migrate, then load the demo story into an empty database unless told not to."""
-    from tribune.importers import import_page
+    from tribune.importers.service import import_page
     from tribune.storage import migrate
     from tribune.stories.service import has_stories
 
@@ -223,6 +223,7 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level,
+        access_log=settings.access_log,
         # The app reads X-Forwarded-For itself, from TRIBUNE_TRUSTED_PROXIES only (a client
         # must not pick its own address: it keys rate limits), and warns about the others.
         proxy_headers=False,
@@ -264,7 +265,7 @@ def import_page_command(
     ] = None,
 ) -> None:
     """Import a story and its reader comments from a plain-text page dump."""
-    from tribune.importers import ImportRefused, import_page
+    from tribune.importers.service import ImportRefused, import_page
     from tribune.storage import migrate as migrations
 
     settings = _settings()
@@ -295,22 +296,14 @@ def import_page_command(
         raise typer.Exit(1) from None
 
 
-ARCHIVES = {
-    "wxr": "a WordPress export",
-    "disqus": "a Disqus export",
-    "isso": "an Isso database",
-    "remark42": "a Remark42 backup",
-    "commento": "a Commento export",
-    "page": "a plain-text page dump",
-}
 DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Check the file and say what it holds; store nothing.")
 ]
 
 
 def _import_archive(kind: str, file: Path, dry_run: bool, **options: Any) -> None:
-    """An archive import (any kind of ARCHIVES but page) with its progress and summary."""
-    import tribune.importers as importers
+    """An archive import (any kind but page) with its progress and summary."""
+    import tribune.importers.service as importers
 
     settings = _settings()
     run: Any = {
@@ -322,7 +315,7 @@ def _import_archive(kind: str, file: Path, dry_run: bool, **options: Any) -> Non
     }[kind]
 
     async def work(db: Database) -> Any:
-        with _rows_progress("Importing", None) as progress:
+        with _import_progress() as progress:
             return await run(db, file, dry_run=dry_run, progress=progress, **options)
 
     try:
@@ -330,23 +323,8 @@ def _import_archive(kind: str, file: Path, dry_run: bool, **options: Any) -> Non
     except importers.ImportRefused as exc:
         err.print(f"[red]error:[/red] {escape(str(file))} was not imported: {escape(str(exc))}")
         raise typer.Exit(1) from None
-    found = f"{summary.stories_found:,} stories with {summary.comments_found:,} comments"
-    skipped = ", ".join(f"{n:,} {why}" for why, n in summary.skipped.items() if n) or "nothing"
-    if summary.dry_run:
-        out.print(f"Recognised {ARCHIVES[kind]}: {found}; would skip {skipped}", highlight=False)
-        out.print("Dry run: nothing was stored", highlight=False)
-        return
-    out.print(
-        f"Imported {found}: {summary.stories_created:,} new stories, "
-        f"{summary.stories_attached:,} existing ones, {summary.comments_added:,} new comments "
-        f"({summary.comments_found - summary.comments_added:,} already there); skipped {skipped}",
-        highlight=False,
-    )
-    if summary.replies_moved_up:
-        out.print(
-            f"{summary.replies_moved_up:,} replies whose parent the file lacks are top-level",
-            highlight=False,
-        )
+    for line in importers.described(summary, kind):
+        out.print(line, highlight=False)
 
 
 @import_app.command("wxr")
@@ -413,15 +391,16 @@ def import_any_command(
 ) -> None:
     """`tribune import FILE`: the kind recognised from the content, and said."""
     from tribune.importers.markup import recognise
+    from tribune.importers.service import KINDS
 
     kind = recognise(file) if file.is_file() else None
     if kind is None:
         err.print(
             f"[red]error:[/red] {escape(str(file))} was not imported: its content is not any "
-            f"kind Tribune imports ({', '.join(ARCHIVES)})"
+            f"kind Tribune imports ({', '.join(KINDS)})"
         )
         raise typer.Exit(1)
-    err.print(f"Recognised {ARCHIVES[kind]}", highlight=False)
+    err.print(f"Recognised {KINDS[kind]}", highlight=False)
     if kind == "page":
         if dry_run:
             err.print("[red]error:[/red] --dry-run: page dumps are imported as they are read")
@@ -604,6 +583,59 @@ def _rows_progress(label: str, total: int | None) -> Iterator[Callable[[int], No
     ) as bar:
         task = bar.add_task(label, total=total)
         yield lambda rows: bar.advance(task, rows)
+
+
+@contextmanager
+def _import_progress() -> Iterator[Callable[[str, int], None]]:
+    """An archive import's two passes as progress bars: checking the file (comments read, the
+    total not known yet), then storing them (of the total the check found); plain lines every
+    10,000 comments without a terminal."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from tribune.importers.service import CHECKING
+
+    labels = {CHECKING: "Checking", "storing": "Importing"}
+    if not err.is_terminal:
+        done = dict.fromkeys(labels, 0)
+
+        def plain(phase: str, rows: int) -> None:
+            if (done[phase] + rows) // 10_000 > done[phase] // 10_000:
+                err.print(f"{labels[phase]}: {done[phase] + rows:,} comments", highlight=False)
+            done[phase] += rows
+
+        yield plain
+        return
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
+    with Progress(
+        *columns,
+        TaskProgressColumn(),
+        TextColumn("{task.speed} comments/s"),
+        TimeElapsedColumn(),
+        console=err,
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+        checked = 0
+
+        def advance(phase: str, rows: int) -> None:
+            nonlocal checked
+            if phase not in tasks:
+                if CHECKING in tasks:  # the check is over: its bar shows it complete
+                    bar.update(tasks[CHECKING], total=checked)
+                total = None if phase == CHECKING else checked
+                tasks[phase] = bar.add_task(labels[phase], total=total)
+            if phase == CHECKING:
+                checked += rows
+            bar.advance(tasks[phase], rows)
+
+        yield advance
 
 
 @app.command("export")

@@ -84,6 +84,7 @@ class Permission(enum.StrEnum):
     site = "site"  # the site's name, tagline, footer, accent colour and logo
     staff = "staff"
     audit = "audit"
+    imports = "imports"  # the upload page: import an archive
     commenters = "commenters"  # a commenter's comments by e-mail: find, export, erase
 
 
@@ -190,6 +191,7 @@ class AuditAction(enum.StrEnum):
     commenter_lookup = "commenter.lookup"
     commenter_export = "commenter.export"
     commenter_erase = "commenter.erase"
+    import_start = "import.start"
 
     @classmethod
     def of(cls, action: ModerationAction) -> AuditAction:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tribune.cli import demo_bytes
-from tribune.importers import ImportRefused, import_page
+from tribune.importers.service import ImportRefused, import_page
 from tribune.storage.tables import comments, stories, tags
 
 pytestmark = pytest.mark.anyio

@@ -30,7 +30,7 @@ from tests.helpers import PASSWORD, client_at, csrf_of, post_comment, signed_in,
 from tests.security.harness import LiveStream
 from tribune.accounts import tokens
 from tribune.cli import demo_bytes
-from tribune.importers import import_page
+from tribune.importers.service import import_page
 from tribune.shortlinks import encode_short
 from tribune.storage.tables import staff, story_authors
 from tribune.web.fastlane import FastLane
@@ -130,6 +130,14 @@ async def actors(app: Any) -> AsyncIterator[dict[str, Any]]:
         rendition = re.fullmatch(r"/media/([0-9a-f]{64})\.webp", uploaded.json()["src"])
         assert rendition is not None
         api_token, _secret = await tokens.create(app.state.db, "CMS", "stories", None)
+        # An import from the upload page: its page is served.
+        started = await admin.post(
+            "/admin/imports",
+            data={"csrf_token": admin_token, "kind": "auto"},
+            files={"file": ("story.txt", demo_bytes(), "text/plain")},
+        )
+        import_id = int(started.headers["location"].rsplit("/", 1)[1])
+        await app.state.imports.wait(import_id)
         home = (await reader.get("/")).text
         sheet = re.search(r'href="/site/([0-9a-f]{16})\.css"', home)
         logo_digest = re.search(r'src="/site/logo/([0-9a-f]{64})"', home)
@@ -151,6 +159,7 @@ async def actors(app: Any) -> AsyncIterator[dict[str, Any]]:
             "number": 1,
             "rendition": rendition[1],
             "token_id": api_token["id"],
+            "import_id": import_id,
         }
 
 

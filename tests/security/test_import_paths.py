@@ -27,7 +27,7 @@ from tests.security.oracle import (
     url_scheme,
 )
 from tests.server import TRIBUNE, tribune_env
-from tribune.importers import import_page
+from tribune.importers.service import import_page
 
 pytestmark = pytest.mark.anyio
 

@@ -16,7 +16,7 @@ from tests.archives import write_export
 from tests.factories import make_comment, make_story
 from tests.server import TRIBUNE, tribune_env
 from tribune.comments import service as comment_service
-from tribune.importers import import_wxr
+from tribune.importers.service import import_wxr
 from tribune.storage.engine import Database
 from tribune.storage.tables import comments, stories, threads
 

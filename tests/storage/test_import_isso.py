@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.storage.test_import_wxr import counts
-from tribune.importers import ImportRefused, import_isso
+from tribune.importers.service import ImportRefused, import_isso
 from tribune.storage.engine import Database
 from tribune.storage.tables import comments, stories
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from tests.helpers import client_at
 from tribune.app import create_app
-from tribune.importers import ImportRefused, import_wxr
+from tribune.importers.service import ImportRefused, import_wxr
 from tribune.settings import Settings
 from tribune.storage.engine import Database
 from tribune.storage.tables import comments, stories
@@ -66,6 +66,12 @@ async def test_a_wordpress_blog_imports_with_its_threads(db: Database, settings:
         assert orphan["name"] == "Ana" and orphan["parent_id"] is None
         page = await client.get("/stories/council-votes-to-rebuild-the-old-pier")
         assert "<strong>ten years</strong>" in page.text
+        # Its tags and categories are its tags (one per name, the default category left out).
+        assert 'href="/tags/harbour"' in page.text
+        assert 'href="/tags/local-politics-council"' in page.text
+        assert "uncategorized" not in page.text.lower()
+        tagged = await client.get("/tags/local-politics-council")
+        assert "Council votes to rebuild the old pier" in tagged.text
         assert 'href="https://gazette.example/minutes"' in page.text
     await app.state.db.dispose()
     async with db.read() as conn:

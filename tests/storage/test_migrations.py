@@ -56,6 +56,9 @@ LANDED = {
     "20261203_1000_a8c4e2f6b1d9_embedded_pages.py": (
         "f255d741ec7f55a1a9d1707cd3cd94f43db0d9d9f03425b7619d3951ea52f6d4"
     ),
+    "20261204_0200_d1f4b7a2c9e3_imports.py": (
+        "dbdf28daaf5dacd651d21102bd36b6fd151c1971b2cda06b9dcd4a98f8fc28c4"
+    ),
 }
 
 

@@ -54,6 +54,7 @@ PERMISSIONS: dict[Permission, set[Role]] = {
     Permission.site: {Role.admin},
     Permission.staff: {Role.admin},
     Permission.audit: {Role.admin},
+    Permission.imports: {Role.admin},
     Permission.commenters: {Role.admin},
 }
 
@@ -365,6 +366,7 @@ ACTION_WORDS: dict[str, str] = {
     AuditAction.commenter_lookup: "Looked up a commenter's comments by e-mail",
     AuditAction.commenter_export: "Exported a commenter's comments",
     AuditAction.commenter_erase: "Erased a commenter's comments",
+    AuditAction.import_start: "Started an import",
 }
 SAMPLE = 80
 
@@ -472,6 +474,12 @@ async def describe_audit(db: Database, entries: list[dict[str, Any]]) -> list[di
                 about = {"text": f"an {by} with no comments", "href": None}
         elif word == "token" and value.isdigit():
             about = {"text": f"“{detail.get('name', value)}” ({detail.get('scope')})", "href": None}
+        elif word == "import" and value.isdigit():
+            checked = " (only checked)" if detail.get("dry_run") else ""
+            about = {
+                "text": f"{detail.get('file', value)}, as {detail.get('kind')}{checked}",
+                "href": f"/admin/imports/{value}",
+            }
         elif word == "story" and value.isdigit():
             about = {"text": f"story {value}", "href": None}
             if "mode" in detail:

@@ -12,6 +12,7 @@ replies move to the top level), pingbacks and trackbacks are skipped and counted
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from xml.etree.ElementTree import Element
 
 from tribune.comments.service import ArchivedComment
 from tribune.importers.markup import archived, markdown_of, xml_events
+from tribune.markdown import TAG_MAX
 from tribune.vocabulary import CommentStatus
 
 WP = "http://wordpress.org/export/"
@@ -28,6 +30,8 @@ STORY_TYPES = ("post", "page")
 STATUSES = {"1": CommentStatus.approved, "0": CommentStatus.pending, "spam": CommentStatus.rejected}
 DROPPED = ("trash", "post-trashed")
 LINKBACKS = ("pingback", "trackback")
+TAGGED = ("post_tag", "category")  # a post's tags and categories both become its tags
+UNCATEGORIZED = "uncategorized"  # WordPress's default category says nothing
 
 
 class WxrRefused(ValueError):
@@ -42,6 +46,7 @@ class Post:
     link: str
     body: str  # Markdown
     published_at: datetime | None
+    tags: list[str] = field(default_factory=list)
     comments: list[ArchivedComment] = field(default_factory=list)
 
 
@@ -84,11 +89,22 @@ def _fields(element: Element) -> dict[str, Any]:
             key = name
         if key == "wp_comment":
             found.setdefault("comments", []).append(child)
+        elif key == "category":
+            if child.get("domain") in TAGGED and child.get("nicename") != UNCATEGORIZED:
+                found.setdefault("tags", []).append(html.unescape(child.text or ""))
         else:
             found.setdefault(
                 key, (child.text or "").strip() if key != "content_encoded" else child.text or ""
             )
     return found
+
+
+def tag_name(name: str) -> str | None:
+    """A WordPress tag or category as a Tribune tag ("Climate change" → Climate-change: a
+    tag is letters, digits and hyphens, as an editor types it), None when nothing is left."""
+    words = re.findall(r"\w+", name)
+    tag = "-".join(words).replace("_", "-").strip("-")[:TAG_MAX].rstrip("-")
+    return tag or None
 
 
 def _time(value: str | None) -> datetime | None:
@@ -181,6 +197,7 @@ def _post(number: int, element: Element, skipped: Skipped) -> Post | None:
         link=data.get("link", ""),
         body=markdown_of(data.get("content_encoded", "")) or title,
         published_at=_time(data.get("wp_post_date_gmt")) or _time(data.get("wp_post_date")),
+        tags=[tag for name in data.get("tags", []) if (tag := tag_name(name))],
     )
     for comment in data.get("comments", []):
         _comment(post, comment, skipped)

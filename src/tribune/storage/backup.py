@@ -13,9 +13,9 @@ from sqlalchemy import Column, Integer, String, Table, delete, func, insert, sel
 from tribune.storage.engine import Conn
 from tribune.storage.tables import metadata
 
-# Kept out of a backup: sign-in sessions and failed-login counters last minutes or days and
-# mean nothing on another server.
-TRANSIENT = frozenset({"staff_sessions", "login_failures"})
+# Kept out of a backup: sign-in sessions, failed-login counters and the upload page's import
+# records last minutes or days and mean nothing on another server.
+TRANSIENT = frozenset({"staff_sessions", "login_failures", "imports"})
 BATCH = 1_000
 
 

@@ -412,3 +412,25 @@ site_logos = Table(
     Column("body", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# Archive imports started from the admin upload page (importers/jobs.py): the instance that
+# received the file imports it and writes its progress here, so any instance can show it.
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("dry_run", Boolean, nullable=False),
+    Column("state", String(20), nullable=False),  # checking, storing, done, failed
+    Column("staff_id", ForeignKey("staff.id", ondelete="SET NULL")),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),  # the running import's heartbeat
+    Column("finished_at", UTCDateTime()),
+    Column("stories_found", Integer, nullable=False, server_default="0"),
+    Column("comments_found", Integer, nullable=False, server_default="0"),
+    Column("comments_done", Integer, nullable=False, server_default="0"),
+    Column("summary", JSON),
+    Column("error", Text),
+)

@@ -49,6 +49,7 @@ class StoryDraft:
     about: str = ""
     import_key: str | None = None
     published_at: datetime | None = None
+    tags: list[str] = field(default_factory=list)  # besides the body's #hashtags
 
 
 def slugify(title: str) -> str:
@@ -104,7 +105,7 @@ async def create_story(conn: Conn, draft: StoryDraft) -> int:
             "revision": 1,
         },
     )
-    await store.tag_story(conn, story_id, tags_from(hashtags))
+    await store.tag_story(conn, story_id, tags_from([*draft.tags, *hashtags]))
     # Its first revision, as the editor keeps every save (editor.Content's fields).
     content = {
         "title": draft.title,

@@ -87,10 +87,14 @@ def _without_body(send: Send) -> Send:
     return send_head
 
 
+UPLOAD_BYTES_PER_SECOND = 64 * 1024
+
+
 def _bounded(scope: Scope, receive: Receive, send: Send, timeout: float) -> tuple[Receive, Send]:
     """receive and send for a request with a body: the whole body must arrive within timeout
-    seconds, or the client gets 408 and the connection is closed (a trickled body would
-    otherwise hold it open for as long as the client likes). The app then sees the client
+    seconds (and one more for each UPLOAD_BYTES_PER_SECOND that did arrive), or the client
+    gets 408 and the connection is closed (a trickled body would otherwise hold it open for
+    as long as the client likes). The app then sees the client
     gone, and what it answers is dropped. An answer sent before the body was read closes
     the connection too."""
     loop = asyncio.get_running_loop()
@@ -98,7 +102,7 @@ def _bounded(scope: Scope, receive: Receive, send: Send, timeout: float) -> tupl
     receiving, started, answered = True, False, False
 
     async def bounded_receive() -> Message:
-        nonlocal receiving, answered
+        nonlocal receiving, answered, deadline
         if not receiving:
             return await receive()
         try:
@@ -117,6 +121,8 @@ def _bounded(scope: Scope, receive: Receive, send: Send, timeout: float) -> tupl
             return {"type": "http.disconnect"}
         if message["type"] != "http.request" or not message.get("more_body", False):
             receiving = False
+        else:  # a large upload arriving at a steady pace gets the time it needs
+            deadline += len(message.get("body", b"")) / UPLOAD_BYTES_PER_SECOND
         return message
 
     async def guarded_send(message: Message) -> None:

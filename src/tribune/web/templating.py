@@ -24,7 +24,16 @@ from tribune.web.security import csrf_token, set_csrf_cookie
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [
     PACKAGE / d / "templates"
-    for d in ("web", "stories", "comments", "accounts", "moderation", "branding", "embed")
+    for d in (
+        "web",
+        "stories",
+        "comments",
+        "accounts",
+        "moderation",
+        "branding",
+        "embed",
+        "importers",
+    )
 ]
 STATIC_DIR = PACKAGE / "web" / "static"
 

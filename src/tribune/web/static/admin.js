@@ -1,5 +1,25 @@
 // Staff pages: work the moderation queue from the keyboard, and act without reloading.
 // Every action is also a plain form button, so the queue works without this file.
+
+// A part of a page that changes on the server (an import's progress) is fetched again every
+// data-refresh milliseconds until the new copy no longer asks for it.
+(function () {
+  "use strict";
+  function refresh(part) {
+    setTimeout(function () {
+      fetch(location.href, { credentials: "same-origin" }).then(function (answer) {
+        return answer.ok ? answer.text() : Promise.reject(answer.status);
+      }).then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(part.id);
+        if (!fresh) return;
+        part.replaceWith(fresh);
+        if (fresh.hasAttribute("data-refresh")) refresh(fresh);
+      }).catch(function () { refresh(part); });
+    }, Number(part.getAttribute("data-refresh")) || 2000);
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("[data-refresh][id]"), refresh);
+})();
+
 (function () {
   "use strict";
   var queue = document.getElementById("queue");
