@@ -12,15 +12,16 @@ and posts of threads the file does not hold, are skipped and counted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import IO, Any
 from xml.etree.ElementTree import Element
 
-from tribune.importers.markup import Page, archived, markdown_of, xml_events
+from tribune.importers.markup import Page, archived, markdown_of, story_key, xml_events
 from tribune.vocabulary import CommentStatus
 
 INTERNALS = "http://disqus.com/disqus-internals"
 DSQ_ID = f"{{{INTERNALS}}}id"
+RECORDS = frozenset({"thread", "post"})  # what memory holds one at a time, as it is read
 
 
 class DisqusRefused(ValueError):
@@ -60,16 +61,21 @@ def _child(element: Element, name: str) -> Element | None:
 
 
 def _time(value: str) -> datetime | None:
+    """A post's time (Disqus writes UTC, and a time without a zone is read as UTC); None for
+    what is not a time UTC can hold (the import then stamps it)."""
+    if not value:
+        return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
-    except ValueError:
+        found = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return found.astimezone(UTC) if found.tzinfo else found.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
         return None
 
 
 def _post(element: Element, number: int) -> tuple[str, dict[str, Any]]:
     """(thread key, the post's fields) of a <post>."""
     key = element.get(DSQ_ID, "")
-    where = f"post {number} (dsq:id {key or '?'})"
+    where = f"post {number} (dsq:id {key[:40] or '?'})"
     if not key:
         raise DisqusRefused(f"{where}: a post needs a dsq:id")
     thread = _child(element, "thread")
@@ -100,9 +106,10 @@ def threads(source: IO[bytes], skipped: Skipped) -> list[Page]:
     export, or a post that cannot be imported."""
     found: dict[str, Page] = {}
     posts: list[tuple[str, dict[str, Any]]] = []
+    keys: set[str] = set()
     seen_root = False
     number = 0  # of the post, for messages
-    for event, element in xml_events(source, DisqusRefused, "Disqus exports"):
+    for event, element in xml_events(source, DisqusRefused, "Disqus exports", RECORDS):
         name = _local(element.tag)
         if event == "start":
             if not seen_root:
@@ -113,14 +120,21 @@ def threads(source: IO[bytes], skipped: Skipped) -> list[Page]:
         if name == "thread" and len(element):  # a post's <thread dsq:id/> refers, is empty
             key, link = element.get(DSQ_ID, ""), _text(element, "link")
             if key and link:
-                found[key] = Page(f"disqus:{key}", link, _text(element, "title") or link)
+                where = f"thread dsq:id {key[:40]}"
+                found[key] = Page(
+                    story_key(f"disqus:{key}", where, DisqusRefused),
+                    link,
+                    _text(element, "title") or link,
+                )
             else:
                 skipped.threads_without_id_or_link += 1
-            element.clear()
         elif name == "post":
             number += 1
-            posts.append(_post(element, number))
-            element.clear()
+            thread_key, fields = _post(element, number)
+            if fields["key"] in keys:
+                raise DisqusRefused(f"{fields['where']}: another post has the same dsq:id")
+            keys.add(fields["key"])
+            posts.append((thread_key, fields))
     if not seen_root:
         raise DisqusRefused("this is not a Disqus export (it is empty)")
     parents = {post["parent"] for _, post in posts if post["parent"]}

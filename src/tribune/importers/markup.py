@@ -6,21 +6,30 @@ from __future__ import annotations
 import gzip
 import io
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import IO, Any
-from xml.etree.ElementTree import ParseError
+from typing import IO, Any, cast
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
-from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
-from defusedxml.ElementTree import iterparse  # type: ignore[import-untyped]
+from defusedxml import (  # type: ignore[import-untyped]
+    DefusedXmlException,
+    ExternalReferenceForbidden,
+)
+from defusedxml.ElementTree import DefusedXMLParser, iterparse  # type: ignore[import-untyped]
+from sqlalchemy import String
 
 from tribune.comments.service import ArchivedComment, archived_fields
+from tribune.storage.tables import comments, stories
 from tribune.vocabulary import CommentStatus
 
 PLACEHOLDER = "This comment was deleted."
+# The longest import keys (the source's ids with the kind's prefix) the tables keep.
+COMMENT_KEY_MAX = cast(String, comments.c.import_key.type).length or 0
+STORY_KEY_MAX = cast(String, stories.c.import_key.type).length or 0
 
 
 @dataclass(slots=True)
@@ -54,6 +63,8 @@ def archived(
     (naming ``where``) when its fields cannot be kept."""
     if deleted and not replied:
         return None
+    if len(key) > COMMENT_KEY_MAX:
+        raise refused(f"{where}: its id is longer than an import keeps")
     draft = ArchivedComment(
         import_key=key,
         body=PLACEHOLDER if deleted else body,
@@ -69,6 +80,14 @@ def archived(
     if isinstance(problem, str):
         raise refused(f"{where}: {problem}")
     return draft
+
+
+def story_key(key: str, where: str, refused: type[ValueError]) -> str:
+    """An archive's page or thread key, refused (naming ``where``) when it is longer than
+    the stories table keeps."""
+    if len(key) > STORY_KEY_MAX:
+        raise refused(f"{where}: its id or address is longer than an import keeps")
+    return key
 
 
 MARKS = {"strong": "**", "b": "**", "em": "*", "i": "*", "code": "`", "del": "~~"}
@@ -141,12 +160,46 @@ def markdown_of(markup: str) -> str:
 # XML ------------------------------------------------------------------------------------
 
 
-def xml_events(source: IO[bytes], refused: type[ValueError], kind: str) -> Iterator[Any]:
+class _Defused(DefusedXMLParser):  # type: ignore[misc]
+    """defusedxml's parser (no entity declarations, no external entities), also refusing a
+    document type that names an outside DTD: expat would not fetch it, but no export names
+    one, and a file that does is not the export it claims to be."""
+
+    def __init__(self) -> None:
+        super().__init__(target=TreeBuilder())
+        self.parser.StartDoctypeDeclHandler = self._outside_dtd
+
+    def _outside_dtd(
+        self, name: str, sysid: str | None, pubid: str | None, has_internal_subset: bool
+    ) -> None:
+        if sysid or pubid:
+            raise ExternalReferenceForbidden(name, None, sysid, pubid)
+
+
+def xml_events(
+    source: IO[bytes], refused: type[ValueError], kind: str, records: frozenset[str]
+) -> Iterator[Any]:
     """defusedxml's iterparse of the file (start and end events), its failures as
     ``refused``: a malformed or cut-short file naming its line and column; one that declares
-    entities or refers to outside files (entity expansion, XXE), which ``kind`` never does."""
+    entities or refers to outside files (entity expansion, XXE, an external DTD), which
+    ``kind`` never does. Memory holds one record (an element named in ``records``, by local
+    name) at a time: once the reader has had an element's end, it is let go, unless a record
+    holds it (a record is let go with its contents)."""
+    around: list[Element] = []  # the open elements
+    inside = 0  # how many of them are records
     try:
-        yield from iterparse(source, events=("start", "end"))
+        for event, element in iterparse(source, events=("start", "end"), parser=_Defused()):
+            record = element.tag.rpartition("}")[2] in records
+            if event == "start":
+                around.append(element)
+                inside += record
+                yield event, element
+                continue
+            around.pop()
+            inside -= record
+            yield event, element
+            if around and not inside:
+                around[-1].remove(element)
     except ParseError as exc:
         line, column = exc.position
         raise refused(f"line {line}, column {column}: the XML is malformed or cut short") from None
@@ -168,9 +221,20 @@ class ArchiveTooLarge(ValueError):
     pass
 
 
+class ArchiveBroken(ValueError):
+    pass
+
+
+def _too_large() -> ArchiveTooLarge:
+    return ArchiveTooLarge(
+        f"the file holds more than {MAX_BYTES:,} bytes, the most an import reads"
+    )
+
+
 class _Capped(io.RawIOBase):
     """A gzip file read as it is decompressed, refused once it grows past MAX_BYTES or
-    MAX_RATIO times what was read of the file (a gzip bomb)."""
+    MAX_RATIO times what was read of the file (a gzip bomb), or when it is cut short or
+    corrupt."""
 
     def __init__(self, raw: IO[bytes]) -> None:
         self.raw = raw
@@ -181,13 +245,18 @@ class _Capped(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        data = self.inflated.read(len(buffer))
+        try:
+            data = self.inflated.read(len(buffer))
+        except (EOFError, zlib.error) as exc:
+            raise ArchiveBroken(f"the gzip file is cut short or corrupt ({exc})") from None
         self.out += len(data)
         read = max(self.raw.tell(), 1)
-        if self.out > MAX_BYTES or (self.out > 10 * 1024**2 and self.out > MAX_RATIO * read):
+        if self.out > MAX_BYTES:
+            raise _too_large()
+        if self.out > 10 * 1024**2 and self.out > MAX_RATIO * read:
             raise ArchiveTooLarge(
-                f"the file inflates past {MAX_RATIO} times its size (or {MAX_BYTES // 1024**3} GB):"
-                " it is refused as a compression bomb"
+                f"the file inflates past {MAX_RATIO} times its size: it is refused as a "
+                "compression bomb"
             )
         buffer[: len(data)] = data
         return len(data)
@@ -203,6 +272,9 @@ def open_archive(path: Path) -> IO[bytes]:
     name), within MAX_BYTES and MAX_RATIO."""
     raw = path.open("rb")
     if raw.read(2) != GZIP_MAGIC:
+        if path.stat().st_size > MAX_BYTES:
+            raw.close()
+            raise _too_large()
         raw.seek(0)
         return raw
     raw.seek(0)

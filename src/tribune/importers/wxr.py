@@ -20,7 +20,7 @@ from typing import IO, Any
 from xml.etree.ElementTree import Element
 
 from tribune.comments.service import ArchivedComment
-from tribune.importers.markup import archived, markdown_of, xml_events
+from tribune.importers.markup import archived, markdown_of, story_key, xml_events
 from tribune.markdown import TAG_MAX
 from tribune.vocabulary import CommentStatus
 
@@ -30,6 +30,7 @@ STORY_TYPES = ("post", "page")
 STATUSES = {"1": CommentStatus.approved, "0": CommentStatus.pending, "spam": CommentStatus.rejected}
 DROPPED = ("trash", "post-trashed")
 LINKBACKS = ("pingback", "trackback")
+ITEMS = frozenset({"item"})  # what memory holds one at a time
 TAGGED = ("post_tag", "category")  # a post's tags and categories both become its tags
 UNCATEGORIZED = "uncategorized"  # WordPress's default category says nothing
 
@@ -116,12 +117,15 @@ def _time(value: str | None) -> datetime | None:
         return None
 
 
-def _comment(post: Post, element: Element, skipped: Skipped) -> None:
+def _comment(post: Post, element: Element, skipped: Skipped, seen: set[str]) -> None:
     data = _fields(element)
     key = data.get("wp_comment_id", "")
-    where = f"item {post.number} ({post.title!r}), comment {key or '?'}"
+    where = f"item {post.number} ({post.title!r}), comment {key[:40] or '?'}"
     if not key:
         raise WxrRefused(f"{where}: the comment has no wp:comment_id")
+    if key in seen:
+        raise WxrRefused(f"{where}: another comment of this post has the same wp:comment_id")
+    seen.add(key)
     if data.get("wp_comment_type", "") in LINKBACKS:
         skipped.linkbacks += 1
         return
@@ -157,7 +161,7 @@ def posts(source: IO[bytes], skipped: Skipped) -> Iterator[Post]:
     number = 0
     root: Element | None = None
     channel: Element | None = None
-    for event, element in xml_events(source, WxrRefused, "WordPress exports"):
+    for event, element in xml_events(source, WxrRefused, "WordPress exports", ITEMS):
         if event == "start":
             if root is None:
                 root = element
@@ -169,10 +173,7 @@ def posts(source: IO[bytes], skipped: Skipped) -> Iterator[Post]:
         if _local(element.tag)[1] != "item":
             continue
         number += 1
-        post = _post(number, element, skipped)
-        if channel is not None:
-            channel.clear()  # what was read is let go: memory holds one post at a time
-        if post is not None:
+        if (post := _post(number, element, skipped)) is not None:
             yield post
     if channel is None:
         raise WxrRefused("this is not a WordPress export (no <channel> element)")
@@ -192,13 +193,14 @@ def _post(number: int, element: Element, skipped: Skipped) -> Post | None:
         raise WxrRefused(f"item {number}: a post needs a title and a wp:post_id")
     post = Post(
         number=number,
-        key=f"wxr:{data.get('link') or key}",
+        key=story_key(f"wxr:{data.get('link') or key}", f"item {number}", WxrRefused),
         title=title[:300],
         link=data.get("link", ""),
         body=markdown_of(data.get("content_encoded", "")) or title,
         published_at=_time(data.get("wp_post_date_gmt")) or _time(data.get("wp_post_date")),
         tags=[tag for name in data.get("tags", []) if (tag := tag_name(name))],
     )
+    seen: set[str] = set()
     for comment in data.get("comments", []):
-        _comment(post, comment, skipped)
+        _comment(post, comment, skipped, seen)
     return post
