@@ -19,6 +19,7 @@ from tribune.branding import routes as branding
 from tribune.comments import actions as comment_actions
 from tribune.comments import admin as comment_admin
 from tribune.comments import api as comments_api
+from tribune.comments import own_pages as comments_own
 from tribune.comments import pages as comments_pages
 from tribune.comments.cache import fragment_cache, thread_cache
 from tribune.embed import routes as embed
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(embed.router)
     app.include_router(stories.pages)
     app.include_router(search.pages)
+    app.include_router(comments_own.router)  # before /comments/{id}: it holds /comments/mine
     app.include_router(comments_pages.router)
     app.include_router(comment_actions.router)
     app.include_router(feeds.router)

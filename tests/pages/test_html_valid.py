@@ -90,6 +90,8 @@ async def test_the_pages_are_valid_html(
         "delete": f"/comments/{mine}/delete",
         "report": f"/comments/{first['id']}/report",
         "reply-form": f"{path}?reply_to={first['id']}",
+        "mine": "/comments/mine",
+        "mine-erase": "/comments/mine/erase",
     }
     files = []
     for name, address in pages.items():

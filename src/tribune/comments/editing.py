@@ -169,6 +169,46 @@ async def delete_comment(
 OWN_DATA_MAX = 50  # tokens one request may name
 
 
+MANAGEABLE = ("id", "number", "status", "created_at", "body_html", "reply_count")
+
+
+async def manageable(
+    db: Database, own: dict[int, str], *, keys: Keys, window_minutes: int
+) -> list[dict[str, Any]]:
+    """Of the comments a browser posted (comment id → edit token), those its author can
+    still download and erase: not deleted, their edit window still open. Newest first, each
+    with its story (title, slug), status, time, text as shown, its replies' count and when
+    its window ends. The others are left out: what own_data and erase_own would refuse."""
+    holding = []
+    for comment_id, token in own.items():
+        try:
+            keys.check_edit_token(token, comment_id, max_age=window_minutes * 60)
+        except (TokenExpired, TokenInvalid):
+            continue
+        holding.append(comment_id)
+    if not holding:
+        return []
+    now = datetime.now(UTC)
+    found = []
+    async with db.read() as conn:
+        titles: dict[int, dict[str, Any] | None] = {}
+        for row in await store.comments_by_ids(conn, holding):
+            ends = window_ends(row["created_at"], window_minutes)
+            if row["status"] == CommentStatus.deleted or now >= ends:
+                continue
+            if row["story_id"] not in titles:
+                titles[row["story_id"]] = await story_store.story_title(conn, row["story_id"])
+            story = titles[row["story_id"]]
+            found.append(
+                {
+                    **{key: row[key] for key in MANAGEABLE},
+                    "story": story and {"title": story["title"], "slug": story["slug"]},
+                    "until": ends,
+                }
+            )
+    return sorted(found, key=lambda c: (c["created_at"], c["id"]), reverse=True)
+
+
 def _token_ids(keys: Keys, tokens: object) -> list[tuple[int, str]]:
     """(comment id, token) for each token given; Invalid unless they are a list of at most
     OWN_DATA_MAX of our edit tokens."""

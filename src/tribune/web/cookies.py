@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterable
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -74,6 +75,15 @@ def own_tokens(request: Request, keys: Keys) -> dict[int, str]:
 def remember_own(request: Request, response: Response, keys: Keys, token: str) -> None:
     tokens = [*own_tokens(request, keys).values(), token][-OWN_MAX:]
     set_cookie(request, response, OWN_COOKIE, "~".join(tokens), 24 * 3600)
+
+
+def forget_own(
+    request: Request, response: Response, keys: Keys, comment_ids: Iterable[int]
+) -> None:
+    """Forget the edit tokens of these comments (erased: nothing is left for them to open)."""
+    gone = set(comment_ids)
+    tokens = [token for c, token in own_tokens(request, keys).items() if c not in gone]
+    set_cookie(request, response, OWN_COOKIE, "~".join(tokens), 24 * 3600 if tokens else 0)
 
 
 # Remember me ---------------------------------------------------------------------------------

@@ -20,6 +20,7 @@
     made.addEventListener("click", then);
     return made;
   };
+  const DELETED = "This comment was deleted by its author.";
   const plural = (n, word) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
 
   // The reader's tokens, in this page's storage (in memory where storage is off) ----------
@@ -101,7 +102,8 @@
     window.setTimeout(() => (live.textContent = text), 50);
   };
 
-  let section = null; // the section.tribune shown
+  // the section.tribune shown
+  let section = null;
   let storyId = "";
   const comment = (id) => section.querySelector(`#tribune-c${Number(id)}`);
 
@@ -140,6 +142,7 @@
     section.addEventListener("click", moreReplies);
     composer();
     showOwnPending();
+    yours();
     follow();
   }
 
@@ -292,7 +295,8 @@
       }
       own.body = box.value;
       keep();
-      body.innerHTML = data.body_html; // sanitized by Tribune
+      // sanitized by Tribune
+      body.innerHTML = data.body_html;
       body.hidden = false;
       form.remove();
       item.querySelector(":scope > .t-actions button.t-link")?.focus();
@@ -310,7 +314,8 @@
     if (!ok) return say(data.detail || "The comment was not deleted.");
     delete state.own[id];
     keep();
-    removed(item, "This comment was deleted by its author.");
+    yours();
+    removed(item, DELETED);
     say("Your comment was deleted");
   }
 
@@ -325,6 +330,34 @@
     if (body) body.replaceWith(el("p", { className: "t-body", textContent: text }));
     item.classList.add("t-removed");
     item.querySelector(":scope > .t-actions")?.remove();
+  }
+
+  // The reader's data: everything kept of the comments this browser holds tokens for,
+  // downloaded as a file (its blob lives as long as the page) or erased, a placeholder
+  // staying where replies hang from one. Comment lines and indentation cost nothing served.
+  function yours() {
+    section.querySelector(".t-foot")?.remove();
+    const tokens = Object.values(state.own).filter((own) => Date.parse(own.until) > Date.now()).map((own) => own.token);
+    if (!tokens.length) return;
+    const mine = async (path, then) => {
+      const { ok, data } = await api("POST", `/api/v1/comments/mine${path}`, { tokens });
+      if (ok) then(data);
+      else window.alert(data.detail);
+    };
+    const save = () => mine("", (data) => el("a", { href: URL.createObjectURL(new Blob([JSON.stringify(data)])), download: "my-comments.json" }).click());
+    const erase = () => window.confirm(`Erase your ${plural(tokens.length, "comment")}? This cannot be undone.`) && mine("/erase", (data) => {
+      for (const id of data.erased) {
+        const item = comment(id);
+        delete state.own[id];
+        if (item && !item.matches(".t-pending")) counted(-1);
+        if (item?.querySelector("li")) removed(item, DELETED);
+        else item?.remove();
+      }
+      keep();
+      yours();
+      say("Your comments were erased");
+    });
+    section.append(el("p", { className: "t-actions t-foot" }, "Your data:", button("Download", save), button("Erase", erase)));
   }
 
   // The comment form: one, at the top; Reply moves it under the comment it answers ---------
@@ -429,7 +462,8 @@
       if (!ok) {
         const first = problems(data.errors || {});
         if (!first) throw new Error(data.detail);
-        first.focus(); // its message is its description: read out with it
+        // its message is its description: read out with it
+        first.focus();
         return;
       }
       problems({});
@@ -437,6 +471,7 @@
       state.me = { name: values.name.trim(), email: values.email.trim(), website: values.website.trim() };
       state.own[data.id] = { token: data.edit_token, until: new Date(Date.now() + Number(section.dataset.editMinutes || 0) * 60000).toISOString(), body: values.body, story: storyId, comment: data };
       keep();
+      yours();
       form.elements.namedItem("body").value = "";
       const item = ownItem(data);
       place(item, answering);
@@ -473,8 +508,9 @@
     const time = el("time", { dateTime: c.created_at, textContent: utc(c.created_at) });
     const head = el("p", { className: "t-head" }, who, el("a", { className: "t-when", href: `${BASE}/comments/${c.id}` }, time));
     const body = el(gone ? "p" : "div", { className: "t-body", dir: "auto" });
-    if (gone) body.textContent = c.status === "deleted" ? "This comment was deleted by its author." : "This comment is hidden.";
-    else body.innerHTML = c.body_html; // sanitized by Tribune
+    // body_html is sanitized by Tribune
+    if (gone) body.textContent = c.status === "deleted" ? DELETED : "This comment is hidden.";
+    else body.innerHTML = c.body_html;
     const bar = el("p", { className: "t-actions" }, el("span", { className: "t-score", title: "Score", textContent: String(c.score || 0) }));
     const item = el("li", { id: `tribune-c${c.id}`, className: `t-comment${gone ? " t-removed" : ""}` }, head, body);
     item.dataset.id = String(c.id);
@@ -547,7 +583,8 @@
     source = null;
   }
 
-  let fresh = new Set(); // ids of new comments not shown yet
+  // ids of new comments not shown yet
+  let fresh = new Set();
   let liveButton = null;
   const freshLabel = () => {
     liveButton.textContent = `${plural(fresh.size, "new comment")}: show`;
@@ -585,7 +622,8 @@
     source.addEventListener("edit", (event) => {
       const found = data(event);
       const body = comment(found.id)?.querySelector(":scope > .t-body");
-      if (body && typeof found.body_html === "string") body.innerHTML = found.body_html; // sanitized by Tribune
+      // sanitized by Tribune
+      if (body && typeof found.body_html === "string") body.innerHTML = found.body_html;
     });
     source.addEventListener("delete", (event) => {
       const item = comment(data(event).id);
