@@ -4,6 +4,7 @@ background (importers/jobs.py) and followed on its own page."""
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -92,7 +93,8 @@ async def _receive(request: Request, limit: int) -> tuple[dict[str, str], Path |
             for key, value in form.multi_items():
                 if isinstance(value, UploadFile):
                     if key == "file" and value.filename and kept is None:
-                        fields["filename"] = Path(value.filename).name or "upload"
+                        # Shown, never a path (a browser may send C:\\...\\name).
+                        fields["filename"] = re.split(r"[\\/]", value.filename)[-1] or "upload"
                         kept = await asyncio.to_thread(_keep, value)
                 elif key in (*FIELDS, CSRF_FIELD):
                     fields[key] = value
