@@ -188,9 +188,9 @@ async def prepare_tribune(url: str, sizes: list[int]) -> dict[str, Any]:
     return {"threads": ids, "counts": [ids[200], ids[sizes[1]], *empty], "post_to": post_to}
 
 
-def ceiling(body: bytes, workers: int, args: argparse.Namespace) -> Case:
+def ceiling(body: bytes, workers: int, args: argparse.Namespace, scenario: str) -> Case:
     """A bare ASGI app (the anchors' ceiling_app.py) serving Tribune's own bytes."""
-    body_file = STATE / f"tribune-thread-{len(body)}.json"
+    body_file = STATE / f"tribune-ceiling-{len(body)}.bin"
     body_file.write_bytes(body)
     port = free_port()
     process = subprocess.Popen(  # noqa: S603
@@ -221,7 +221,7 @@ def ceiling(body: bytes, workers: int, args: argparse.Namespace) -> Case:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        return measure("thread 200, same bytes", f"ceiling uvicorn w{workers}", url, args)
+        return measure(scenario, f"ceiling uvicorn w{workers}", url, args)
     finally:
         process.terminate()
         process.wait(10)
@@ -259,8 +259,9 @@ def run_tribune(
         cases.append(
             measure("thread 200, full read", label, f"{api}/{small}/comments?limit=100", args)
         )
-        slug = httpx.get(f"{api}/{small}").json()["slug"]
-        cases.append(measure("story page HTML 200", label, f"{base}/stories/{slug}", args))
+        for size, story_id in prepared["threads"].items():
+            slug = httpx.get(f"{api}/{story_id}").json()["slug"]
+            cases.append(measure(f"story page HTML {size}", label, f"{base}/stories/{slug}", args))
         query = "&".join(f"story={i}" for i in prepared["counts"])
         cases.append(measure("counts for 10 stories", label, f"{base}/api/v1/counts?{query}", args))
         cases.append(
@@ -348,6 +349,69 @@ def report(cases: list[Case]) -> str:
     return "\n".join(lines)
 
 
+def targets(cases: list[Case]) -> str:
+    """Issue 16's targets, each with what this run measured and its ratio: met or missed."""
+
+    def rate(scenario: str, server: str) -> float | None:
+        found = [c.rps for c in cases if c.scenario == scenario and c.server == server]
+        return max(found) if found else None
+
+    def p99(scenario: str, server: str) -> float | None:
+        found = [c.p99_ms for c in cases if c.scenario == scenario and c.server == server]
+        return found[0] if found else None
+
+    lines = ["| target | measured | ratio | |", "|---|---:|---:|---|"]
+
+    def check(
+        name: str, value: float | None, goal: float, unit: str, *, most: bool = False
+    ) -> None:
+        if value is None:
+            lines.append(f"| {name} | not measured | | |")
+            return
+        met = value <= goal if most else value >= goal
+        ratio = goal / value if most and value else value / goal
+        lines.append(
+            f"| {name} | {value:,.2f}{unit} | ×{ratio:.2f} | {'met' if met else 'MISSED'} |"
+        )
+
+    for backend in ("sqlite", "postgresql"):
+        w2 = f"tribune {backend} w2"
+        if rate("story page HTML 200", w2) is None:
+            continue
+        page, page_ceiling = (
+            rate("story page HTML 200", w2),
+            rate("story page 200, same bytes", "ceiling uvicorn w2"),
+        )
+        api, api_ceiling = (
+            rate("thread 200, reader's page load", w2),
+            rate("thread 200, same bytes", "ceiling uvicorn w2"),
+        )
+        check(f"{backend}: story page ≥ 5,100/s (w2)", page, 5_100, "/s")
+        if page and page_ceiling:
+            check(f"{backend}: story page ≥ 0.5× ceiling (w2)", page / page_ceiling, 0.5, "×")
+        check(
+            f"{backend}: story page p99 < 25 ms",
+            p99("story page HTML 200", w2),
+            25,
+            " ms",
+            most=True,
+        )
+        for size in (2000, 100_000):
+            big = rate(f"story page HTML {size}", w2)
+            if page and big:
+                check(f"{backend}: story page {size:,} ≥ 0.8× of 200", big / page, 0.8, "×")
+        if api and api_ceiling:
+            check(f"{backend}: thread API ≥ 0.7× ceiling (w2)", api / api_ceiling, 0.7, "×")
+        check(
+            f"{backend}: counts for 10 ≥ 17,000/s (w2)",
+            rate("counts for 10 stories", w2),
+            17_000,
+            "/s",
+        )
+        check(f"{backend}: posting ≥ 1,000/s (w2)", rate("posting comments", w2), 1_000, "/s")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -387,7 +451,7 @@ def main() -> None:
         backends.append(("sqlite", f"sqlite:///{workdir / 'bench.db'}"))
     if "postgresql" in wanted and (postgresql := asyncio.run(fresh_postgresql())):
         backends.append(("postgresql", postgresql))
-    body = b""
+    body = page = b""
     for backend, url in backends:
         print(f"Tribune on {backend}: seeding {', '.join(f'{s:,}' for s in sizes)} ...", flush=True)
         prepared = asyncio.run(prepare_tribune(url, sizes))
@@ -395,13 +459,15 @@ def main() -> None:
             cases += run_tribune(backend, url, workers, prepared, args, workdir)
         if not body:
             with running_server(url, workdir, TRIBUNE_DEMO="0") as base:
-                body = httpx.get(
-                    f"{base}/api/v1/stories/{prepared['threads'][200]}/comments"
-                ).content
+                small = prepared["threads"][200]
+                body = httpx.get(f"{base}/api/v1/stories/{small}/comments").content
+                slug = httpx.get(f"{base}/api/v1/stories/{small}").json()["slug"]
+                page = httpx.get(f"{base}/stories/{slug}", headers={"accept-encoding": ""}).content
     for workers in (1, 2):
-        cases.append(ceiling(body, workers, args))
+        cases.append(ceiling(body, workers, args, "thread 200, same bytes"))
+        cases.append(ceiling(page, workers, args, "story page 200, same bytes"))
 
-    table = report(cases)
+    table = report(cases) + "\n\n" + targets(cases)
     print("\n" + table)
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from PIL import Image
 
+from tribune.storage import stories as story_store
 from tribune.storage.engine import Database
 from tribune.storage.tables import staff, stories, story_authors
 from tribune.stories import images
@@ -44,11 +45,15 @@ async def byline(db: Database, story_id: int, *staff_ids: int) -> None:
                     story_id=story_id, staff_id=staff_id, position=position
                 )
             )
+        await story_store.bump_version(conn, story_id)  # as the editor's save does
 
 
 async def change(db: Database, story_id: int, **values: Any) -> None:
+    """Change a story's row as the editor's save would, moving its thread version as every
+    save does (so pages kept for the old version are not served)."""
     async with db.transaction() as conn:
         await conn.execute(sa.update(stories).where(stories.c.id == story_id).values(**values))
+        await story_store.bump_version(conn, story_id)
 
 
 async def slug_of(db: Database, story_id: int) -> str:

@@ -21,7 +21,7 @@ from tribune.comments import admin as comment_admin
 from tribune.comments import api as comments_api
 from tribune.comments import own_pages as comments_own
 from tribune.comments import pages as comments_pages
-from tribune.comments.cache import fragment_cache, thread_cache
+from tribune.comments.cache import PageCache, fragment_cache, thread_cache
 from tribune.embed import routes as embed
 from tribune.embed.cors import Cors
 from tribune.exceptions import NotFound
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.keys = Keys(settings.resolved_secret_key())
     app.state.thread_cache = thread_cache()
     app.state.fragment_cache = fragment_cache()
+    app.state.page_cache = PageCache()
     app.state.limiter = RateLimiter(settings.rate_limits, settings.redis_url)
     app.state.broker = broker
     app.state.untrusted_forwarders = UntrustedForwarders()
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     lanes = [
         comments_api.thread_lane(db, app.state.thread_cache, settings.thread_depth),
         comments_api.counts_lane(db),
+        comments_pages.story_page_lane(db, app.state.page_cache, app.state.site),
     ]
     app.add_middleware(FastLane, lanes=lanes)
     # Other sites' pages reach the API and the embed only from TRIBUNE_ALLOWED_ORIGINS.

@@ -167,7 +167,7 @@ async def test_an_unknown_sort_falls_back_to_the_default_order_on_every_page(
     assert shown(newest.text) == ["5", "4", "3", "2", "1"]
     default = await reader.get(f"/stories/{slug}")
     assert shown(default.text) == ["1", "2", "3", "4", "5"]
-    assert {key[1] for key in app.state.fragment_cache._entries} == {"oldest", "newest"}
+    assert {key[1] for key in app.state.page_cache._entries} == {"oldest", "newest"}
     api = await reader.get(f"/api/v1/stories/{story['id']}/comments", params={"sort": sort})
     assert api.status_code == 422
     assert api.json()["errors"]["sort"] == "Sort must be one of oldest, newest, top, replies"

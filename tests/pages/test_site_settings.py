@@ -119,15 +119,15 @@ async def test_a_cached_story_page_shows_the_new_name(
 ) -> None:
     path = f"/stories/{story['slug']}"
     await reader.get(path)
-    fragments = app.state.fragment_cache
-    stores = fragments.stores
+    pages = app.state.page_cache
+    stores = pages.stores
     assert "<title>" in (await reader.get(path)).text
-    assert fragments.stores == stores  # the thread came from the cache
+    assert pages.stores == stores  # the page came from the cache
     await save(admin)
     page = (await reader.get(path)).text
     assert BRAND.search(page).group(1) == NAME  # type: ignore[union-attr]
     assert "Tribune" not in page
-    assert fragments.stores == stores + 1  # cached per settings version too
+    assert pages.stores == stores + 1  # cached per settings version too
 
 
 @pytest.fixture

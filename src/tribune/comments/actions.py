@@ -31,7 +31,7 @@ from tribune.web.deps import (
     with_voter,
 )
 from tribune.web.forms import read_form
-from tribune.web.security import CSRF_FIELD, csrf_ok
+from tribune.web.security import CSRF_FIELD, csrf_ok, reader_form_ok
 from tribune.web.templating import render_form
 
 router = APIRouter(include_in_schema=False)
@@ -314,7 +314,7 @@ async def vote_form(
     comment_id: CommentId,
 ) -> Response:
     form = await read_form(request, FORM_FIELDS)
-    if not csrf_ok(request, form.get(CSRF_FIELD)):
+    if not reader_form_ok(request, form.get(CSRF_FIELD)):  # the shared page's buttons
         raise NotAllowed("This form had expired: go back, reload the page and vote again")
     value: Any = form.get("value", "")
     value = int(value) if value in ("1", "-1", "0") else value

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import WithJsonSchema
+from starlette.datastructures import Headers
 from starlette.responses import Response
 
 from tribune.comments import editing, replies, schemas, service, threads, votes
@@ -125,7 +126,7 @@ async def list_replies(
 def thread_lane(db: Database, cache: VersionedLRU[ThreadKey, Encoded], depth: int) -> Lane:
     """list_comments for a page already encoded for the thread's current version."""
 
-    async def answer(match: re.Match[str], params: Params) -> Answer | None:
+    async def answer(match: re.Match[str], params: Params, _: Headers) -> Answer | None:
         found = dict(params)
         if len(found) != len(params) or not THREAD_PARAMS.issuperset(found):
             return None  # repeated or unknown parameters: the route decides what they mean
@@ -463,7 +464,7 @@ async def counts(
 def counts_lane(db: Database) -> Lane:
     """counts, for the questions the route would answer with 200."""
 
-    async def answer(_match: re.Match[str], params: Params) -> Answer | None:
+    async def answer(_match: re.Match[str], params: Params, _: Headers) -> Answer | None:
         if any(key != "story" for key, _ in params) or len(params) > COUNTS_MAX:
             return None
         ids = _story_ids([value for _, value in params])

@@ -5,21 +5,26 @@ again with everything typed kept and a message beside each wrong field."""
 
 from __future__ import annotations
 
+import hashlib
 import html
+import re
+import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import nh3
 from fastapi import APIRouter, Query, Request
 from markupsafe import escape
+from starlette.datastructures import Headers
 from starlette.responses import RedirectResponse, Response
 
 from tribune import public
 from tribune.comments import avatars, editing, replies, service, threads
-from tribune.comments.cache import CSRF_SLOT, VersionedLRU
+from tribune.comments.cache import CSRF_SLOT, PageCache, SharedPage, VersionedLRU
 from tribune.comments.forms import FORM_EXPIRED, FORM_FIELDS, address, location, saved_at
 from tribune.exceptions import Invalid, Moved, NotFound, Unavailable
 from tribune.fields import whole_number
+from tribune.identity import SiteCache
 from tribune.live.deps import events_of
 from tribune.moderation import reports
 from tribune.moderation.screening import Banned, StoryClosed
@@ -31,6 +36,7 @@ from tribune.vocabulary import CommentStatus, Sort
 from tribune.web.cookies import (
     commenter_of,
     forget_commenter,
+    has_personal,
     own_tokens,
     remember_commenter,
     remember_own,
@@ -49,9 +55,10 @@ from tribune.web.deps import (
     settings_of,
     site_cache_of,
 )
+from tribune.web.fastlane import Lane, Params
 from tribune.web.forms import read_form
-from tribune.web.security import CSRF_FIELD, csrf_ok, csrf_token
-from tribune.web.templating import ENV, render_form
+from tribune.web.security import CSRF_FIELD, csrf_token, reader_form_ok
+from tribune.web.templating import ENV, render_form, render_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -104,6 +111,8 @@ async def discussion_page(
     # of the thread per version, with only their CSRF token filled in.
     shared = template == "story.html" and not (form or errors or reply_to or own or reader.voter_id)
     composer = _composer(request, form, preview)
+    if shared and not composer["remember"] and status_code == 200:
+        return await _shared_page(request, db, story, query)
     fragments: VersionedLRU[tuple[object, ...], str] = request.app.state.fragment_cache
     # The site settings' version too: a change of them shows on the next read, cached or not.
     site = site_cache_of(request).current
@@ -162,7 +171,96 @@ async def discussion_page(
         },
         status_code=status_code,
     )
+    if "cache-control" not in response.headers:  # a token and a reader's own state
+        response.headers["Cache-Control"] = "private, no-cache"
     return _private(composer, response)
+
+
+# The shared story page ------------------------------------------------------------------------
+#
+# A reader with no state of their own on the page (no vote, no comment of theirs, nothing
+# remembered for the form) gets the page every such reader gets: rendered once per thread
+# version and site settings, without a CSRF token (its forms are checked by the browser's
+# Fetch Metadata: web/security.reader_form_ok) and without a cookie, so that it can be
+# answered by the fast lane below, and kept by nginx or a CDN in front.
+
+SHARED_PARAMS = frozenset({"sort", "after"})
+
+
+async def _shared_page(
+    request: Request, db: Db, story: dict[str, Any], query: threads.ThreadQuery
+) -> Response:
+    pages: PageCache = request.app.state.page_cache
+    site = site_cache_of(request).current
+    key = (story["slug"], query.sort, query.cursor)
+    meta = await threads.version(db, story["id"])
+    if meta is None:
+        raise NotFound
+    now = time.monotonic()
+    page = pages.get(key)
+    if page is None or page.story_id != story["id"] or not page.holds(meta[0], site.version, now):
+        # Read after the version: the page kept under it holds at least what it committed.
+        settings = settings_of(request)
+        thread = await threads.thread_page(db, story, query, max_depth=settings.thread_depth)
+        text = render_text(
+            request,
+            "story.html",
+            {
+                "story": story,
+                "seo": seo.story_meta(story, settings.base_url, site),
+                "thread": thread,
+                "sort": query.sort,
+                "sorts": SORT_LABELS,
+                "after": query.cursor,
+                "form": {},
+                "remember": False,
+                "preview": None,
+                "errors": {},
+                "replying": None,
+                "my_votes": {},
+                "my_reports": set(),
+                "own": set(),
+                "editable": {},
+                "awaiting": [],
+                "csrf_token": "",
+            },
+        )
+        body = text.encode()
+        etag = f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
+        page = pages.put(key, SharedPage(story["id"], meta[0], site.version, body, etag, now))
+    status, headers, body = page.reply(request.headers)
+    response = Response(body, status_code=status)
+    response.raw_headers = headers
+    return response
+
+
+def story_page_lane(db: Db, pages: PageCache, site: SiteCache) -> Lane:
+    """story_page for a reader with no state of their own, when the page kept for the
+    thread's current version and the site's settings is there."""
+
+    async def answer(match: re.Match[str], params: Params, asked: Headers) -> SharedPage | None:
+        if has_personal(asked.get("cookie", "")):
+            return None
+        found = dict(params)
+        if len(found) != len(params) or not SHARED_PARAMS.issuperset(found):
+            return None
+        sort = found.get("sort", threads.DEFAULT_SORT)
+        if sort not in SORT_LABELS:
+            return None
+        try:
+            query = threads.ThreadQuery.parse(sort, found.get("after"))
+        except Invalid:
+            return None
+        page = pages.get((match.group(1), query.sort, query.cursor))
+        if page is None:
+            return None
+        current = await site.fresh()
+        meta = await threads.version(db, page.story_id)
+        if meta is None or not page.holds(meta[0], current.version, time.monotonic()):
+            return None
+        return page
+
+    return Lane(re.compile(r"/stories/([^/]+)"), answer)
 
 
 def _composer(request: Request, form: dict[str, str], preview: str | None) -> dict[str, Any]:
@@ -342,7 +440,7 @@ async def _post_or_preview(
             request, db, story, form=form, errors=errors, status_code=status_code
         )
 
-    if not csrf_ok(request, form.get(CSRF_FIELD)):
+    if not reader_form_ok(request, form.get(CSRF_FIELD)):
         return await again({"form": FORM_EXPIRED}, 403)
     if form.get("preview"):
         try:

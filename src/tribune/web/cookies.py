@@ -89,6 +89,17 @@ def forget_own(
 # Remember me ---------------------------------------------------------------------------------
 
 COMMENTER_COOKIE = "tribune_commenter"
+# What makes a page a reader's own (their votes, their comments, their remembered name): a
+# request without any of them may get the page every such reader gets.
+PERSONAL = tuple(f"{name}=" for name in (VOTER_COOKIE, OWN_COOKIE, COMMENTER_COOKIE))
+
+
+def has_personal(cookie_header: str) -> bool:
+    """Whether a Cookie header may hold one of the reader's own cookies (a quick look: a
+    false alarm only sends the request the long way, where the cookies are read)."""
+    return any(name in cookie_header for name in PERSONAL)
+
+
 COMMENTER_FIELDS = ("name", "email", "website")
 COMMENTER_DAYS = 365
 COMMENTER_MAX = 3800  # bytes of the cookie's value: browsers keep about 4 KiB a cookie

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
@@ -35,8 +35,15 @@ class Answer(Protocol):
     def gzipped(self) -> bytes: ...
 
 
+class Reply(Protocol):
+    """An answer that makes its own status, headers and body from the request's headers
+    (a shared story page: gzip or not, 304 or 200)."""
+
+    def reply(self, asked: Headers) -> tuple[int, list[tuple[bytes, bytes]], bytes]: ...
+
+
 Params = list[tuple[str, str]]
-Answerer = Callable[[re.Match[str], Params], Awaitable[Answer | None]]
+Answerer = Callable[[re.Match[str], Params, Headers], Awaitable[Answer | Reply | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +64,18 @@ class FastLane:
                 if match is None:
                     continue
                 params = _query(scope)
-                answer = None if params is None else await lane.answer(match, params)
-                if answer is not None:
-                    await _send_json(scope, send, answer)
+                asked = Headers(scope=scope)
+                answer = None if params is None else await lane.answer(match, params, asked)
+                if answer is None:
+                    break
+                reply = getattr(answer, "reply", None)
+                if reply is None:
+                    await _send_json(asked, send, cast(Answer, answer))
                     return
-                break
+                status, headers, body = reply(asked)
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
         await self.app(scope, receive, send)
 
 
@@ -72,12 +86,12 @@ def _query(scope: Scope) -> Params | None:
         return None
 
 
-async def _send_json(scope: Scope, send: Send, answer: Answer) -> None:
+async def _send_json(asked: Headers, send: Send, answer: Answer) -> None:
     body = answer.body
     headers = [(b"content-type", b"application/json")]
     if len(body) >= GZIP_MIN:
         # As GZipMiddleware does for the route: Vary on every compressible answer.
-        if "gzip" in Headers(scope=scope).get("accept-encoding", ""):
+        if "gzip" in asked.get("accept-encoding", ""):
             body = answer.gzipped()
             headers.append((b"content-encoding", b"gzip"))
         headers.append((b"vary", b"Accept-Encoding"))

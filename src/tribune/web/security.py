@@ -94,6 +94,24 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     return b"".join(chunks)
 
 
+def reader_form_ok(request: Request, submitted: str | None) -> bool:
+    """A form on a page every reader shares (the story page's comment form and vote buttons:
+    cached, so it carries no token): its token as csrf_ok checks it when it has one; without
+    one, the browser's own word that the form is this site's (Fetch Metadata:
+    ``Sec-Fetch-Site: same-origin``, sent by every current browser, or, from one that sends
+    none, an Origin that is ours). A cross-site or same-site-but-other-origin form, or a
+    client that says neither, is refused; the refused form comes back with a token."""
+    if submitted:
+        return csrf_ok(request, submitted)
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site != "same-origin":
+        return False
+    has_origin = bool(request.headers.get("origin"))
+    if has_origin and not same_origin(request):
+        return False
+    return fetch_site is not None or has_origin
+
+
 def csrf_token(request: Request) -> str:
     """The reader's CSRF token (from the cookie, or a fresh one that set_csrf_cookie stores)."""
     token = request.cookies.get(CSRF_COOKIE)

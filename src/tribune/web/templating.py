@@ -167,16 +167,20 @@ def render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    settings = settings_of(request)
-    html = ENV.get_template(template).render(
+    html = render_text(request, template, context)
+    return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+def render_text(request: Request, template: str, context: dict[str, Any]) -> str:
+    """A page as text, with what every page's template reads (the site, its base URL)."""
+    return ENV.get_template(template).render(
         {
             "request": request,
-            "base_url": settings.base_url,
+            "base_url": settings_of(request).base_url,
             "site": site_cache_of(request).current,
             **context,
         }
     )
-    return HTMLResponse(html, status_code=status_code, headers=headers)
 
 
 def render_form(
