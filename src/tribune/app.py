@@ -21,7 +21,7 @@ from tribune.comments import admin as comment_admin
 from tribune.comments import api as comments_api
 from tribune.comments import own_pages as comments_own
 from tribune.comments import pages as comments_pages
-from tribune.comments.cache import PageCache, fragment_cache, thread_cache
+from tribune.comments.cache import GZIP_MIN, PageCache, fragment_cache, thread_cache
 from tribune.embed import routes as embed
 from tribune.embed.cors import Cors
 from tribune.exceptions import NotFound
@@ -43,7 +43,7 @@ from tribune.stories import routes as stories
 from tribune.stories import search_routes as search
 from tribune.web import errors, health, openapi
 from tribune.web.edge import Edge
-from tribune.web.fastlane import GZIP_MIN, FastLane
+from tribune.web.fastlane import FastLane
 from tribune.web.proxies import Proxies, UntrustedForwarders
 from tribune.web.security import SecurityHeaders
 from tribune.web.templating import STATIC

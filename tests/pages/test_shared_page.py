@@ -209,3 +209,42 @@ async def test_the_lane_leaves_what_it_does_not_know_to_the_route(
         assert await lane.answer(match, params, empty) is None, params
     assert await lane.answer(match, [], Headers({"cookie": "tribune_own=1"})) is None
     assert gzip.decompress(app.state.page_cache.get((story["slug"], "oldest", None)).gzipped())
+
+
+async def test_the_api_thread_and_counts_answer_304_to_their_etag(
+    app: Any, client: httpx.AsyncClient, story: dict[str, Any]
+) -> None:
+    for path in (f"/api/v1/stories/{story['id']}/comments", f"/api/v1/counts?story={story['id']}"):
+        first = await client.get(path)  # the route
+        etag = first.headers["etag"]
+        assert re.fullmatch(r'"[0-9a-f]{24}(-gzip)?"', etag)
+        lane = await client.get(path)  # the fast lane
+        assert lane.headers["etag"] == etag and lane.content == first.content
+        same = await client.get(path, headers={"if-none-match": etag})
+        assert same.status_code == 304 and same.content == b"" and same.headers["etag"] == etag
+    posted = await client.post(
+        f"/api/v1/stories/{story['id']}/comments", json={"name": "N", "body": "A new one here"}
+    )
+    assert posted.status_code == 201
+    for path in (f"/api/v1/stories/{story['id']}/comments", f"/api/v1/counts?story={story['id']}"):
+        again = await client.get(path, headers={"if-none-match": etag if "counts" in path else "x"})
+        assert again.status_code == 200
+
+
+async def test_the_route_and_the_lane_answer_alike_in_every_form(
+    app: Any, client: httpx.AsyncClient, story: dict[str, Any]
+) -> None:
+    """gzip or not, 200 or 304: the first answer (the route) and the next (the lane) agree."""
+    for path in (f"/stories/{story['slug']}", f"/api/v1/stories/{story['id']}/comments"):
+        for encoding in ("gzip", "identity"):
+            app.state.page_cache._entries.clear()
+            app.state.thread_cache._entries.clear()
+            asked = {"accept-encoding": encoding}
+            routed, laned = [await client.get(path, headers=asked) for _ in range(2)]
+            assert sorted(routed.headers.multi_items()) == sorted(laned.headers.multi_items())
+            asked["if-none-match"] = routed.headers["etag"]
+            app.state.page_cache._entries.clear()
+            app.state.thread_cache._entries.clear()
+            routed, laned = [await client.get(path, headers=asked) for _ in range(2)]
+            assert routed.status_code == laned.status_code == 304, path
+            assert sorted(routed.headers.multi_items()) == sorted(laned.headers.multi_items())

@@ -60,6 +60,7 @@ def nginx_conf(workdir: Path, upstream: int, listen: int, cert: Path, key: Path)
     block = replaced(block, r"listen 443 ", f"listen 127.0.0.1:{listen} ")
     block = replaced(block, r"ssl_certificate \S+;", f"ssl_certificate {cert};")
     block = replaced(block, r"ssl_certificate_key \S+;", f"ssl_certificate_key {key};")
+    block = replaced(block, r"proxy_cache_path \S+ ", f"proxy_cache_path {workdir / 'cache'} ")
     return whole_conf(workdir, block)
 
 

@@ -40,7 +40,7 @@ from tribune.web.deps import (
     with_voter,
 )
 from tribune.web.errors import ProblemError
-from tribune.web.fastlane import GZIP_MIN, Answer, Lane, Params
+from tribune.web.fastlane import Lane, Params
 from tribune.web.forms import read_json
 from tribune.web.openapi import (
     EDIT_TOKEN,
@@ -92,13 +92,11 @@ async def list_comments(
 
 
 def _encoded(request: Request, page: Encoded) -> Response:
-    if "gzip" in request.headers.get("accept-encoding", "") and len(page.body) >= GZIP_MIN:
-        return Response(
-            page.gzipped(),
-            media_type="application/json",
-            headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
-        )
-    return Response(page.body, media_type="application/json")
+    """The page as the fast lane sends it (gzip, ETag, 304 to an If-None-Match naming it)."""
+    status, headers, body = page.reply(request.headers, routed=True)
+    response = Response(body, status_code=status)
+    response.raw_headers = headers
+    return response
 
 
 @router.get(
@@ -126,7 +124,7 @@ async def list_replies(
 def thread_lane(db: Database, cache: VersionedLRU[ThreadKey, Encoded], depth: int) -> Lane:
     """list_comments for a page already encoded for the thread's current version."""
 
-    async def answer(match: re.Match[str], params: Params, _: Headers) -> Answer | None:
+    async def answer(match: re.Match[str], params: Params, _: Headers) -> Encoded | None:
         found = dict(params)
         if len(found) != len(params) or not THREAD_PARAMS.issuperset(found):
             return None  # repeated or unknown parameters: the route decides what they mean
@@ -436,6 +434,7 @@ def _counts(found: dict[int, int]) -> Encoded:
     responses=problems(422, UNAVAILABLE),
 )
 async def counts(
+    request: Request,
     db: Db,
     story: Annotated[
         list[str],
@@ -456,15 +455,13 @@ async def counts(
     ids = _story_ids(story)
     if ids is None:
         raise Invalid("Story ids must be numbers", {"story": "Story must be a list of story ids"})
-    return Response(
-        _counts(await stories.comment_counts(db, ids)).body, media_type="application/json"
-    )
+    return _encoded(request, _counts(await stories.comment_counts(db, ids)))
 
 
 def counts_lane(db: Database) -> Lane:
     """counts, for the questions the route would answer with 200."""
 
-    async def answer(_match: re.Match[str], params: Params, _: Headers) -> Answer | None:
+    async def answer(_match: re.Match[str], params: Params, _: Headers) -> Encoded | None:
         if any(key != "story" for key, _ in params) or len(params) > COUNTS_MAX:
             return None
         ids = _story_ids([value for _, value in params])

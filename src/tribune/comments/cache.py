@@ -9,6 +9,7 @@ so a page kept under version v holds at least what v committed.
 from __future__ import annotations
 
 import gzip
+import hashlib
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
@@ -20,22 +21,74 @@ V = TypeVar("V")
 CSRF_SLOT = "\x00csrf\x00"  # cannot occur in rendered text: NUL is refused in every field
 
 
+GZIP_MIN = 1000  # bytes; the same threshold as the app's GZipMiddleware
+Headers = list[tuple[bytes, bytes]]
+
+
 def compress(body: bytes) -> bytes:
     return gzip.compress(body, compresslevel=6, mtime=0)
 
 
+def etag_of(body: bytes) -> str:
+    """A strong ETag: the same bytes give the same tag on every instance and after restarts."""
+    return f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
+
+
+def _reply(
+    answer: Encoded | SharedPage,
+    asked: Mapping[str, str],
+    kind: bytes,
+    vary: str,
+    headers: Headers,
+    routed: bool,
+) -> tuple[int, Headers, bytes]:
+    """Status, headers and body for a request with these headers, the same from a route and
+    from the fast lane: gzip for a client that takes it (under its own strong ETag: other
+    bytes), 304 when If-None-Match names the answer as it is. ``routed``: the answer goes
+    out through the app's GZipMiddleware, which adds Accept-Encoding to the Vary of an
+    uncompressed answer itself."""
+    compressible = len(answer.body) >= GZIP_MIN
+    gzipped = compressible and "gzip" in asked.get("accept-encoding", "")
+    zipped_tag = answer.etag[:-1] + '-gzip"'
+    headers = [*headers, (b"etag", (zipped_tag if gzipped else answer.etag).encode())]
+    if compressible:
+        vary = ", ".join(filter(None, (vary, "Accept-Encoding")))
+    named = asked.get("if-none-match")
+    if named and _names(named, (answer.etag, zipped_tag)):
+        return 304, [*headers, (b"vary", vary.encode())] if vary else headers, b""
+    if routed and compressible and not gzipped:
+        vary = vary.removesuffix("Accept-Encoding").rstrip(", ")
+    if vary:
+        headers.append((b"vary", vary.encode()))
+    body = answer.gzipped() if gzipped else answer.body
+    if gzipped:
+        headers.append((b"content-encoding", b"gzip"))
+    headers += [(b"content-type", kind), (b"content-length", str(len(body)).encode())]
+    return 200, headers, body
+
+
 @dataclass(slots=True)
 class Encoded:
-    """A thread page as the API sends it."""
+    """A thread page (or comment counts) as the API sends it."""
 
     body: bytes
     _gzipped: bytes | None = field(default=None, repr=False)
+    _etag: str | None = field(default=None, repr=False)
 
     def gzipped(self) -> bytes:
         # Compressed once per version, on the first reader that accepts gzip.
         if self._gzipped is None:
             self._gzipped = compress(self.body)
         return self._gzipped
+
+    @property
+    def etag(self) -> str:
+        if self._etag is None:
+            self._etag = etag_of(self.body)
+        return self._etag
+
+    def reply(self, asked: Mapping[str, str], routed: bool = False) -> tuple[int, Headers, bytes]:
+        return _reply(self, asked, b"application/json", "", [], routed)
 
 
 class VersionedLRU(Generic[K, V]):
@@ -112,29 +165,13 @@ class SharedPage:
             and now - self.born < PAGE_SECONDS
         )
 
-    def reply(self, asked: Mapping[str, str]) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-        """Status, headers and body for a request with these headers: the same from the
-        route and from the fast lane. Gzip for a client that takes it (its own strong ETag:
-        other bytes); 304 when If-None-Match names the page as it is."""
-        gzipped = "gzip" in asked.get("accept-encoding", "")
-        etag = self.etag[:-1] + '-gzip"' if gzipped else self.etag
-        headers = [
-            (b"cache-control", SHARED_CACHE_CONTROL.encode()),
-            (b"etag", etag.encode()),
-            # Readers with cookies of their own get pages of their own (comments/pages.py).
-            (b"vary", b"Accept-Encoding, Cookie"),
-        ]
-        named = asked.get("if-none-match")
-        if named and _names(named, (self.etag, self.etag[:-1] + '-gzip"')):
-            return 304, headers, b""
-        body = self.gzipped() if gzipped else self.body
-        if gzipped:
-            headers.append((b"content-encoding", b"gzip"))
-        headers += [
-            (b"content-type", b"text/html; charset=utf-8"),
-            (b"content-length", str(len(body)).encode()),
-        ]
-        return 200, headers, body
+    def reply(self, asked: Mapping[str, str], routed: bool = False) -> tuple[int, Headers, bytes]:
+        # Readers with cookies of their own get pages of their own (comments/pages.py): the
+        # page varies on Cookie too.
+        return _reply(self, asked, b"text/html; charset=utf-8", "Cookie", SHARED, routed)
+
+
+SHARED = [(b"cache-control", SHARED_CACHE_CONTROL.encode())]
 
 
 def _names(if_none_match: str, etags: tuple[str, ...]) -> bool:

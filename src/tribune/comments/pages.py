@@ -228,7 +228,7 @@ async def _shared_page(
         body = text.encode()
         etag = f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
         page = pages.put(key, SharedPage(story["id"], meta[0], site.version, body, etag, now))
-    status, headers, body = page.reply(request.headers)
+    status, headers, body = page.reply(request.headers, routed=True)
     response = Response(body, status_code=status)
     response.raw_headers = headers
     return response

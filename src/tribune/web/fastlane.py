@@ -17,33 +17,22 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Protocol
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-GZIP_MIN = 1000  # bytes; the same threshold as the app's GZipMiddleware
-
-
-class Answer(Protocol):
-    """A JSON body, and its gzip form made at most once."""
-
-    @property
-    def body(self) -> bytes: ...
-
-    def gzipped(self) -> bytes: ...
-
 
 class Reply(Protocol):
-    """An answer that makes its own status, headers and body from the request's headers
-    (a shared story page: gzip or not, 304 or 200)."""
+    """An answer that makes its status, headers and body from the request's headers (gzip
+    or not, 304 to an If-None-Match that names it): comments/cache.py Encoded, SharedPage."""
 
     def reply(self, asked: Headers) -> tuple[int, list[tuple[bytes, bytes]], bytes]: ...
 
 
 Params = list[tuple[str, str]]
-Answerer = Callable[[re.Match[str], Params, Headers], Awaitable[Answer | Reply | None]]
+Answerer = Callable[[re.Match[str], Params, Headers], Awaitable[Reply | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +57,7 @@ class FastLane:
                 answer = None if params is None else await lane.answer(match, params, asked)
                 if answer is None:
                     break
-                reply = getattr(answer, "reply", None)
-                if reply is None:
-                    await _send_json(asked, send, cast(Answer, answer))
-                    return
-                status, headers, body = reply(asked)
+                status, headers, body = answer.reply(asked)
                 await send({"type": "http.response.start", "status": status, "headers": headers})
                 await send({"type": "http.response.body", "body": body})
                 return
@@ -84,17 +69,3 @@ def _query(scope: Scope) -> Params | None:
         return parse_qsl(scope["query_string"].decode("ascii"), strict_parsing=False)
     except (UnicodeDecodeError, ValueError):
         return None
-
-
-async def _send_json(asked: Headers, send: Send, answer: Answer) -> None:
-    body = answer.body
-    headers = [(b"content-type", b"application/json")]
-    if len(body) >= GZIP_MIN:
-        # As GZipMiddleware does for the route: Vary on every compressible answer.
-        if "gzip" in asked.get("accept-encoding", ""):
-            body = answer.gzipped()
-            headers.append((b"content-encoding", b"gzip"))
-        headers.append((b"vary", b"Accept-Encoding"))
-    headers.append((b"content-length", str(len(body)).encode()))
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
