@@ -21,6 +21,7 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,11 +53,14 @@ def replaced(text: str, pattern: str, replacement: str) -> str:
     return new
 
 
-def nginx_conf(workdir: Path, upstream: int, listen: int, cert: Path, key: Path) -> str:
+def nginx_conf(workdir: Path, upstreams: list[int], listen: int, cert: Path, key: Path) -> str:
     """The README's block inside a complete configuration of nginx's own files in workdir, for
-    a master process in the foreground as the current user."""
+    a master process in the foreground as the current user, in front of these ports."""
     block = readme_block()
-    block = replaced(block, r"server [0-9.]+:[0-9]+;", f"server 127.0.0.1:{upstream};")
+    servers = " ".join(f"server 127.0.0.1:{port};" for port in upstreams)
+    block = replaced(
+        block, r"(upstream tribune \{ )(server [0-9.]+:[0-9]+; )+", rf"\g<1>{servers} "
+    )
     block = replaced(block, r"listen 443 ", f"listen 127.0.0.1:{listen} ")
     block = replaced(block, r"ssl_certificate \S+;", f"ssl_certificate {cert};")
     block = replaced(block, r"ssl_certificate_key \S+;", f"ssl_certificate_key {key};")
@@ -128,11 +132,8 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> Non
         time.sleep(0.05)
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """nginx, configured by the README, in front of Tribune with the README's settings."""
-    require_nginx()
-    workdir = tmp_path_factory.mktemp("proxy")
+def certificate(workdir: Path) -> tuple[Path, Path, ssl.SSLContext]:
+    """A certificate for 127.0.0.1 and its key, in workdir, and a client context trusting it."""
     ca = trustme.CA()
     issued = ca.issue_cert("127.0.0.1")
     cert, key = workdir / "cert.pem", workdir / "key.pem"
@@ -140,7 +141,37 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     issued.private_key_pem.write_to_path(str(key))
     tls = ssl.create_default_context()
     ca.configure_trust(tls)
+    return cert, key, tls
 
+
+@contextmanager
+def running_nginx(workdir: Path, conf: str, listen: int) -> Iterator[None]:
+    """nginx in the foreground with this configuration until the block ends."""
+    path, log = workdir / "nginx.conf", workdir / "error.log"
+    path.write_text(conf)
+    process = subprocess.Popen(
+        [NGINX, "-p", str(workdir), "-c", str(path), "-e", str(log)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_port(listen, process, log)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """nginx, configured by the README, in front of Tribune with the README's settings."""
+    require_nginx()
+    workdir = tmp_path_factory.mktemp("proxy")
+    cert, key, tls = certificate(workdir)
     upstream, listen = free_port(), free_port()
     base = f"https://127.0.0.1:{listen}"
     database_url = f"sqlite:///{workdir / 'site.db'}"
@@ -149,25 +180,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         "TRIBUNE_BASE_URL": base,
         "TRIBUNE_RATE_LIMITS": "on",
     }
-    conf = workdir / "nginx.conf"
-    conf.write_text(nginx_conf(workdir, upstream, listen, cert, key))
-    log = workdir / "error.log"
-    with running_server(database_url, workdir, port=upstream, env=settings):
-        process = subprocess.Popen(
-            [NGINX, "-p", str(workdir), "-c", str(conf), "-e", str(log)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_for_port(listen, process, log)
-            yield Site(base, tls, database_url, workdir)
-        finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    conf = nginx_conf(workdir, [upstream], listen, cert, key)
+    with (
+        running_server(database_url, workdir, port=upstream, env=settings),
+        running_nginx(workdir, conf, listen),
+    ):
+        yield Site(base, tls, database_url, workdir)
 
 
 def first_story(client: httpx.Client) -> dict[str, object]:

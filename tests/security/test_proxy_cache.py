@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import ssl
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,16 +16,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-import trustme
 
 from tests.helpers import CSRF_FIELD
 from tests.security.test_nginx import (
     NGINX,
+    certificate,
+    nginx_conf,
     readme_block,
-    replaced,
     require_nginx,
-    wait_for_port,
-    whole_conf,
+    running_nginx,
 )
 from tests.server import free_port, running_server
 
@@ -50,54 +48,23 @@ class Proxied:
 def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxied]:
     require_nginx()
     workdir = tmp_path_factory.mktemp("proxy-cache")
-    ca = trustme.CA()
-    issued = ca.issue_cert("127.0.0.1")
-    cert, key = workdir / "cert.pem", workdir / "key.pem"
-    cert.write_bytes(b"".join(blob.bytes() for blob in issued.cert_chain_pems))
-    issued.private_key_pem.write_to_path(str(key))
-    tls = ssl.create_default_context()
-    ca.configure_trust(tls)
+    cert, key, tls = certificate(workdir)
     ports, listen = [free_port(), free_port()], free_port()
     base = f"https://127.0.0.1:{listen}"
-    block = readme_block()
-    block = replaced(
-        block,
-        r"upstream tribune \{[^}]*\}",
-        "upstream tribune { " + " ".join(f"server 127.0.0.1:{p};" for p in ports) + " }",
-    )
-    block = replaced(block, r"listen 443 ", f"listen 127.0.0.1:{listen} ")
-    block = replaced(block, r"ssl_certificate \S+;", f"ssl_certificate {cert};")
-    block = replaced(block, r"ssl_certificate_key \S+;", f"ssl_certificate_key {key};")
-    block = replaced(block, r"proxy_cache_path \S+ ", f"proxy_cache_path {workdir / 'cache'} ")
-    conf = workdir / "nginx.conf"
-    conf.write_text(whole_conf(workdir, block))
     database_url = f"sqlite:///{workdir / 'site.db'}"
     settings = {
         "TRIBUNE_TRUSTED_PROXIES": "127.0.0.1",
         "TRIBUNE_BASE_URL": base,
         "TRIBUNE_ALLOWED_ORIGINS": f"{SITE_A},{SITE_B}",
     }
-    log = workdir / "error.log"
+    conf = nginx_conf(workdir, ports, listen, cert, key)
     # Two instances on one database; the second starts once the first has the demo story.
     with (
         running_server(database_url, workdir, port=ports[0], env=settings) as first,
         running_server(database_url, workdir, port=ports[1], env=settings) as second,
+        running_nginx(workdir, conf, listen),
     ):
-        process = subprocess.Popen(
-            [NGINX, "-p", str(workdir), "-c", str(conf), "-e", str(log)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_for_port(listen, process, log)
-            yield Proxied(base, tls, [first, second])
-        finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        yield Proxied(base, tls, [first, second])
 
 
 def cache_status(answer: httpx.Response) -> str:
