@@ -20,7 +20,7 @@ and PostgreSQL.
   oracle reads every story made on every reader surface (harness.public_surfaces, the story
   API, the home page and stories feed; the embed fragment for Disqus threads). Invalid
   websites and e-mails are dropped, not the comment (corpus.refused decides); names the API
-  would refuse become Anonymous; cycles and foreign parents end at the top level; unreadable
+  would refuse become Anonymous; a cycle is broken at its first member, foreign parents end at the top level; unreadable
   dates become the import's time. A body the API would refuse (too long, a control
   character) refuses the whole file naming the comment, as do characters XML cannot carry,
   duplicate ids and ids longer than the tables keep.
@@ -536,6 +536,7 @@ async def stored_comments(db: Database) -> dict[int, dict[str, Any]]:
     async with db.read() as conn:
         found = await conn.execute(
             select(
+                comments.c.id,
                 comments.c.import_key,
                 comments.c.name,
                 comments.c.email,
@@ -596,9 +597,12 @@ def structure_problems(
     stored: dict[int, dict[str, Any]], started: datetime, expected_dates: dict[int, datetime]
 ) -> list[str]:
     problems = []
-    for number in (CYCLE, CYCLE + 100, SELF, ELSEWHERE, ANSWERING_HERE):
+    for number in (CYCLE, SELF, ELSEWHERE, ANSWERING_HERE):
         if stored[number]["parent_id"] is not None:
             problems.append(f"{number}: kept parent {stored[number]['parent_id']}")
+    # A cycle is broken once, at its first member: the other stays its reply.
+    if stored[CYCLE + 100]["parent_id"] != stored[CYCLE]["id"]:
+        problems.append(f"{CYCLE + 100}: parent {stored[CYCLE + 100]['parent_id']}, not {CYCLE}")
     for number, when in expected_dates.items():
         at = stored[number]["created_at"]
         if when == started:  # an unreadable date: stamped with the import's time

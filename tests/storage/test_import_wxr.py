@@ -130,3 +130,39 @@ async def test_what_is_not_a_wordpress_export_is_refused(db: Database, tmp_path:
     with pytest.raises(ImportRefused, match=r"item 1 .*comment 13: wp:comment_approved is 'maybe'"):
         await import_wxr(db, bad)
     assert await counts(db) == (0, 0)
+
+
+async def test_a_cycle_of_parents_is_broken_once_and_its_replies_keep_their_places(
+    db: Database, tmp_path: Path
+) -> None:
+    """1 answers 2 and 2 answers 1 (no WordPress writes that, but a broken export may): 1, the
+    first, goes to the top level; 2 stays its reply, and 3 and 4 below 2 keep their places."""
+    written = "".join(
+        f"<wp:comment><wp:comment_id>{n}</wp:comment_id>"
+        f"<wp:comment_author>Reader {n}</wp:comment_author>"
+        "<wp:comment_date_gmt>2026-11-23 10:00:00</wp:comment_date_gmt>"
+        f"<wp:comment_content>Comment number {n} of the cycle test</wp:comment_content>"
+        f"<wp:comment_approved>1</wp:comment_approved><wp:comment_parent>{parent}"
+        "</wp:comment_parent></wp:comment>"
+        for n, parent in ((1, 2), (2, 1), (3, 2), (4, 3))
+    )
+    export = tmp_path / "cycle.xml"
+    export.write_text(
+        '<?xml version="1.0"?><rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/">'
+        "<channel><item><title>Cycles</title><link>https://blog.example/cycles/</link>"
+        "<wp:post_id>7</wp:post_id><wp:status>publish</wp:status>"
+        f"<wp:post_type>post</wp:post_type>{written}</item></channel></rss>"
+    )
+    await import_wxr(db, export)
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(select(comments.c.id, comments.c.name, comments.c.parent_id))
+        ).all()
+    ids = {name: comment_id for comment_id, name, _ in rows}
+    parents = {name: parent for _, name, parent in rows}
+    assert parents == {
+        "Reader 1": None,
+        "Reader 2": ids["Reader 1"],
+        "Reader 3": ids["Reader 2"],
+        "Reader 4": ids["Reader 3"],
+    }

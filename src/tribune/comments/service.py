@@ -461,10 +461,10 @@ async def import_archive(
                 ready.append(draft)
             else:
                 later.append(draft)
-        if not ready:  # a cycle of parents: the rest go to the top level
-            ready, later = later, []
-            for draft in ready:
-                draft.parent_key = None
+        if not ready:  # a cycle of parents: its first member goes to the top level, and
+            # the rest of the cycle, and the replies to it, keep their places below it
+            later[0].parent_key = None
+            ready, later = later[:1], later[1:]
         for start in range(0, len(ready), batch):
             chunk = ready[start : start + batch]
             new = []
