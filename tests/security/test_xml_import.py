@@ -20,10 +20,10 @@ and PostgreSQL.
   oracle reads every story made on every reader surface (harness.public_surfaces, the story
   API, the home page and stories feed; the embed fragment for Disqus threads). Invalid
   websites and e-mails are dropped, not the comment (corpus.refused decides); names the API
-  would refuse become Anonymous; a cycle is broken at its first member, foreign parents end at the top level; unreadable
-  dates become the import's time. A body the API would refuse (too long, a control
-  character) refuses the whole file naming the comment, as do characters XML cannot carry,
-  duplicate ids and ids longer than the tables keep.
+  would refuse become Anonymous; a cycle is broken at its first member, foreign parents end
+  at the top level; unreadable dates become the import's time. A body the API would refuse
+  (too long, a control character) refuses the whole file naming the comment, as do
+  characters XML cannot carry, duplicate ids and ids longer than the tables keep.
 - Size and compression (D28): a gzip bomb (a thousand 1 MB members: 1 GB from 1 MB) refused
   by the ratio rule with the real constants, its cost measured; with MAX_BYTES set to
   256 KB, a gzip file and a plain file past it refused (and both read within 1 MB); a
