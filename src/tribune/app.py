@@ -21,7 +21,7 @@ from tribune.comments import admin as comment_admin
 from tribune.comments import api as comments_api
 from tribune.comments import own_pages as comments_own
 from tribune.comments import pages as comments_pages
-from tribune.comments.cache import GZIP_MIN, PageCache, fragment_cache, thread_cache
+from tribune.comments.cache import GZIP_MIN, fragment_cache, page_cache, thread_cache
 from tribune.embed import routes as embed
 from tribune.embed.cors import Cors
 from tribune.exceptions import NotFound
@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.keys = Keys(settings.resolved_secret_key())
     app.state.thread_cache = thread_cache()
     app.state.fragment_cache = fragment_cache()
-    app.state.page_cache = PageCache()
+    app.state.page_cache = page_cache()
     app.state.limiter = RateLimiter(settings.rate_limits, settings.redis_url)
     app.state.broker = broker
     app.state.untrusted_forwarders = UntrustedForwarders()

@@ -306,13 +306,7 @@ def _import_archive(kind: str, file: Path, dry_run: bool, **options: Any) -> Non
     import tribune.importers.service as importers
 
     settings = _settings()
-    run: Any = {
-        "wxr": importers.import_wxr,
-        "disqus": importers.import_disqus,
-        "isso": importers.import_isso,
-        "remark42": importers.import_remark42,
-        "commento": importers.import_commento,
-    }[kind]
+    run = importers.ARCHIVE_IMPORTS[kind]
 
     async def work(db: Database) -> Any:
         with _import_progress() as progress:

@@ -208,7 +208,7 @@ async def test_the_lane_leaves_what_it_does_not_know_to_the_route(
     for params in ([("sort", "bogus")], [("sort", "top"), ("sort", "top")], [("x", "1")]):
         assert await lane.answer(match, params, empty) is None, params
     assert await lane.answer(match, [], Headers({"cookie": "tribune_own=1"})) is None
-    assert gzip.decompress(app.state.page_cache.get((story["slug"], "oldest", None)).gzipped())
+    assert gzip.decompress(app.state.page_cache.find((story["slug"], "oldest", None)).gzipped())
 
 
 async def test_the_api_thread_and_counts_answer_304_to_their_etag(

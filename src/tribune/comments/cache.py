@@ -91,14 +91,32 @@ class Encoded:
         return _reply(self, asked, b"application/json", "", [], routed)
 
 
-class VersionedLRU(Generic[K, V]):
-    """A bounded LRU whose entries count only for the version they were made for.
-    ``stores`` counts the entries made: a cache that serves its readers stops growing it."""
+class LRU(Generic[K, V]):
+    """A bounded LRU. ``stores`` counts the entries made: a cache that serves its readers
+    stops growing it."""
 
     def __init__(self, max_entries: int) -> None:
         self.max_entries = max_entries
         self.stores = 0
-        self._entries: OrderedDict[K, tuple[int, V]] = OrderedDict()
+        self._entries: OrderedDict[K, V] = OrderedDict()
+
+    def find(self, key: K) -> V | None:
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+        return found
+
+    def keep(self, key: K, value: V) -> V:
+        self.stores += 1
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+        return value
+
+
+class VersionedLRU(LRU[K, tuple[int, V]]):
+    """A bounded LRU whose entries count only for the version they were made for."""
 
     def get(self, key: K, version: int) -> V | None:
         found = self._entries.get(key)
@@ -108,11 +126,7 @@ class VersionedLRU(Generic[K, V]):
         return found[1]
 
     def put(self, key: K, version: int, value: V) -> V:
-        self.stores += 1
-        self._entries[key] = (version, value)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        self.keep(key, (version, value))
         return value
 
 
@@ -185,24 +199,9 @@ def _names(if_none_match: str, etags: tuple[str, ...]) -> bool:
 PageKey = tuple[str, str, str | None]
 
 
-class PageCache:
-    """A bounded LRU of shared story pages."""
+PageCache = LRU[PageKey, SharedPage]
 
-    def __init__(self, max_entries: int = 512) -> None:
-        self.max_entries = max_entries
-        self.stores = 0
-        self._entries: OrderedDict[PageKey, SharedPage] = OrderedDict()
 
-    def get(self, key: PageKey) -> SharedPage | None:
-        found = self._entries.get(key)
-        if found is not None:
-            self._entries.move_to_end(key)
-        return found
-
-    def put(self, key: PageKey, page: SharedPage) -> SharedPage:
-        self.stores += 1
-        self._entries[key] = page
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
-        return page
+def page_cache() -> PageCache:
+    """Shared story pages, found from the request alone (the lane checks their versions)."""
+    return LRU(512)

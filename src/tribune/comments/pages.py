@@ -106,13 +106,13 @@ async def discussion_page(
     form = form or {}
     reader = reader_of(request)
     own = own_tokens(request, keys_of(request))
-    token = csrf_token(request)
-    # A reader who has voted or posted sees their own state; everyone else shares one rendering
-    # of the thread per version, with only their CSRF token filled in.
+    # A reader who has voted or posted sees their own state; everyone else shares one page per
+    # version (below), or, when the form remembers their name, one rendering of the thread.
     shared = template == "story.html" and not (form or errors or reply_to or own or reader.voter_id)
     composer = _composer(request, form, preview)
     if shared and not composer["remember"] and status_code == 200:
         return await _shared_page(request, db, story, query)
+    token = csrf_token(request)  # the shared page has none: made only for a page that does
     fragments: VersionedLRU[tuple[object, ...], str] = request.app.state.fragment_cache
     # The site settings' version too: a change of them shows on the next read, cached or not.
     site = site_cache_of(request).current
@@ -197,7 +197,7 @@ async def _shared_page(
     if meta is None:
         raise NotFound
     now = time.monotonic()
-    page = pages.get(key)
+    page = pages.find(key)
     if page is None or page.story_id != story["id"] or not page.holds(meta[0], site.version, now):
         # Read after the version: the page kept under it holds at least what it committed.
         settings = settings_of(request)
@@ -227,7 +227,7 @@ async def _shared_page(
         )
         body = text.encode()
         etag = f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
-        page = pages.put(key, SharedPage(story["id"], meta[0], site.version, body, etag, now))
+        page = pages.keep(key, SharedPage(story["id"], meta[0], site.version, body, etag, now))
     status, headers, body = page.reply(request.headers, routed=True)
     response = Response(body, status_code=status)
     response.raw_headers = headers
@@ -251,7 +251,7 @@ def story_page_lane(db: Db, pages: PageCache, site: SiteCache) -> Lane:
             query = threads.ThreadQuery.parse(sort, found.get("after"))
         except Invalid:
             return None
-        page = pages.get((match.group(1), query.sort, query.cursor))
+        page = pages.find((match.group(1), query.sort, query.cursor))
         if page is None:
             return None
         current = await site.fresh()

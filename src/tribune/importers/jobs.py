@@ -19,17 +19,14 @@ from tribune.exceptions import Invalid, NotFound
 from tribune.importers import page as page_dumps
 from tribune.importers.markup import recognise
 from tribune.importers.service import (
+    ARCHIVE_IMPORTS,
     CHECKING,
     KINDS,
     ArchiveSummary,
     ImportRefused,
+    Progress,
     described,
-    import_commento,
-    import_disqus,
-    import_isso,
     import_page,
-    import_remark42,
-    import_wxr,
 )
 from tribune.storage import imports as store
 from tribune.storage.engine import Database
@@ -41,13 +38,6 @@ HEARTBEAT_SECONDS = 1.0
 STOPPED_AFTER = timedelta(seconds=30)  # a heartbeat this old: its server went away
 RECENT = 20  # imports the upload page lists
 RUNNING = ("checking", "storing")
-ARCHIVES: dict[str, Any] = {
-    "wxr": import_wxr,
-    "disqus": import_disqus,
-    "isso": import_isso,
-    "remark42": import_remark42,
-    "commento": import_commento,
-}
 NOT_KIND = "This file is not one Tribune imports: " + ", ".join(KINDS.values())
 UNEXPECTED = (
     "The import stopped on an unexpected error, and what it had stored was taken back. "
@@ -184,19 +174,17 @@ class Imports:
             await self._change(import_id, final | counts)
 
     async def _import(
-        self, path: Path, kind: str, dry_run: bool, site: str, progress: Any
+        self, path: Path, kind: str, dry_run: bool, site: str, progress: Progress
     ) -> ArchiveSummary:
         if kind != "page":
             options = {"site": site or None} if kind == "isso" else {}
-            summary: ArchiveSummary = await ARCHIVES[kind](
+            summary: ArchiveSummary = await ARCHIVE_IMPORTS[kind](
                 self.db, path, dry_run=dry_run, progress=progress, **options
             )
             return summary
-        if path.stat().st_size > page_dumps.MAX_BYTES:
-            raise ImportRefused(
-                f"the file is {path.stat().st_size:,} bytes; a page dump is at most "
-                f"{page_dumps.MAX_BYTES:,}"
-            )
+        size = path.stat().st_size
+        if size > page_dumps.MAX_BYTES:  # refused before it is read into memory
+            raise ImportRefused(page_dumps.too_large(size))
         result = await import_page(self.db, await asyncio.to_thread(path.read_bytes))
         return ArchiveSummary(
             stories_found=1,

@@ -108,13 +108,15 @@ def escape_markdown(text: str) -> str:
     return LINE_START.sub(r"\1\\\2", text)
 
 
+def too_large(size: int) -> str:
+    return f"the file is {size:,} bytes; a page dump is at most {MAX_BYTES:,}"
+
+
 def decode(data: bytes) -> str:
     if not data.strip():
         raise PageDumpError("the file is empty")
     if len(data) > MAX_BYTES:
-        raise PageDumpError(
-            f"the file is {len(data):,} bytes; a page dump is at most {MAX_BYTES:,}"
-        )
+        raise PageDumpError(too_large(len(data)))
     if b"\x00" in data:
         raise PageDumpError("the file holds NUL bytes: it looks binary, not a text page dump")
     try:

@@ -389,3 +389,13 @@ async def import_commento(
         dry_run=dry_run,
         progress=progress,
     )
+
+
+# The import each archive kind runs (``tribune import KIND``, the upload page).
+ARCHIVE_IMPORTS: dict[str, Callable[..., Awaitable[ArchiveSummary]]] = {
+    "wxr": import_wxr,
+    "disqus": import_disqus,
+    "isso": import_isso,
+    "remark42": import_remark42,
+    "commento": import_commento,
+}
