@@ -41,7 +41,7 @@ from tribune.stories import api as story_api
 from tribune.stories import media, scheduler
 from tribune.stories import routes as stories
 from tribune.stories import search_routes as search
-from tribune.web import errors, health, openapi
+from tribune.web import errors, health, openapi, shared
 from tribune.web.edge import Edge
 from tribune.web.fastlane import FastLane
 from tribune.web.proxies import Proxies, UntrustedForwarders
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.thread_cache = thread_cache()
     app.state.fragment_cache = fragment_cache()
     app.state.page_cache = page_cache()
+    app.state.shared_pages = shared.shared_pages()
     app.state.limiter = RateLimiter(settings.rate_limits, settings.redis_url)
     app.state.broker = broker
     app.state.untrusted_forwarders = UntrustedForwarders()
@@ -131,6 +132,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         comments_api.counts_lane(db),
         comments_pages.story_page_lane(db, app.state.page_cache, app.state.site),
     ]
+    # The listings and the feeds, the same for every reader (web/shared.py).
+    lanes.append(
+        shared.lane(
+            app.state.shared_pages, app.state.site, *stories.SHARED_PATHS, *feeds.SHARED_PATHS
+        )
+    )
     app.add_middleware(FastLane, lanes=lanes)
     # Other sites' pages reach the API and the embed only from TRIBUNE_ALLOWED_ORIGINS.
     app.add_middleware(Cors, allowed=settings.origins())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Hashable
 from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree as ET  # nosec B405  # only writes feeds, never parses
@@ -23,12 +24,14 @@ from tribune.comments import threads
 from tribune.exceptions import NotFound
 from tribune.identity import GENERATOR, Site
 from tribune.stories import service as stories
+from tribune.web import shared
 from tribune.web.deps import Db, get_db, settings_of, site_cache_of
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 50
+ATOM_TYPE = b"application/atom+xml; charset=utf-8"
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 ET.register_namespace("", ATOM)
 
@@ -114,9 +117,9 @@ class Feed:
         if _iso(updated) > (self.updated.text or ""):
             self.updated.text = _iso(updated)
 
-    def response(self) -> Response:
-        body = ET.tostring(self.root, encoding="utf-8", xml_declaration=True)
-        return Response(body, media_type="application/atom+xml; charset=utf-8")
+    def body(self) -> bytes:
+        written: bytes = ET.tostring(self.root, encoding="utf-8", xml_declaration=True)
+        return written
 
 
 def _comment_entry(feed: Feed, comment: dict[str, Any], story_title: str) -> None:
@@ -132,75 +135,105 @@ def _comment_entry(feed: Feed, comment: dict[str, Any], story_title: str) -> Non
     )
 
 
+# Every feed is the same for every reader: kept for what it lists (web/shared.py).
+SHARED_PATHS = ("/feeds/stories.atom", "/feeds/comments.atom", "/feeds/stories/[^/]+/comments.atom")
+
+
 @router.get("/stories.atom")
 async def stories_feed(request: Request, db: Db) -> Response:
-    base_url = settings_of(request).base_url
-    site_id = await _site(request)
-    site = site_cache_of(request).current
-    feed = Feed(
-        base_url,
-        site_id,
-        "feed/stories",
-        f"{site.name}: latest stories",
-        "/feeds/stories.atom",
-        "/",
-        site,
-    )
-    for story in await stories.recent_for_feed(db, FEED_SIZE):
-        feed.entry(
-            entry_id=_urn(site_id, f"story/{story['id']}"),
-            title=story["title"],
-            link=public.story_path(story["slug"]),
-            published=story["published_at"],
-            updated=story["updated_at"],
-            # The byline; a story without one is the site's own.
-            authors=[
-                (a["name"], public.author_path(a["slug"]) if a["slug"] else None)
-                for a in story["authors"]
-            ]
-            or [(site.name, None)],
-            summary=story["lead"] or None,
-            html=story["body_html"],
+    async def version() -> Hashable:
+        return await stories.listing_version(db, FEED_SIZE)
+
+    async def make() -> bytes:
+        base_url = settings_of(request).base_url
+        site_id = await _site(request)
+        site = site_cache_of(request).current
+        feed = Feed(
+            base_url,
+            site_id,
+            "feed/stories",
+            f"{site.name}: latest stories",
+            "/feeds/stories.atom",
+            "/",
+            site,
         )
-    return feed.response()
+        for story in await stories.recent_for_feed(db, FEED_SIZE):
+            feed.entry(
+                entry_id=_urn(site_id, f"story/{story['id']}"),
+                title=story["title"],
+                link=public.story_path(story["slug"]),
+                published=story["published_at"],
+                updated=story["updated_at"],
+                # The byline; a story without one is the site's own.
+                authors=[
+                    (a["name"], public.author_path(a["slug"]) if a["slug"] else None)
+                    for a in story["authors"]
+                ]
+                or [(site.name, None)],
+                summary=story["lead"] or None,
+                html=story["body_html"],
+            )
+        return feed.body()
+
+    return await shared.kept(request, version, make, ATOM_TYPE)
 
 
 @router.get("/comments.atom")
 async def comments_feed(request: Request, db: Db) -> Response:
-    base_url = settings_of(request).base_url
-    site_id = await _site(request)
-    site = site_cache_of(request).current
-    feed = Feed(
-        base_url,
-        site_id,
-        "feed/comments",
-        f"{site.name}: latest comments",
-        "/feeds/comments.atom",
-        "/",
-        site,
-    )
-    for row in await threads.recent(db, FEED_SIZE):
-        _comment_entry(feed, row, row["story_title"])
-    return feed.response()
+    async def version() -> Hashable:
+        return await threads.recent_version(db, FEED_SIZE)
+
+    async def make() -> bytes:
+        base_url = settings_of(request).base_url
+        site_id = await _site(request)
+        site = site_cache_of(request).current
+        feed = Feed(
+            base_url,
+            site_id,
+            "feed/comments",
+            f"{site.name}: latest comments",
+            "/feeds/comments.atom",
+            "/",
+            site,
+        )
+        for row in await threads.recent(db, FEED_SIZE):
+            _comment_entry(feed, row, row["story_title"])
+        return feed.body()
+
+    return await shared.kept(request, version, make, ATOM_TYPE)
 
 
 @router.get("/stories/{slug}/comments.atom")
 async def story_comments_feed(request: Request, db: Db, slug: str) -> Response:
-    story = await stories.story_by_slug(db, slug)
-    if story is None:
+    found = await stories.story_by_slug(db, slug)
+    if found is None:
         raise NotFound
-    base_url = settings_of(request).base_url
-    site_id = await _site(request)
-    path = public.story_path(story["slug"])
-    feed = Feed(
-        base_url,
-        site_id,
-        f"feed/story/{story['id']}/comments",
-        f"Comments on “{story['title']}”",
-        f"/feeds{path}/comments.atom",
-        path,
-        site_cache_of(request).current,
-    )
-    for row in await threads.newest_of_story(db, story["id"], FEED_SIZE):
-        _comment_entry(feed, row, story["title"])
-    return feed.response()
+    story_id = found["id"]
+
+    async def version() -> Hashable | None:
+        # Every comment and every save of the story moves its thread's version.
+        meta = await threads.version(db, story_id)
+        return None if meta is None else meta[0]
+
+    async def make() -> bytes:
+        # Read again after the version: its title is at least as new as the version.
+        story = await stories.story_by_slug(db, slug)
+        if story is None:
+            raise NotFound
+        base_url = settings_of(request).base_url
+        site_id = await _site(request)
+        path = public.story_path(story["slug"])
+        feed = Feed(
+            base_url,
+            site_id,
+            f"feed/story/{story['id']}/comments",
+            f"Comments on “{story['title']}”",
+            f"/feeds{path}/comments.atom",
+            path,
+            site_cache_of(request).current,
+        )
+        for row in await threads.newest_of_story(db, story["id"], FEED_SIZE):
+            _comment_entry(feed, row, story["title"])
+        return feed.body()
+
+    return await shared.kept(request, version, make, ATOM_TYPE)

@@ -221,8 +221,9 @@ async def test_every_route_carries_the_security_headers(app: Any) -> None:
                     f"/api/v1/stories/{values['story_id']}/comments",
                     f"/api/v1/counts?story={values['story_id']}",
                     f"/stories/{values['slug']}",
+                    "/",  # the listings and the feeds: one lane
                 ),
-                (values["reader"], values["reader"], anonymous),
+                (values["reader"], values["reader"], anonymous, values["reader"]),
                 strict=True,
             ):
                 bare, _, query = path.partition("?")

@@ -31,7 +31,7 @@ from tribune.comments.cache import Encoded, ThreadKey, VersionedLRU
 from tribune.exceptions import Invalid, NotFound
 from tribune.jsonformat import dumps
 from tribune.storage import comments as store
-from tribune.storage import raw
+from tribune.storage import listings, raw
 from tribune.storage import stories as story_store
 from tribune.storage.engine import Conn, Database
 from tribune.vocabulary import VISIBLE, CommentStatus, Sort
@@ -485,3 +485,9 @@ async def newest_of_story(db: Database, story_id: int, limit: int) -> list[dict[
     """A story's newest approved comments (its comments feed)."""
     async with db.read() as conn:
         return [dict(row) for row in await store.newest_of_story(conn, story_id, limit)]
+
+
+async def recent_version(db: Database, limit: int) -> listings.Rows:
+    """What the newest ``limit`` comments site-wide (the comments feed) are made from: a
+    feed kept for it is current while this is the same (storage/listings.py)."""
+    return await listings.comment_versions(db, limit)

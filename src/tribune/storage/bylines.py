@@ -66,7 +66,7 @@ async def author_by_slug(conn: Conn, slug: str) -> RowMapping | None:
     return (await conn.execute(query.limit(1))).mappings().first()
 
 
-def _author_listing(staff_id: int) -> Any:
+def author_listing(staff_id: Any) -> Any:
     return (
         select(*LIST_COLUMNS)
         .select_from(WITH_THREAD.join(story_authors, story_authors.c.story_id == stories.c.id))
@@ -78,7 +78,7 @@ async def stories_by_author(
     conn: Conn, staff_id: int, after: StoryCursor | None, limit: int
 ) -> Sequence[RowMapping]:
     """A staff member's published stories, newest first, after the keyset cursor."""
-    query = newest_first(_author_listing(staff_id), after, limit)
+    query = newest_first(author_listing(staff_id), after, limit)
     return (await conn.execute(query)).mappings().all()
 
 
@@ -86,7 +86,7 @@ async def authored_before(
     conn: Conn, staff_id: int, before: StoryCursor, limit: int
 ) -> StoryCursor | None:
     """The cursor of the page of an author's stories before the one starting at ``before``."""
-    return await cursor_before(conn, _author_listing(staff_id), before, limit)
+    return await cursor_before(conn, author_listing(staff_id), before, limit)
 
 
 async def authors_with_pages(conn: Conn) -> Sequence[RowMapping]:

@@ -113,7 +113,7 @@ async def cursor_before(
 NEWSROOM = stories.c.page_url.is_(None)
 
 
-def _published_listing() -> Any:
+def published_listing() -> Any:
     return (
         select(*LIST_COLUMNS)
         .select_from(WITH_THREAD)
@@ -121,30 +121,39 @@ def _published_listing() -> Any:
     )
 
 
-def _tag_listing(tag_id: int) -> Any:
+def tag_listing(tag_id: Any) -> Any:
     return (
-        _published_listing()
+        published_listing()
         .join(story_tags, story_tags.c.story_id == stories.c.id)
         .where(story_tags.c.tag_id == tag_id)
     )
 
 
+def listing_versions(listing: Any, limit: int) -> Any:
+    """What a listing's first page shows of its stories changes only with these: which
+    stories it lists (id), each one's thread version (moved by every save of the story and
+    every change to its comments) and updated_at (on SQLite a new story may take a deleted
+    one's id)."""
+    columns = (stories.c.id, stories.c.updated_at, threads.c.version)
+    return newest_first(listing.with_only_columns(*columns), None, limit)
+
+
 async def recent_stories(conn: Conn, after: StoryCursor | None, limit: int) -> Sequence[RowMapping]:
     """Published stories, newest first, after the keyset cursor (published_at, id)."""
-    query = newest_first(_published_listing(), after, limit)
+    query = newest_first(published_listing(), after, limit)
     return (await conn.execute(query)).mappings().all()
 
 
 async def recent_before(conn: Conn, before: StoryCursor, limit: int) -> StoryCursor | None:
     """The cursor of the page of published stories before the one starting at ``before``."""
-    return await cursor_before(conn, _published_listing(), before, limit)
+    return await cursor_before(conn, published_listing(), before, limit)
 
 
 async def stories_with_tag(
     conn: Conn, tag_id: int, after: StoryCursor | None, limit: int
 ) -> Sequence[RowMapping]:
     """Published stories carrying a tag, newest first."""
-    query = newest_first(_tag_listing(tag_id), after, limit)
+    query = newest_first(tag_listing(tag_id), after, limit)
     return (await conn.execute(query)).mappings().all()
 
 
@@ -152,7 +161,7 @@ async def tagged_before(
     conn: Conn, tag_id: int, before: StoryCursor, limit: int
 ) -> StoryCursor | None:
     """The cursor of the page of a tag's stories before the one starting at ``before``."""
-    return await cursor_before(conn, _tag_listing(tag_id), before, limit)
+    return await cursor_before(conn, tag_listing(tag_id), before, limit)
 
 
 async def stories_for_staff(conn: Conn, limit: int) -> Sequence[RowMapping]:

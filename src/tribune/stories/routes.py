@@ -4,6 +4,7 @@ robots.txt in sitemaps.py."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 from urllib.parse import quote
 
@@ -18,10 +19,11 @@ from tribune.shortlinks import decode_short
 from tribune.stories import editor, seo, service
 from tribune.stories.schemas import StaffStory, StoryDetail, StoryList
 from tribune.vocabulary import TokenScope
+from tribune.web import shared
 from tribune.web.deps import Cursor, Db, Limit, StoryId, settings_of, site_cache_of
 from tribune.web.openapi import UNAVAILABLE, problems
 from tribune.web.responses import Json
-from tribune.web.templating import render
+from tribune.web.templating import render_text
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["stories"])
@@ -57,89 +59,137 @@ def _canonical(path: str, after: service.StoryCursor | None) -> str:
     return f"{path}?cursor={quote(cursor)}" if cursor else path
 
 
+# The listings are the same for every reader: their first pages are kept for the stories they
+# show (web/shared.py), later pages made each time, all sent with Cache-Control public.
+SHARED_PATHS = ("/", "/tags/[^/]+", "/authors/[^/]+")
+
+
 @pages.get("/")
 async def home(request: Request, db: Db, cursor: Cursor = None) -> Response:
     after = service.decode_cursor(cursor)
-    stories, following = await service.recent(db, after, STORIES_PAGE)
-    previous = None
+
+    async def version() -> Hashable:
+        return await service.listing_version(db, STORIES_PAGE)
+
+    async def make() -> bytes:
+        stories, following = await service.recent(db, after, STORIES_PAGE)
+        previous = None
+        if after is not None:
+            previous = await service.previous_page(db, after, stories, STORIES_PAGE)
+        site = site_cache_of(request).current
+        description = site.tagline or DEFAULT_DESCRIPTION
+        text = render_text(
+            request,
+            "index.html",
+            {
+                "stories": stories,
+                "pages": _pages("/", after, previous, following),
+                "seo": seo.listing_meta(
+                    settings_of(request).base_url,
+                    site,
+                    _canonical("/", after),
+                    site.name,
+                    description,
+                ),
+            },
+        )
+        return text.encode()
+
     if after is not None:
-        previous = await service.previous_page(db, after, stories, STORIES_PAGE)
-    site = site_cache_of(request).current
-    description = site.tagline or DEFAULT_DESCRIPTION
-    return render(
-        request,
-        "index.html",
-        {
-            "stories": stories,
-            "pages": _pages("/", after, previous, following),
-            "seo": seo.listing_meta(
-                settings_of(request).base_url, site, _canonical("/", after), site.name, description
-            ),
-        },
-    )
+        return shared.once(request, await make())
+    return await shared.kept(request, version, make)
 
 
 @pages.get("/tags/{slug}")
 async def tag_page(request: Request, db: Db, slug: str, cursor: Cursor = None) -> Response:
     after = service.decode_cursor(cursor)
-    found = await service.tagged(db, slug, after, STORIES_PAGE)
-    if found is None:
-        raise NotFound
-    tag, stories, following = found
-    previous = None
+
+    async def version() -> Hashable | None:
+        # A tag no published story carries any more has no page: the route says so.
+        return await service.listing_version(db, STORIES_PAGE, tag_id=tag_id) or None
+
+    async def make() -> bytes:
+        found = await service.tagged(db, slug, after, STORIES_PAGE)
+        if found is None:
+            raise NotFound
+        tag, stories, following = found
+        previous = None
+        if after is not None:
+            previous = await service.previous_page(
+                db, after, stories, STORIES_PAGE, tag_id=tag["id"]
+            )
+        path = public.tag_path(tag["slug"])
+        site = site_cache_of(request).current
+        text = render_text(
+            request,
+            "tag.html",
+            {
+                "tag": tag,
+                "stories": stories,
+                "pages": _pages(path, after, previous, following),
+                "seo": seo.listing_meta(
+                    settings_of(request).base_url,
+                    site,
+                    _canonical(path, after),
+                    f"Stories tagged #{tag['name']}",
+                    f"Stories tagged {tag['name']}.",
+                ),
+            },
+        )
+        return text.encode()
+
     if after is not None:
-        previous = await service.previous_page(db, after, stories, STORIES_PAGE, tag_id=tag["id"])
-    path = public.tag_path(tag["slug"])
-    site = site_cache_of(request).current
-    return render(
-        request,
-        "tag.html",
-        {
-            "tag": tag,
-            "stories": stories,
-            "pages": _pages(path, after, previous, following),
-            "seo": seo.listing_meta(
-                settings_of(request).base_url,
-                site,
-                _canonical(path, after),
-                f"Stories tagged #{tag['name']}",
-                f"Stories tagged {tag['name']}.",
-            ),
-        },
-    )
+        return shared.once(request, await make())
+    tag_id = await service.tag_id(db, slug)
+    if tag_id is None:
+        raise NotFound
+    return await shared.kept(request, version, make)
 
 
 @pages.get("/authors/{slug}")
 async def author_page(request: Request, db: Db, slug: str, cursor: Cursor = None) -> Response:
     after = service.decode_cursor(cursor)
-    found = await service.by_author(db, slug, after, STORIES_PAGE)
-    if found is None:
-        raise NotFound
-    author, stories, following = found
-    previous = None
-    if after is not None:
-        previous = await service.previous_page(
-            db, after, stories, STORIES_PAGE, author_id=author["id"]
+
+    async def version() -> Hashable | None:
+        return await service.listing_version(db, STORIES_PAGE, author_id=author_id) or None
+
+    async def make() -> bytes:
+        found = await service.by_author(db, slug, after, STORIES_PAGE)
+        if found is None:
+            raise NotFound
+        author, stories, following = found
+        previous = None
+        if after is not None:
+            previous = await service.previous_page(
+                db, after, stories, STORIES_PAGE, author_id=author["id"]
+            )
+        path = public.author_path(author["slug"])
+        site = site_cache_of(request).current
+        text = render_text(
+            request,
+            "author.html",
+            {
+                "author": author,
+                "stories": stories,
+                "pages": _pages(path, after, previous, following),
+                "seo": seo.listing_meta(
+                    settings_of(request).base_url,
+                    site,
+                    _canonical(path, after),
+                    author["name"],
+                    author["bio"] or f"Stories by {author['name']} on {site.name}.",
+                    kind="profile",
+                ),
+            },
         )
-    path = public.author_path(author["slug"])
-    site = site_cache_of(request).current
-    return render(
-        request,
-        "author.html",
-        {
-            "author": author,
-            "stories": stories,
-            "pages": _pages(path, after, previous, following),
-            "seo": seo.listing_meta(
-                settings_of(request).base_url,
-                site,
-                _canonical(path, after),
-                author["name"],
-                author["bio"] or f"Stories by {author['name']} on {site.name}.",
-                kind="profile",
-            ),
-        },
-    )
+        return text.encode()
+
+    if after is not None:
+        return shared.once(request, await make())
+    author_id = await service.author_id(db, slug)
+    if author_id is None:
+        raise NotFound
+    return await shared.kept(request, version, make)
 
 
 @pages.get("/s/{code}")

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from tribune import cursor as cursors
 from tribune.exceptions import Invalid
 from tribune.markdown import render_story, tag_slug
-from tribune.storage import bylines, raw
+from tribune.storage import bylines, listings, raw
 from tribune.storage import editor as editor_store
 from tribune.storage import moderation as settings_store
 from tribune.storage import stories as store
@@ -228,6 +228,24 @@ async def tagged(
     return dict(tag), page, following
 
 
+async def tag_id(db: Database, slug: str) -> int | None:
+    """The id of the tag at /tags/{slug} (any case), if a published story carries it."""
+    if not _possible_slug(slug):
+        return None
+    async with db.read() as conn:
+        tag = await store.tag_in_use(conn, tag_slug(slug))
+    return None if tag is None else int(tag["id"])
+
+
+async def author_id(db: Database, slug: str) -> int | None:
+    """The staff id of the author at /authors/{slug} (any case), if they have a page."""
+    if not _possible_slug(slug):
+        return None
+    async with db.read() as conn:
+        author = await bylines.author_by_slug(conn, slug)
+    return None if author is None else int(author["id"])
+
+
 async def by_author(
     db: Database, slug: str, after: store.StoryCursor | None, limit: int
 ) -> tuple[dict[str, Any], list[dict[str, Any]], store.StoryCursor | None] | None:
@@ -243,6 +261,18 @@ async def by_author(
         page = await listed(conn, rows[:limit])
     following = (page[-1]["published_at"], page[-1]["id"]) if len(rows) > limit else None
     return dict(author), page, following
+
+
+async def listing_version(
+    db: Database, limit: int, *, tag_id: int | None = None, author_id: int | None = None
+) -> listings.Rows:
+    """What the first ``limit`` stories of a listing (all, a tag's or an author's) are made
+    from: a page kept for it is current while this is the same (storage/listings.py)."""
+    if tag_id is not None:
+        return await listings.story_versions(db, limit, "tag", tag_id)
+    if author_id is not None:
+        return await listings.story_versions(db, limit, "author", author_id)
+    return await listings.story_versions(db, limit)
 
 
 async def previous_page(
