@@ -130,7 +130,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     lanes = [
         comments_api.thread_lane(db, app.state.thread_cache, settings.thread_depth),
         comments_api.counts_lane(db),
-        comments_pages.story_page_lane(db, app.state.page_cache, app.state.site),
+        comments_pages.story_page_lane(
+            db, app.state.page_cache, app.state.site, app.state.keys, settings.edit_minutes
+        ),
     ]
     # The listings and the feeds, the same for every reader (web/shared.py).
     lanes.append(

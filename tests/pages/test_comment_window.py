@@ -16,6 +16,7 @@ from tests.factories import make_comment
 from tests.helpers import client_at, csrf_of
 from tribune.app import create_app
 from tribune.settings import Settings
+from tribune.storage.stories import bump_version
 from tribune.storage.tables import comments
 
 pytestmark = pytest.mark.anyio
@@ -32,13 +33,19 @@ async def post_form(client: httpx.AsyncClient, story: dict[str, Any], **fields: 
 
 
 async def age(app: Any, comment_id: int, minutes: float) -> None:
-    """Make a comment as old as minutes, as if the clock had moved on."""
+    """Make a comment as old as minutes, as if the clock had moved on (and its thread's
+    version with it, as every change of a comment does: a page kept from before its new
+    time is not shown again)."""
     async with app.state.db.transaction() as conn:
-        await conn.execute(
-            sa.update(comments)
-            .where(comments.c.id == comment_id)
-            .values(created_at=datetime.now(UTC) - timedelta(minutes=minutes))
-        )
+        story_id = (
+            await conn.execute(
+                sa.update(comments)
+                .where(comments.c.id == comment_id)
+                .values(created_at=datetime.now(UTC) - timedelta(minutes=minutes))
+                .returning(comments.c.story_id)
+            )
+        ).scalar_one()
+        await bump_version(conn, story_id)
 
 
 def own_links(html: str, comment_id: int) -> bool:

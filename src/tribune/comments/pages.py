@@ -5,28 +5,29 @@ again with everything typed kept and a message beside each wrong field."""
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import nh3
 from fastapi import APIRouter, Query, Request
-from markupsafe import escape
+from markupsafe import Markup, escape
 from starlette.datastructures import Headers
+from starlette.requests import cookie_parser
 from starlette.responses import RedirectResponse, Response
 
 from tribune import public
 from tribune.comments import avatars, editing, replies, service, threads
-from tribune.comments.cache import CSRF_SLOT, PageCache, SharedPage, VersionedLRU
+from tribune.comments.cache import OwnPage, PageCache, SharedPage, etag_of
 from tribune.comments.forms import FORM_EXPIRED, FORM_FIELDS, address, location, saved_at
 from tribune.exceptions import Invalid, Moved, NotFound, Unavailable
 from tribune.fields import whole_number
 from tribune.identity import SiteCache
+from tribune.keys import Keys
 from tribune.live.deps import events_of
-from tribune.moderation import reports
 from tribune.moderation.screening import Banned, StoryClosed
 from tribune.ratelimit import RateLimited
 from tribune.readers import Reader
@@ -34,12 +35,16 @@ from tribune.stories import seo
 from tribune.stories import service as stories
 from tribune.vocabulary import CommentStatus, Sort
 from tribune.web.cookies import (
+    VOTER_HEADER,
+    commenter_from,
     commenter_of,
     forget_commenter,
     has_personal,
+    own_from,
     own_tokens,
     remember_commenter,
     remember_own,
+    voter_from,
 )
 from tribune.web.deps import (
     MAX_ID,
@@ -57,7 +62,7 @@ from tribune.web.deps import (
 )
 from tribune.web.fastlane import Lane, Params
 from tribune.web.forms import read_form
-from tribune.web.security import CSRF_FIELD, csrf_token, reader_form_ok
+from tribune.web.security import CSRF_FIELD, reader_form_ok
 from tribune.web.templating import ENV, render_form, render_text
 
 router = APIRouter(include_in_schema=False)
@@ -103,77 +108,38 @@ async def discussion_page(
         # below are keyed by the order shown, never by what was asked.
         sort, after = threads.DEFAULT_SORT, None
     query = threads.ThreadQuery.parse(sort, after)
+    if template == "story.html" and not (form or errors or reply_to) and status_code == 200:
+        # The page every reader gets, or that page with their own part made again for them.
+        return await _story_page(request, db, story, query)
     form = form or {}
     reader = reader_of(request)
     own = own_tokens(request, keys_of(request))
-    # A reader who has voted or posted sees their own state; everyone else shares one page per
-    # version (below), or, when the form remembers their name, one rendering of the thread.
-    shared = template == "story.html" and not (form or errors or reply_to or own or reader.voter_id)
-    composer = _composer(request, form, preview)
-    if shared and not composer["remember"] and status_code == 200:
-        return await _shared_page(request, db, story, query)
-    token = csrf_token(request)  # the shared page has none: made only for a page that does
-    fragments: VersionedLRU[tuple[object, ...], str] = request.app.state.fragment_cache
-    # The site settings' version too: a change of them shows on the next read, cached or not.
-    site = site_cache_of(request).current
-    # The page head's canonical address, link previews and NewsArticle JSON-LD.
-    head = seo.story_meta(story, settings.base_url, site)
-    key = (story["id"], query.sort, query.cursor, settings.thread_depth, site.version)
-    meta = await threads.version(db, story["id"]) if shared else None
-    if meta is not None and (cached := fragments.get(key, meta[0])) is not None:
-        context = {
-            "story": story,
-            "seo": head,
-            "thread": {"total": meta[1]},
-            "thread_html": cached.replace(CSRF_SLOT, escape(token)),
-            "errors": {},
-            "replying": None,
-            **composer,
-        }
-        return _private(composer, render_form(request, template, context, status_code=status_code))
     thread = await threads.thread_page(db, story, query, max_depth=settings.thread_depth)
-    thread_html = None
-    if meta is not None:
-        # Kept under the version read before the page: the page is never older than it.
-        rendered = ENV.get_template("_thread.html").render(
-            thread=thread,
-            story=story,
-            sort=query.sort,
-            sorts=SORT_LABELS,
-            after=query.cursor,
-            my_votes={},
-            my_reports=set(),
-            own=set(),
-            editable={},
-            csrf_token=CSRF_SLOT,
-        )
-        fragments.put(key, meta[0], rendered)
-        thread_html = rendered.replace(CSRF_SLOT, escape(token))
+    votes, reported = await _marks(db, thread, reader)
     response = render_form(
         request,
         template,
         {
             "story": story,
-            "seo": head,
+            "seo": seo.story_meta(story, settings.base_url, site_cache_of(request).current),
             "thread": thread,
             "sort": query.sort,
             "sorts": SORT_LABELS,
             "after": query.cursor,
-            **composer,
+            **_composer(request, form, preview),
             "errors": errors or {},
             "replying": await _replying(db, story, form.get("parent_id"), reply_to),
-            "my_votes": {} if shared else await _my_votes(db, thread, reader),
-            "my_reports": set() if shared else await _my_reports(db, thread, reader),
+            "my_votes": votes,
+            "my_reports": reported,
             "own": set(own),
             "editable": _editable(thread, own, settings.edit_minutes),
-            "thread_html": thread_html,
             "awaiting": await threads.own_hidden(db, story["id"], list(own)),
         },
         status_code=status_code,
     )
-    if "cache-control" not in response.headers:  # a token and a reader's own state
-        response.headers["Cache-Control"] = "private, no-cache"
-    return _private(composer, response)
+    # A token, what the reader typed, their own state: theirs alone.
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 # The shared story page ------------------------------------------------------------------------
@@ -183,13 +149,65 @@ async def discussion_page(
 # version and site settings, without a CSRF token (its forms are checked by the browser's
 # Fetch Metadata: web/security.reader_form_ok) and without a cookie, so that it can be
 # answered by the fast lane below, and kept by nginx or a CDN in front.
+#
+# A reader with state of their own gets that same page with their part made again for them:
+# the rendering marks the parts that differ from reader to reader (slots: under each comment
+# its vote form, report and edit links; above the thread their unpublished comments and the
+# form), and their page is the shared bytes with the slots their state touches rendered
+# again. Nothing else on the page depends on the reader.
 
 SHARED_PARAMS = frozenset({"sort", "after"})
+SLOT = "\x00"  # cannot occur in rendered text: NUL is refused in every field
 
 
-async def _shared_page(
+def _slot(*key: object) -> Markup:
+    """Where a slot begins (its key) or, without one, ends."""
+    return escape(SLOT + "".join(map(str, key)) + SLOT)  # letters and digits: nothing escaped
+
+
+class StoryPage(SharedPage):
+    """A shared story page and where its slots are."""
+
+    __slots__ = ("after", "comments", "slots", "sort", "story")
+
+    def __init__(
+        self,
+        page: tuple[int, int, str, bytes, float],  # story id, version, site version, body, born
+        slots: dict[str, tuple[int, int]],  # slot key → (start, end) in body
+        story: dict[str, Any],
+        comments: dict[int, dict[str, Any]],  # each comment with a slot: what its slot shows
+        query: threads.ThreadQuery,
+    ) -> None:
+        story_id, version, site_version, body, born = page
+        super().__init__(story_id, version, site_version, body, etag_of(body), born)
+        self.slots = slots
+        self.story = story
+        self.comments = comments
+        self.sort = query.sort
+        self.after = query.cursor
+
+
+def _laid_out(text: str) -> tuple[bytes, dict[str, tuple[int, int]]]:
+    """The page's bytes without the slot marks, and where each slot's bytes are."""
+    parts: list[bytes] = []
+    slots: dict[str, tuple[int, int]] = {}
+    at, opened = 0, ""
+    for n, piece in enumerate(text.split(SLOT)):
+        if n % 2 == 0:
+            data = piece.encode()
+            parts.append(data)
+            at += len(data)
+        elif piece:
+            opened, begun = piece, at
+        else:
+            slots[opened] = (begun, at)
+    return b"".join(parts), slots
+
+
+async def _story_page(
     request: Request, db: Db, story: dict[str, Any], query: threads.ThreadQuery
 ) -> Response:
+    settings = settings_of(request)
     pages: PageCache = request.app.state.page_cache
     site = site_cache_of(request).current
     key = (story["slug"], query.sort, query.cursor)
@@ -198,9 +216,12 @@ async def _shared_page(
         raise NotFound
     now = time.monotonic()
     page = pages.find(key)
-    if page is None or page.story_id != story["id"] or not page.holds(meta[0], site.version, now):
+    if (
+        not isinstance(page, StoryPage)
+        or page.story_id != story["id"]
+        or not page.holds(meta[0], site.version, now)
+    ):
         # Read after the version: the page kept under it holds at least what it committed.
-        settings = settings_of(request)
         thread = await threads.thread_page(db, story, query, max_depth=settings.thread_depth)
         text = render_text(
             request,
@@ -212,35 +233,106 @@ async def _shared_page(
                 "sort": query.sort,
                 "sorts": SORT_LABELS,
                 "after": query.cursor,
-                "form": {},
-                "remember": False,
-                "preview": None,
-                "errors": {},
-                "replying": None,
-                "my_votes": {},
-                "my_reports": set(),
-                "own": set(),
-                "editable": {},
-                "awaiting": [],
-                "csrf_token": "",
+                **SHARED_CONTEXT,
+                "slot": _slot,
             },
         )
-        body = text.encode()
-        etag = f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
-        page = pages.keep(key, SharedPage(story["id"], meta[0], site.version, body, etag, now))
-    status, headers, body = page.reply(request.headers, routed=True)
+        body, slots = _laid_out(text)
+        shown = {
+            comment_id: {name: place.comment[name] for name in SLOT_FIELDS}
+            for comment_id, place in thread.shown.items()
+            if f"a{comment_id}" in slots
+        }
+        page = StoryPage(
+            (story["id"], meta[0], site.version, body, now), slots, story, shown, query
+        )
+        pages.keep(key, page)
+    keys = keys_of(request)
+    voter = request.headers.get(VOTER_HEADER)
+    answer = await _own_page(db, page, request.cookies, voter, keys, settings.edit_minutes)
+    status, headers, body = (answer or page).reply(request.headers, routed=True)
     response = Response(body, status_code=status)
     response.raw_headers = headers
     return response
 
 
-def story_page_lane(db: Db, pages: PageCache, site: SiteCache) -> Lane:
-    """story_page for a reader with no state of their own, when the page kept for the
-    thread's current version and the site's settings is there."""
+# What the shared page's own part shows: no reader's state, no token, an empty form.
+SHARED_CONTEXT: dict[str, Any] = {
+    "form": {},
+    "remember": False,
+    "preview": None,
+    "errors": {},
+    "replying": None,
+    "my_votes": {},
+    "my_reports": set(),
+    "own": set(),
+    "editable": {},
+    "awaiting": [],
+    "csrf_token": "",
+}
+SLOT_FIELDS = ("id", "number", "score", "status", "created_at")
 
-    async def answer(match: re.Match[str], params: Params, asked: Headers) -> SharedPage | None:
-        if has_personal(asked.get("cookie", "")):
-            return None
+
+async def _own_page(
+    db: Db,
+    page: StoryPage,
+    cookies: Mapping[str, str],
+    voter_header: str | None,
+    keys: Keys,
+    edit_minutes: int,
+) -> OwnPage | None:
+    """The shared page with the reader's own part made again for them; None for a reader
+    with no state of their own (their page is the shared one)."""
+    voter_id = voter_from(cookies, voter_header, keys)
+    own = own_from(cookies, keys)
+    remembered = commenter_from(cookies)
+    if voter_id is None and not own and remembered is None:
+        return None
+    votes, reported = await threads.marks_of(db, list(page.comments), voter_id)
+    awaiting = await threads.own_hidden(db, page.story_id, list(own)) if own else []
+    editable = _editable_among(page.comments, own, edit_minutes)
+    touched = sorted({*votes, *reported, *(own.keys() & page.comments.keys())})
+    context = {
+        **SHARED_CONTEXT,
+        "story": page.story,
+        "sort": page.sort,
+        "after": page.after,
+        "my_votes": votes,
+        "my_reports": reported,
+        "own": set(own),
+        "editable": editable,
+        "slot": _slot,
+    }
+    edits: list[tuple[tuple[int, int], bytes]] = []
+    if touched:
+        text = ENV.get_template("_own_actions.html").render(
+            context, touched=[page.comments[comment_id] for comment_id in touched]
+        )
+        made = text.split(SLOT + SLOT)
+        edits += [(page.slots[f"a{c}"], made[n].encode()) for n, c in enumerate(touched)]
+    if remembered is not None or awaiting:
+        context |= {"form": remembered or {}, "remember": remembered is not None}
+        text = ENV.get_template("_composer.html").render(context, awaiting=awaiting)
+        edits.append((page.slots["f"], text.encode()))
+    if not edits:
+        return None
+    parts, at = [], 0
+    for (start, end), made_again in sorted(edits):
+        parts += [page.body[at:start], made_again]
+        at = end
+    parts.append(page.body[at:])
+    return OwnPage(b"".join(parts))
+
+
+def story_page_lane(
+    db: Db, pages: PageCache, site: SiteCache, keys: Keys, edit_minutes: int
+) -> Lane:
+    """story_page when the page kept for the thread's current version and the site's
+    settings is there: the shared page, or the reader's own made from it."""
+
+    async def answer(
+        match: re.Match[str], params: Params, asked: Headers
+    ) -> SharedPage | OwnPage | None:
         found = dict(params)
         if len(found) != len(params) or not SHARED_PARAMS.issuperset(found):
             return None
@@ -252,13 +344,18 @@ def story_page_lane(db: Db, pages: PageCache, site: SiteCache) -> Lane:
         except Invalid:
             return None
         page = pages.find((match.group(1), query.sort, query.cursor))
-        if page is None:
+        if not isinstance(page, StoryPage):
             return None
         current = await site.fresh()
         meta = await threads.version(db, page.story_id)
         if meta is None or not page.holds(meta[0], current.version, time.monotonic()):
             return None
-        return page
+        cookie = asked.get("cookie", "")
+        if not has_personal(cookie):
+            return page
+        cookies = cookie_parser(cookie)
+        own = await _own_page(db, page, cookies, asked.get(VOTER_HEADER), keys, edit_minutes)
+        return own or page
 
     return Lane(re.compile(r"/stories/([^/]+)"), answer)
 
@@ -272,36 +369,32 @@ def _composer(request: Request, form: dict[str, str], preview: str | None) -> di
     return {"form": remembered or {}, "remember": remembered is not None, "preview": None}
 
 
-def _private(composer: dict[str, Any], response: Response) -> Response:
-    """A page filled with what a reader asked to be remembered is theirs alone: no shared
-    cache may keep it."""
-    if composer["remember"]:
-        response.headers["Cache-Control"] = "private, no-cache"
-    return response
-
-
 Listing = threads.ThreadPage | replies.RepliesPage  # what a page shows
 
 
-async def _my_votes(db: Db, thread: Listing, reader: Reader) -> dict[int, int]:
-    return await threads.votes_of(db, list(thread.shown), reader.voter_id)
-
-
-async def _my_reports(db: Db, thread: Listing, reader: Reader) -> set[int]:
-    """The comments on this page the reader reported: "Reported" there, not the link."""
-    return await reports.reported_by(db, list(thread.shown), reader.voter_id)
+async def _marks(db: Db, thread: Listing, reader: Reader) -> tuple[dict[int, int], set[int]]:
+    """The reader's votes and reports among the comments on this page."""
+    return await threads.marks_of(db, list(thread.shown), reader.voter_id)
 
 
 def _editable(thread: Listing, own: dict[int, str], edit_minutes: int) -> dict[int, datetime]:
-    """The reader's own comments on this page that they may still edit, each with the moment
+    return _editable_among(
+        {c: place.comment for c, place in thread.shown.items()}, own, edit_minutes
+    )
+
+
+def _editable_among(
+    shown: Mapping[int, Mapping[str, Any]], own: Mapping[int, str], edit_minutes: int
+) -> dict[int, datetime]:
+    """The reader's own comments among these that they may still edit, each with the moment
     that time ends (the page says how long is left; the script takes the links away then)."""
     now = datetime.now(UTC)
     editable = {}
     for comment_id in own:
-        shown = thread.shown.get(comment_id)
-        if shown is None or shown.comment["status"] != CommentStatus.approved:
+        comment = shown.get(comment_id)
+        if comment is None or comment["status"] != CommentStatus.approved:
             continue
-        ends = editing.window_ends(shown.comment["created_at"], edit_minutes)
+        ends = editing.window_ends(comment["created_at"], edit_minutes)
         if now < ends:
             editable[comment_id] = ends
     return editable
@@ -380,7 +473,7 @@ async def replies_page(
     query = replies.RepliesQuery.parse(after)
     thread = await replies.replies_page(db, comment_id, query, max_depth=settings.thread_depth)
     own = own_tokens(request, keys_of(request))
-    reader = reader_of(request)
+    votes, reported = await _marks(db, thread, reader_of(request))
     context = {
         "story": thread.story,
         "comment": thread.comment,
@@ -390,8 +483,8 @@ async def replies_page(
         "continued": query.cursor is not None,
         "reply_base": public.story_path(thread.story["slug"]),
         "back": await location(db, comment_id, placeholder=True),
-        "my_votes": await _my_votes(db, thread, reader),
-        "my_reports": await _my_reports(db, thread, reader),
+        "my_votes": votes,
+        "my_reports": reported,
         "own": set(own),
         "editable": _editable(thread, own, settings.edit_minutes),
     }

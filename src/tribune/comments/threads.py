@@ -468,10 +468,14 @@ async def own_hidden(db: Database, story_id: int, comment_ids: list[int]) -> lis
     ]
 
 
-async def votes_of(db: Database, comment_ids: list[int], voter_id: str | None) -> dict[int, int]:
-    """The reader's votes among these comments (by their voter cookie alone)."""
-    async with db.read() as conn:
-        return await store.votes_by(conn, comment_ids, voter_id)
+async def marks_of(
+    db: Database, comment_ids: list[int], voter_id: str | None
+) -> tuple[dict[int, int], set[int]]:
+    """The reader's votes ({comment id: 1 or -1}) and reports among these comments, by
+    their voter cookie alone: what their page marks."""
+    if voter_id is None:
+        return {}, set()
+    return await raw.reader_marks(db, comment_ids, voter_id)
 
 
 async def recent(db: Database, limit: int) -> list[dict[str, Any]]:

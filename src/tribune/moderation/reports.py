@@ -49,13 +49,6 @@ class TooManyReporters(RateLimited):
 REASON_MISSING = "Please choose what is wrong with this comment"
 
 
-async def reported_by(db: Database, comment_ids: list[int], voter_id: str | None) -> set[int]:
-    """Which of these comments the reader reported (their page says so instead of offering
-    the report form again)."""
-    async with db.read() as conn:
-        return await store.reported_by(conn, comment_ids, voter_id)
-
-
 async def reported(db: Database, comment_id: int, voter_id: str | None) -> dict[str, Any] | None:
     """A comment this reader reported, as its thanks page names it (``id``, ``number``,
     ``story_slug``, ``story_title``), even once reports or a moderator hid it; else None."""

@@ -13,15 +13,17 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
     or_,
     select,
     tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.engine import Row, RowMapping
 
 from tribune.storage.engine import Conn
-from tribune.storage.tables import comments, stories, threads, votes
+from tribune.storage.tables import comments, reports, stories, threads, votes
 from tribune.vocabulary import CommentStatus, Sort, StoryStatus
 
 PUBLIC_COLUMNS = [
@@ -500,16 +502,20 @@ async def change_vote(conn: Conn, vote_id: int, value: int) -> None:
         await conn.execute(update(votes).where(votes.c.id == vote_id).values(value=value))
 
 
-async def votes_by(conn: Conn, comment_ids: Iterable[int], voter_id: str | None) -> dict[int, int]:
-    """The reader's votes among the given comments: {comment_id: 1 or -1}; none for a
-    reader without a voter cookie."""
-    ids = list(comment_ids)
-    if not ids or voter_id is None:
-        return {}
-    query = select(votes.c.comment_id, votes.c.value).where(
-        votes.c.comment_id.in_(ids), votes.c.voter_id == voter_id
+REPORTED = 0  # in marks_query's value column: the reader reported the comment
+
+
+def marks_query(ids: Any, voter: Any) -> Any:
+    """A reader's votes (value 1 or -1) and reports (REPORTED) among comments, in one query:
+    the two things their page marks on comments the shared page leaves plain."""
+    return union_all(
+        select(votes.c.comment_id, votes.c.value).where(
+            votes.c.comment_id.in_(ids), votes.c.voter_id == voter
+        ),
+        select(reports.c.comment_id, literal(REPORTED)).where(
+            reports.c.comment_id.in_(ids), reports.c.voter_id == voter
+        ),
     )
-    return {row.comment_id: row.value for row in await conn.execute(query)}
 
 
 async def comment_source(conn: Conn, comment_id: int) -> str | None:

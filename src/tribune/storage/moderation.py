@@ -154,16 +154,6 @@ async def report_of(conn: Conn, comment_id: int, voter_id: str | None) -> bool:
     return bool((await conn.execute(query)).scalar())
 
 
-async def reported_by(conn: Conn, comment_ids: Sequence[int], voter_id: str | None) -> set[int]:
-    """Which of these comments this reader (by their voter cookie) reported."""
-    if not comment_ids or voter_id is None:
-        return set()
-    query = select(reports.c.comment_id).where(
-        reports.c.comment_id.in_(comment_ids), reports.c.voter_id == voter_id
-    )
-    return set((await conn.execute(query)).scalars())
-
-
 async def reported_story(conn: Conn, comment_id: int, voter_id: str) -> RowMapping | None:
     """The story (slug and title) and number of a comment this reader reported, whatever
     became of the comment since, or None."""

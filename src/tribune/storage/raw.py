@@ -36,6 +36,7 @@ from typing import Any
 from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
+from tribune.storage import comments as comment_store
 from tribune.storage import moderation as moderation_store
 from tribune.storage import stories as story_store
 from tribune.storage.engine import Database
@@ -125,6 +126,34 @@ async def comment_counts(db: Database, story_ids: Sequence[int]) -> dict[int, in
         async with db.read() as conn:
             return await story_store.comment_counts(conn, story_ids)
     return {int(row[0]): int(row[1]) for row in found}
+
+
+@functools.lru_cache(maxsize=128)
+def _marks_sql(size: int) -> RawSQL:
+    ids: list[Any] = [bindparam(f"id{n}") for n in range(size)]
+    return compile_raw(comment_store.marks_query(ids, bindparam("voter")))
+
+
+async def reader_marks(
+    db: Database, comment_ids: Sequence[int], voter_id: str
+) -> tuple[dict[int, int], set[int]]:
+    """A reader's votes ({comment id: 1 or -1}) and reports among these comments."""
+    votes: dict[int, int] = {}
+    reported: set[int] = set()
+    if not comment_ids:
+        return votes, reported
+    params = {f"id{n}": comment_id for n, comment_id in enumerate(comment_ids)}
+    found = await rows(db, _marks_sql(len(comment_ids)), params | {"voter": voter_id})
+    if found is None:
+        async with db.read() as conn:
+            query = comment_store.marks_query(list(comment_ids), voter_id)
+            found = list(await conn.execute(query))
+    for comment_id, value in found:
+        if value == comment_store.REPORTED:
+            reported.add(int(comment_id))
+        else:
+            votes[int(comment_id)] = int(value)
+    return votes, reported
 
 
 _SCREENING = compile_raw(moderation_store.SCREENING)

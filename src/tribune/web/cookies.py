@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -45,8 +45,13 @@ def voter_of(request: Request, keys: Keys) -> str | None:
     """The reader's voter id, from its signed cookie, or from the X-Tribune-Voter header
     that the embed sends instead (a page of another site has no cookie of ours): None when
     neither holds one, or it is forged."""
-    signed = request.cookies.get(VOTER_COOKIE) or request.headers.get(VOTER_HEADER)
-    voter_id = keys.unsign("voter", signed)
+    return voter_from(request.cookies, request.headers.get(VOTER_HEADER), keys)
+
+
+def voter_from(cookies: Mapping[str, str], header: str | None, keys: Keys) -> str | None:
+    """voter_of from the parsed cookies and the X-Tribune-Voter header (the fast lane has
+    no Request)."""
+    voter_id = keys.unsign("voter", cookies.get(VOTER_COOKIE) or header)
     return voter_id if isinstance(voter_id, str) else None
 
 
@@ -64,8 +69,12 @@ def remember_voter(request: Request, response: Response, keys: Keys, voter: Read
 
 def own_tokens(request: Request, keys: Keys) -> dict[int, str]:
     """Comment id → edit token, for the comments this browser posted most recently."""
+    return own_from(request.cookies, keys)
+
+
+def own_from(cookies: Mapping[str, str], keys: Keys) -> dict[int, str]:
     found: dict[int, str] = {}
-    for token in request.cookies.get(OWN_COOKIE, "").split("~")[-OWN_MAX:]:
+    for token in cookies.get(OWN_COOKIE, "").split("~")[-OWN_MAX:]:
         data = keys.unsign("edit", token)
         if isinstance(data, dict) and isinstance(data.get("c"), int):
             found[data["c"]] = token
@@ -108,7 +117,11 @@ COMMENTER_MAX = 3800  # bytes of the cookie's value: browsers keep about 4 KiB a
 def commenter_of(request: Request) -> dict[str, str] | None:
     """The name, e-mail and website this browser asked the comment form to remember (no
     JavaScript; with it, the page keeps them in localStorage), or None."""
-    raw = request.cookies.get(COMMENTER_COOKIE)
+    return commenter_from(request.cookies)
+
+
+def commenter_from(cookies: Mapping[str, str]) -> dict[str, str] | None:
+    raw = cookies.get(COMMENTER_COOKIE)
     if not raw or len(raw) > COMMENTER_MAX:
         return None
     try:

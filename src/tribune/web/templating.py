@@ -142,6 +142,7 @@ def _environment() -> Environment:
     )
     env.template_class = HtmlTemplate
     env.globals["static_url"] = static_url
+    env.globals["slot"] = lambda *key: ""  # a shared story page marks its slots (comments/pages.py)
     env.globals["forwarded_peers"] = forwarded_peers
     env.globals["short_path"] = short_path
     env.filters["when"] = format_time
