@@ -68,6 +68,7 @@ $(LIGHTHOUSE):
 bench: $(VENV)/.test-installed wrk
 	$(BIN)/python bench/compare.py $(BENCH_ARGS)
 	$(BIN)/python bench/thread_pages.py
+	$(BIN)/python bench/serving.py $(SERVING_ARGS)
 	$(BIN)/python bench/publishing.py
 	$(BIN)/python bench/search.py $(SEARCH_ARGS)
 	$(BIN)/python bench/imports.py $(IMPORT_ARGS)

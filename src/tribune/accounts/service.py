@@ -10,6 +10,7 @@ staff action goes to the audit log through ``audit``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -59,8 +60,14 @@ PERMISSIONS: dict[Permission, set[Role]] = {
 }
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verified against when the e-mail is unknown, so both answers take as long.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so both answers take as long. Made on the
+    first such login, not at import: a hash costs 0.1 s of CPU and 64 MB, which every worker's
+    start-up paid (and every `tribune` command)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class LoginRefused(Exception):
@@ -207,9 +214,9 @@ async def all_staff(db: Database) -> list[Staff]:
 # Logging in ------------------------------------------------------------------------------------
 
 
-def _verify(password_hash: str, password: str) -> bool:
+def _verify(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher.verify(password_hash or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -242,7 +249,7 @@ async def log_in(
         # Each further guess costs the guesser seconds, not our CPU (the loop stays free).
         await asyncio.sleep(min(recent - SLOW_AFTER + 1, 5) * SLOW_STEP_SECONDS)
     # Argon2 runs in a thread: ~50 ms of CPU that must not stall every other request.
-    good = await asyncio.to_thread(_verify, row["password_hash"] if row else _DUMMY_HASH, password)
+    good = await asyncio.to_thread(_verify, row["password_hash"] if row else None, password)
     async with db.transaction() as conn:
         if row is None or not good:
             for key in counters:
