@@ -106,13 +106,7 @@ class OwnPage:
     (comments/pages.py). No cache in front may keep it; the browser revalidates it by ETag."""
 
     body: bytes
-    _etag: str | None = field(default=None, repr=False)
-
-    @property
-    def etag(self) -> str:
-        if self._etag is None:
-            self._etag = etag_of(self.body)
-        return self._etag
+    etag: str  # made from the shared page's and what was made again (comments/pages.py)
 
     def gzipped(self) -> bytes:
         # Made for one response: the quickest level (half of level 6's time on a 200-comment
