@@ -6,6 +6,7 @@ say) is never accepted for another (an edit token).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -44,14 +45,14 @@ class Keys:
     secret: str
 
     def _derive(self, purpose: str) -> bytes:
-        return hashlib.sha256(f"tribune {purpose}\x00{self.secret}".encode()).digest()
+        return _derived(self.secret, purpose)
 
     def _hash(self, purpose: str, value: str, length: int = 32) -> str:
         return hmac.new(self._derive(purpose), value.encode(), hashlib.sha256).hexdigest()[:length]
 
     def client_hash(self, address: str) -> str:
         """Stands for a client address: one reader counted, the address never stored."""
-        return self._hash("client hash", client_network(address))
+        return _client_hash(self, address)
 
     def idempotency_key(self, reader: str, key: str) -> str:
         """A post's Idempotency-Key as stored: bound to the reader who sent it, so no one
@@ -71,7 +72,7 @@ class Keys:
         return self._hash("avatar", f"{name.casefold()}\x00{(email or '').casefold()}", 20)
 
     def _serializer(self, salt: str) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(self.secret, salt=f"tribune.{salt}")
+        return _serializer(self.secret, salt)
 
     def edit_token(self, comment_id: int) -> str:
         return str(self._serializer("edit").dumps({"c": comment_id}))
@@ -106,3 +107,23 @@ class Keys:
     @staticmethod
     def new_voter_id() -> str:
         return secrets.token_urlsafe(18)
+
+
+# Every request hashes its client's address and every post signs an edit token: the keys
+# derived from the secret, the serializers and the hashes of the addresses seen lately are
+# kept (each is a pure function of its arguments).
+
+
+@functools.lru_cache(maxsize=64)
+def _derived(secret: str, purpose: str) -> bytes:
+    return hashlib.sha256(f"tribune {purpose}\x00{secret}".encode()).digest()
+
+
+@functools.lru_cache(maxsize=64)
+def _serializer(secret: str, salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=f"tribune.{salt}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _client_hash(keys: Keys, address: str) -> str:
+    return keys._hash("client hash", client_network(address))

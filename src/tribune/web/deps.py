@@ -20,9 +20,13 @@ from tribune.storage.engine import Database
 from tribune.web.cookies import voter_of
 
 
-async def get_db(request: Request) -> Database:
+def db_of(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
+
+
+async def get_db(request: Request) -> Database:
+    return db_of(request)
 
 
 def settings_of(request: Request) -> Settings:
