@@ -6,10 +6,12 @@ one instance reaches every instance within that time.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import weakref
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 
@@ -22,23 +24,67 @@ from tribune.vocabulary import AuditAction
 RULES_KEY = "moderation.rules"
 CONFIG_SECONDS = 2.0  # how long a worker trusts its copy of the rule settings
 
-# Per database handle: (monotonic time read, settings). Tests and tools open several.
-_cached: weakref.WeakKeyDictionary[Database, tuple[float, RuleConfig]] = weakref.WeakKeyDictionary()
+T = TypeVar("T")
+
+
+class WorkerCopy(Generic[T]):
+    """A worker's copy of something every post reads (the rule settings, the staff's names),
+    per database handle (tests and tools open several), read again once it is ``seconds``
+    old. The posts that find it old at the same moment share one read: each doing its own
+    took, every ``seconds``, as many pooled connections at once as posts were in flight, and
+    on PostgreSQL opened the pool's overflow connections (a new server process each) only
+    to close them again."""
+
+    def __init__(self, read: Callable[[Database], Awaitable[T]], seconds: float) -> None:
+        self._read = read
+        self.seconds = seconds
+        # Per handle: (monotonic time read, value), and the read in flight.
+        self._cached: weakref.WeakKeyDictionary[Database, tuple[float, T]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._reading: weakref.WeakKeyDictionary[Database, asyncio.Future[T]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    async def get(self, db: Database) -> T:
+        cached = self._cached.get(db)
+        if cached is not None and time.monotonic() - cached[0] < self.seconds:
+            return cached[1]
+        reading = self._reading.get(db)
+        if reading is None:
+            reading = asyncio.ensure_future(self._read_into(db))
+            self._reading[db] = reading
+        # Shielded: a post whose client went away does not cancel the others' read.
+        return await asyncio.shield(reading)
+
+    async def _read_into(self, db: Database) -> T:
+        try:
+            value = await self._read(db)
+            self._cached[db] = (time.monotonic(), value)
+            return value
+        finally:
+            self._reading.pop(db, None)
+
+    def forget(self, db: Database) -> None:
+        """Read again on the next use (this worker just changed what it holds)."""
+        self._cached.pop(db, None)
+
+
+async def _read_rule_config(db: Database) -> RuleConfig:
+    async with db.read() as conn:
+        stored = await store.setting(conn, RULES_KEY)
+    try:
+        return RuleConfig.model_validate(stored) if stored else RuleConfig()
+    except ValidationError:
+        return RuleConfig()  # settings written by an older version: fall back, never fail
+
+
+_config = WorkerCopy(_read_rule_config, CONFIG_SECONDS)
 
 
 async def rule_config(db: Database) -> RuleConfig:
     """The site's rule settings, at most CONFIG_SECONDS old."""
-    cached = _cached.get(db)
-    if cached is not None and time.monotonic() - cached[0] < CONFIG_SECONDS:
-        return cached[1]
-    async with db.read() as conn:
-        stored = await store.setting(conn, RULES_KEY)
-    try:
-        config = RuleConfig.model_validate(stored) if stored else RuleConfig()
-    except ValidationError:
-        config = RuleConfig()  # settings written by an older version: fall back, never fail
-    _cached[db] = (time.monotonic(), config)
-    return config
+    return await _config.get(db)
 
 
 async def save_rule_config(db: Database, data: dict[str, Any], *, by: Staff) -> RuleConfig:
@@ -55,7 +101,7 @@ async def save_rule_config(db: Database, data: dict[str, Any], *, by: Staff) -> 
             "moderation rules",
             detail={"before": before, "after": after, "changes": changes(before, after)},
         )
-    _cached.pop(db, None)
+    _config.forget(db)
     return config
 
 

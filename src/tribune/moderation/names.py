@@ -8,38 +8,30 @@ keeps the rule settings.
 from __future__ import annotations
 
 import functools
-import time
-import weakref
 
 import confusables  # type: ignore[import-untyped]
 
-from tribune.moderation.config import CONFIG_SECONDS
+from tribune.moderation.config import CONFIG_SECONDS, WorkerCopy
 from tribune.storage import accounts as store
 from tribune.storage.engine import Database
 
 RESERVED = ("admin", "administrator", "moderator", "tribune")
 TAKEN = "This name belongs to the site's staff; please choose another"
 
-_cached: weakref.WeakKeyDictionary[Database, tuple[float, tuple[str, ...]]] = (
-    weakref.WeakKeyDictionary()
-)
 
-
-async def _reserved(db: Database) -> tuple[str, ...]:
-    cached = _cached.get(db)
-    if cached is not None and time.monotonic() - cached[0] < CONFIG_SECONDS:
-        return cached[1]
+async def _read_reserved(db: Database) -> tuple[str, ...]:
     async with db.read() as conn:
         staff = await store.all_staff(conn)
-    names = (*RESERVED, *(row["name"] for row in staff))
-    _cached[db] = (time.monotonic(), names)
-    return names
+    return (*RESERVED, *(row["name"] for row in staff))
+
+
+_reserved = WorkerCopy(_read_reserved, CONFIG_SECONDS)
 
 
 async def reserved(db: Database, name: str) -> bool:
     """Whether a reader's name is, or looks like, a staff name or the site speaking."""
     wanted = name.strip()
-    return any(_looks_like(wanted, taken) for taken in await _reserved(db))
+    return any(_looks_like(wanted, taken) for taken in await _reserved.get(db))
 
 
 @functools.lru_cache(maxsize=4096)  # a commenter posts under the same name again and again

@@ -168,6 +168,13 @@ def _try_write_lock(connection: sqlite3.Connection) -> sqlite3.OperationalError 
     return None
 
 
+async def _keep_session(_connection: asyncpg.Connection) -> None:
+    """The raw pool's reset on release, after asyncpg's own (which rolls back a transaction
+    left open): nothing. The raw path only reads, one statement at a time, and changes no
+    session state, so asyncpg's default reset (RESET ALL, UNLISTEN *, CLOSE ALL, advisory
+    unlocks) only cost a round trip after every read: a second one per post's screening."""
+
+
 def _postgresql_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
@@ -357,6 +364,7 @@ class Database:
                         url.render_as_string(hide_password=False),
                         min_size=1,
                         max_size=self.raw_pool_size,
+                        reset=_keep_session,
                     )
         return self._raw_pool
 
