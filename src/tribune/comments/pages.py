@@ -30,6 +30,7 @@ from tribune.identity import SiteCache
 from tribune.keys import Keys
 from tribune.live.deps import events_of
 from tribune.moderation.screening import Banned, StoryClosed
+from tribune.pagecache import Pieces
 from tribune.ratelimit import RateLimited
 from tribune.readers import Reader
 from tribune.stories import seo
@@ -169,7 +170,7 @@ def _slot(*key: object) -> Markup:
 class StoryPage(SharedPage):
     """A shared story page and where its slots are."""
 
-    __slots__ = ("after", "comments", "slots", "sort", "story")
+    __slots__ = ("_pieces", "after", "comments", "slots", "sort", "story")
 
     def __init__(
         self,
@@ -186,6 +187,14 @@ class StoryPage(SharedPage):
         self.comments = comments
         self.sort = query.sort
         self.after = query.cursor
+        self._pieces: Pieces | None = None
+
+    @property
+    def pieces(self) -> Pieces:
+        """Its gzip in pieces, cut where slots begin: made on its first reader's own page."""
+        if self._pieces is None:
+            self._pieces = Pieces(self.body, (start for start, _ in self.slots.values()))
+        return self._pieces
 
 
 def _laid_out(text: str) -> tuple[bytes, dict[str, tuple[int, int]]]:
@@ -331,7 +340,7 @@ async def _own_page(
     tag = hashlib.blake2b(page.etag.encode(), digest_size=12)
     for (start, _), made_again in edits:
         tag.update(b"%d:%d:" % (start, len(made_again)) + made_again)
-    return OwnPage(b"".join(parts), f'"{tag.hexdigest()}"')
+    return OwnPage(b"".join(parts), f'"{tag.hexdigest()}"', page.body, page.pieces, edits)
 
 
 def _html(made: str) -> bytes:
