@@ -32,7 +32,7 @@ run: $(VENV)/.installed
 ## below COVERAGE_MIN percent of src/tribune's lines and branches run in-process
 COVERAGE_MIN ?= 90
 test: $(VENV)/.test-installed browser nginx $(LIGHTHOUSE)
-	$(BIN)/python -m pytest --cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_MIN)
+	$(BIN)/python -m pytest --durations=25 --cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_MIN)
 
 ## browser: Debian's Chromium for the browser tests (installed when missing and we are root)
 browser:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,6 +39,7 @@ from bench.seed import seed_story  # noqa: E402
 from bench.thread_pages import fresh_postgresql  # noqa: E402
 from tribune.storage import migrate  # noqa: E402
 from tribune.storage.engine import Database  # noqa: E402
+from tribune.storage.tables import comments  # noqa: E402
 from tribune.stories.service import StoryDraft, publish  # noqa: E402
 
 ANCHORS = Path(os.environ.get("TRIBUNE_ANCHORS", ROOT.parent / "shared" / "bench" / "anchors"))
@@ -57,12 +59,22 @@ class Case:
     bytes: int
     errors: int
     runs: list[float] = field(default_factory=list)
+    # Posting: sent, answered and acked (201) as tribune_post.lua counted them, rows stored.
+    posting: dict[str, int] = field(default_factory=dict)
 
 
-def wrk(url: str, seconds: int, connections: int, lua: Path | None = None) -> dict[str, float]:
+def wrk(
+    url: str,
+    seconds: int,
+    connections: int,
+    lua: Path | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, float]:
     if not url.startswith("http://127.0.0.1:"):
         raise SystemExit(f"refusing a non-loopback target: {url}")
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
     if lua:
         command += ["-s", str(lua)]
     out = subprocess.run(  # noqa: S603  (wrk from PATH with our own arguments)
@@ -94,6 +106,7 @@ def wrk(url: str, seconds: int, connections: int, lua: Path | None = None) -> di
         "p99_ms": millis("99%"),
         "bytes": round(float(done.group(2)) * units[done.group(3)] / requests),
         "errors": errors + (int(non2xx.group(1)) if non2xx else 0),
+        **{k: int(v) for k, v in re.findall(r"\b(sent|answered|acked) (\d+)", out)},
     }
 
 
@@ -107,14 +120,15 @@ def measure(
     warm: int = 3,
     connections: int | None = None,
     seconds: int | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Case:
     runs = []
     connections = connections or args.connections
     for _ in range(args.repeats):
         for _ in range(warm):
-            if lua is None:
-                httpx.get(url, timeout=300)  # a slow peer may still be draining a backlog
-        runs.append(wrk(url, seconds or args.seconds, connections, lua))
+            if lua is None:  # a slow peer may still be draining a backlog
+                httpx.get(url, timeout=300, headers=headers)
+        runs.append(wrk(url, seconds or args.seconds, connections, lua, headers))
     if connections != args.connections:
         server += f" c{connections}"
     mid = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
@@ -128,12 +142,57 @@ def measure(
         int(sum(r["errors"] for r in runs)),
         [r["rps"] for r in runs],
     )
+    case.posting = {
+        k: sum(int(r[k]) for r in runs) for k in ("sent", "answered", "acked") if k in mid
+    }
     print(
         f"  {scenario:<34} {server:<28} {case.rps:>9.0f} req/s  p50 {case.p50_ms:>7.2f} ms"
         f"  p99 {case.p99_ms:>8.2f} ms  {case.bytes:>7} B  errors {case.errors}",
         flush=True,
     )
     return case
+
+
+def posting(scenario: str, server: str, url: str, args: argparse.Namespace, db_url: str) -> Case:
+    """measure() of tribune_post.lua, then its acknowledged posts (201s) against the rows the
+    story gained. Every acknowledged comment must be stored, and nothing stored beyond the
+    posts wrk sent but left unanswered at its stop (still finishing on the server, their
+    authors told nothing): any other difference is a FAILURE."""
+    story_id = int(url.rstrip("/").split("/")[-2])
+    before = asyncio.run(stored_comments(db_url, story_id))
+    case = measure(scenario, server, url, args, lua=ROOT / "bench" / "tribune_post.lua")
+    counted, stored = -1, asyncio.run(stored_comments(db_url, story_id))
+    for _ in range(50):  # until the posts still in flight at wrk's stop are done
+        if stored == counted:
+            break
+        time.sleep(0.2)
+        counted, stored = stored, asyncio.run(stored_comments(db_url, story_id))
+    acked = case.posting.get("acked", -1)
+    unanswered = case.posting.get("sent", 0) - case.posting.get("answered", 0)
+    case.posting |= {"stored": stored - before, "unanswered": unanswered}
+    if not acked <= stored - before <= acked + unanswered:
+        case.posting["failures"] = 1
+        print(f"  FAILURE {server}: {acked_vs_stored(case)}", flush=True)
+    return case
+
+
+def acked_vs_stored(case: Case) -> str:
+    p = case.posting
+    return (
+        f"{p.get('acked', 'no count of')} acknowledged, {p.get('stored')} stored "
+        f"({p.get('unanswered')} unanswered at wrk's stop)"
+    )
+
+
+async def stored_comments(url: str, story_id: int) -> int:
+    db = Database(url, pool_size=1)
+    try:
+        async with db.read() as conn:
+            query = select(func.count()).select_from(comments)
+            found = await conn.execute(query.where(comments.c.story_id == story_id))
+            return int(found.scalar_one())
+    finally:
+        await db.dispose()
 
 
 # Isso, through the shared anchor scripts ------------------------------------------------------
@@ -262,18 +321,39 @@ def run_tribune(
         for size, story_id in prepared["threads"].items():
             slug = httpx.get(f"{api}/{story_id}").json()["slug"]
             cases.append(measure(f"story page HTML {size}", label, f"{base}/stories/{slug}", args))
+            if size == 200:
+                # A reader with state of their own: the shared page with their part made again.
+                voter = voter_cookie(base, f"{api}/{story_id}/comments")
+                page = f"{base}/stories/{slug}"
+                for scenario, encoding in ((VOTER_PAGE, ""), (VOTER_PAGE + ", gzip", "gzip")):
+                    asked = {"cookie": voter, "accept-encoding": encoding}
+                    cases.append(measure(scenario, label, page, args, headers=asked))
+        # The listings and a feed every reader gets alike (web/shared.py).
+        for scenario, path in LISTINGS:
+            cases.append(measure(scenario, label, base + path, args))
         query = "&".join(f"story={i}" for i in prepared["counts"])
         cases.append(measure("counts for 10 stories", label, f"{base}/api/v1/counts?{query}", args))
-        cases.append(
-            measure(
-                "posting comments",
-                label,
-                f"{api}/{prepared['post_to']}/comments",
-                args,
-                lua=ROOT / "bench" / "tribune_post.lua",
-            )
-        )
+        post_to = f"{api}/{prepared['post_to']}/comments"
+        cases.append(posting("posting comments", label, post_to, args, url))
     return cases
+
+
+VOTER_PAGE = "story page HTML 200, a voter"
+# Every seeded thread's story carries #Bench (bench/seed.py).
+LISTINGS = (
+    ("home page", "/"),
+    ("tag page", "/tags/bench"),
+    ("stories feed", "/feeds/stories.atom"),
+)
+
+
+def voter_cookie(base: str, thread: str) -> str:
+    """The Cookie header of a reader who voted on five of the thread's first comments."""
+    with httpx.Client() as reader:
+        for comment in httpx.get(thread).json()["comments"][:5]:
+            voted = reader.post(f"{base}/api/v1/comments/{comment['id']}/votes", json={"value": 1})
+            assert voted.status_code == 200, voted.text
+        return f"tribune_voter={reader.cookies['tribune_voter']}"
 
 
 def run_isso(args: argparse.Namespace, sizes: list[int]) -> list[Case]:
@@ -387,6 +467,8 @@ def targets(cases: list[Case]) -> str:
             rate("thread 200, same bytes", "ceiling uvicorn w2"),
         )
         check(f"{backend}: story page ≥ 5,100/s (w2)", page, 5_100, "/s")
+        if page and (voter := rate(VOTER_PAGE, w2)):
+            check(f"{backend}: a voter's story page ≥ 0.3× anonymous", voter / page, 0.3, "×")
         if page and page_ceiling:
             check(f"{backend}: story page ≥ 0.5× ceiling (w2)", page / page_ceiling, 0.5, "×")
         check(
@@ -402,6 +484,10 @@ def targets(cases: list[Case]) -> str:
                 check(f"{backend}: story page {size:,} ≥ 0.8× of 200", big / page, 0.8, "×")
         if api and api_ceiling:
             check(f"{backend}: thread API ≥ 0.7× ceiling (w2)", api / api_ceiling, 0.7, "×")
+        for scenario, _ in LISTINGS:
+            ours, bare = rate(scenario, w2), rate(f"{scenario}, same bytes", "ceiling uvicorn w2")
+            if ours and bare:
+                check(f"{backend}: {scenario} ≥ 0.5× ceiling (w2)", ours / bare, 0.5, "×")
         check(
             f"{backend}: counts for 10 ≥ 17,000/s (w2)",
             rate("counts for 10 stories", w2),
@@ -409,6 +495,13 @@ def targets(cases: list[Case]) -> str:
             "/s",
         )
         check(f"{backend}: posting ≥ 1,000/s (w2)", rate("posting comments", w2), 1_000, "/s")
+        for c in cases:
+            if c.scenario == "posting comments" and c.server.startswith(f"tribune {backend}"):
+                failed = c.posting.get("failures", 0) or "stored" not in c.posting
+                lines.append(
+                    f"| {c.server}: every acknowledged comment stored | {acked_vs_stored(c)} | "
+                    f"| {'FAILURE' if failed else 'met'} |"
+                )
     return "\n".join(lines)
 
 
@@ -452,6 +545,7 @@ def main() -> None:
     if "postgresql" in wanted and (postgresql := asyncio.run(fresh_postgresql())):
         backends.append(("postgresql", postgresql))
     body = page = b""
+    listed: dict[str, bytes] = {}
     for backend, url in backends:
         print(f"Tribune on {backend}: seeding {', '.join(f'{s:,}' for s in sizes)} ...", flush=True)
         prepared = asyncio.run(prepare_tribune(url, sizes))
@@ -463,9 +557,14 @@ def main() -> None:
                 body = httpx.get(f"{base}/api/v1/stories/{small}/comments").content
                 slug = httpx.get(f"{base}/api/v1/stories/{small}").json()["slug"]
                 page = httpx.get(f"{base}/stories/{slug}", headers={"accept-encoding": ""}).content
+                for scenario, path in LISTINGS:
+                    plain = {"accept-encoding": ""}
+                    listed[scenario] = httpx.get(base + path, headers=plain).content
     for workers in (1, 2):
         cases.append(ceiling(body, workers, args, "thread 200, same bytes"))
         cases.append(ceiling(page, workers, args, "story page 200, same bytes"))
+        for scenario, _ in LISTINGS:
+            cases.append(ceiling(listed[scenario], workers, args, f"{scenario}, same bytes"))
 
     table = report(cases) + "\n\n" + targets(cases)
     print("\n" + table)
