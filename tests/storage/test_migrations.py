@@ -59,6 +59,9 @@ LANDED = {
     "20261204_0200_d1f4b7a2c9e3_imports.py": (
         "dbdf28daaf5dacd651d21102bd36b6fd151c1971b2cda06b9dcd4a98f8fc28c4"
     ),
+    "20261204_2000_b7e2d4f8a1c6_voter_marks.py": (
+        "cf84fecef139b77b89f7318044dd1002ff80b4f47241c15d0d9c3aefa556b913"
+    ),
 }
 
 

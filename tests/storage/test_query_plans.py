@@ -113,3 +113,12 @@ async def test_the_per_address_caps_read_one_index(db: Database, table: str) -> 
     )
     described, indexes = await plan(db, query)
     assert indexes == [f"ix_{table}_comment_id_client_hash_created_at"], described
+
+
+async def test_a_readers_marks_are_found_by_voter(db: Database) -> None:
+    # Every page load of a reader who voted once: a seek to their rows, not a probe of each
+    # comment the page shows.
+    described, indexes = await plan(db, store.marks_query("voter", 1, 5000))
+    assert set(indexes) == {"ix_votes_voter_id_comment_id", "ix_reports_voter_id_comment_id"}, (
+        described
+    )

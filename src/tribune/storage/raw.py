@@ -128,10 +128,9 @@ async def comment_counts(db: Database, story_ids: Sequence[int]) -> dict[int, in
     return {int(row[0]): int(row[1]) for row in found}
 
 
-@functools.lru_cache(maxsize=128)
-def _marks_sql(size: int) -> RawSQL:
-    ids: list[Any] = [bindparam(f"id{n}") for n in range(size)]
-    return compile_raw(comment_store.marks_query(ids, bindparam("voter")))
+_MARKS = compile_raw(
+    comment_store.marks_query(bindparam("voter"), bindparam("low"), bindparam("high"))
+)
 
 
 async def reader_marks(
@@ -142,13 +141,16 @@ async def reader_marks(
     reported: set[int] = set()
     if not comment_ids:
         return votes, reported
-    params = {f"id{n}": comment_id for n, comment_id in enumerate(comment_ids)}
-    found = await rows(db, _marks_sql(len(comment_ids)), params | {"voter": voter_id})
+    params = {"voter": voter_id, "low": min(comment_ids), "high": max(comment_ids)}
+    found = await rows(db, _MARKS, params)
     if found is None:
         async with db.read() as conn:
-            query = comment_store.marks_query(list(comment_ids), voter_id)
+            query = comment_store.marks_query(voter_id, params["low"], params["high"])
             found = list(await conn.execute(query))
+    shown = set(comment_ids)  # the range holds other comments too (other pages, other stories)
     for comment_id, value in found:
+        if comment_id not in shown:
+            continue
         if value == comment_store.REPORTED:
             reported.add(int(comment_id))
         else:

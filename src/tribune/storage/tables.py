@@ -238,6 +238,7 @@ votes = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("comment_id", "voter_id"),
     Index(None, "comment_id", "client_hash", "created_at"),
+    Index(None, "voter_id", "comment_id"),  # a reader's own page: their marks (marks_query)
 )
 
 # Reader reports: one per reader (voter cookie) per comment, as votes are; the address hash
@@ -255,6 +256,7 @@ reports = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("comment_id", "voter_id"),
     Index(None, "comment_id", "client_hash", "created_at"),
+    Index(None, "voter_id", "comment_id"),
 )
 
 staff = Table(
