@@ -12,9 +12,10 @@ import hmac
 import ipaddress
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 
 class TokenExpired(Exception):
@@ -74,8 +75,16 @@ class Keys:
     def _serializer(self, salt: str) -> URLSafeTimedSerializer:
         return _serializer(self.secret, salt)
 
-    def edit_token(self, comment_id: int) -> str:
-        return str(self._serializer("edit").dumps({"c": comment_id}))
+    def edit_token(self, comment_id: int, made_at: datetime) -> str:
+        """Signed with the comment's own time, not the moment of asking: the answer to a
+        post sent again (a retry) carries the very token the first answer did."""
+        serializer = URLSafeTimedSerializer(
+            self.secret,
+            salt="tribune.edit",  # as _serializer(secret, "edit") checks it
+            signer=_SignedAt,
+            signer_kwargs={"at": int(made_at.timestamp())},
+        )
+        return str(serializer.dumps({"c": comment_id}))
 
     def check_edit_token(self, token: str, comment_id: int, max_age: int) -> None:
         """Raise TokenInvalid unless the token was made for this comment, TokenExpired if it
@@ -117,6 +126,17 @@ class Keys:
 @functools.lru_cache(maxsize=64)
 def _derived(secret: str, purpose: str) -> bytes:
     return hashlib.sha256(f"tribune {purpose}\x00{secret}".encode()).digest()
+
+
+class _SignedAt(TimestampSigner):
+    """A signer whose timestamp is given (the moment a token stands for), not the clock's."""
+
+    def __init__(self, *args: Any, at: int, **options: Any) -> None:
+        super().__init__(*args, **options)
+        self.at = at
+
+    def get_timestamp(self) -> int:
+        return self.at
 
 
 @functools.lru_cache(maxsize=64)

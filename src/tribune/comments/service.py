@@ -276,11 +276,12 @@ async def post_comment(
         raise refused from exc
     if isinstance(outcome, Replayed):
         row = outcome.row
-        return public.comment(row) | {"edit_token": keys.edit_token(row["id"]), "replayed": True}
+        token = keys.edit_token(row["id"], row["created_at"])
+        return public.comment(row) | {"edit_token": token, "replayed": True}
     row = outcome
     if row["status"] == CommentStatus.approved:
         await events.publish(story_id, EventKind.comment, public.comment(row))
-    answer = public.comment(row) | {"edit_token": keys.edit_token(row["id"])}
+    answer = public.comment(row) | {"edit_token": keys.edit_token(row["id"], row["created_at"])}
     if row["status"] != CommentStatus.approved:
         # Which rule held it, and the words it matched, are for staff (the queue shows them):
         # told to the author, they would teach how to get round the filters.
