@@ -91,7 +91,7 @@ def test_a_chain_of_ten_thousand_replies_nests_and_renders_without_recursion() -
         sort="oldest",
         after=None,
         my_votes={},
-        editable=set(),
+        editable={},  # comment id → when its edit window ends, as the pages pass it
         csrf_token="t",
     )
     assert html.count('class="comment"') == 10_001
